@@ -1,0 +1,122 @@
+// Every error code leakwatch raises is defined once here (fastify's lib/errors.js shape).
+// Callers match `err.code`, never the message. Dead letters carry `reason = code`; the API maps
+// `statusCode`; shared/retry.ts retries only `retriable` errors.
+
+export interface LeakwatchErrorOptions {
+  cause?: unknown;
+  /** Extra, non-PHI context for logs (offsets, field names, ...). */
+  details?: Record<string, unknown>;
+}
+
+export class LeakwatchError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly retriable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: string, message: string, statusCode: number, retriable: boolean, opts?: LeakwatchErrorOptions) {
+    super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'LeakwatchError';
+    this.code = code;
+    this.statusCode = statusCode;
+    this.retriable = retriable;
+    this.details = opts?.details;
+  }
+}
+
+export interface ErrorFactory {
+  (...args: Array<string | number | LeakwatchErrorOptions>): LeakwatchError;
+  readonly code: string;
+  readonly statusCode: number;
+  readonly retriable: boolean;
+}
+
+function format(template: string, args: (string | number)[]): string {
+  let i = 0;
+  return template.replace(/%s/g, () => (i < args.length ? String(args[i++]) : '%s'));
+}
+
+/** createError('LW_ERR_X', 'bad %s', {statusCode: 400}) -> factory(...args, opts?) */
+export function createError(
+  code: string,
+  template: string,
+  opts: { statusCode?: number; retriable?: boolean } = {},
+): ErrorFactory {
+  const statusCode = opts.statusCode ?? 500;
+  const retriable = opts.retriable ?? false;
+  const factory = (...args: unknown[]) => {
+    const last = args[args.length - 1];
+    const hasOpts = typeof last === 'object' && last !== null;
+    const fmtArgs = (hasOpts ? args.slice(0, -1) : args) as (string | number)[];
+    return new LeakwatchError(
+      code,
+      format(template, fmtArgs),
+      statusCode,
+      retriable,
+      hasOpts ? (last as LeakwatchErrorOptions) : undefined,
+    );
+  };
+  return Object.assign(factory, { code, statusCode, retriable }) as unknown as ErrorFactory;
+}
+
+export function isLeakwatchError(err: unknown): err is LeakwatchError {
+  return err instanceof LeakwatchError;
+}
+
+/** Network-ish errors from clients are worth retrying; programming errors never are. */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
+  if (err && typeof err === 'object' && 'retriable' in err) return Boolean((err as { retriable: unknown }).retriable);
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|UND_ERR|ECONNRESET)/.test(code);
+}
+
+// ---- codes, grouped by area. Each is documented in docs table of README ("Error codes"). ----
+
+// config
+export const ConfigInvalid = createError('LW_ERR_CONFIG_INVALID', 'invalid configuration: %s', { statusCode: 500 });
+
+// parsing (collector): the code is the dead-letter reason
+export const ParseMalformedLine = createError('LW_ERR_PARSE_MALFORMED_LINE', 'malformed %s line: %s', {
+  statusCode: 422,
+});
+export const ParseBadTimestamp = createError('LW_ERR_PARSE_BAD_TIMESTAMP', 'unparseable timestamp: %s', {
+  statusCode: 422,
+});
+export const ParseLineTooLong = createError('LW_ERR_PARSE_LINE_TOO_LONG', 'line longer than %s bytes', {
+  statusCode: 422,
+});
+
+// avro
+export const AvroUnknownSchema = createError('LW_ERR_AVRO_UNKNOWN_SCHEMA', 'no known writer schema with fingerprint %s', {
+  statusCode: 422,
+});
+export const AvroBadMessage = createError('LW_ERR_AVRO_BAD_MESSAGE', 'not an Avro single-object message: %s', {
+  statusCode: 422,
+});
+
+// kafka / clickhouse
+export const KafkaUnavailable = createError('LW_ERR_KAFKA_UNAVAILABLE', 'Kafka unreachable at %s', {
+  statusCode: 503,
+  retriable: true,
+});
+export const ClickHouseUnavailable = createError('LW_ERR_CLICKHOUSE_UNAVAILABLE', 'ClickHouse unreachable at %s', {
+  statusCode: 503,
+  retriable: true,
+});
+export const ClickHouseBadValue = createError('LW_ERR_CLICKHOUSE_BAD_VALUE', 'cannot bind %s as %s', {
+  statusCode: 400,
+});
+export const MigrationFailed = createError('LW_ERR_MIGRATION_FAILED', 'migration %s failed: %s', { statusCode: 500 });
+
+// api
+export const ApiBadRequest = createError('LW_ERR_API_BAD_REQUEST', '%s', { statusCode: 400 });
+export const ApiNotFound = createError('LW_ERR_API_NOT_FOUND', '%s not found', { statusCode: 404 });
+export const ApiUnauthorized = createError('LW_ERR_API_UNAUTHORIZED', 'missing or invalid bearer token', {
+  statusCode: 401,
+});
+export const ApiForbidden = createError('LW_ERR_API_FORBIDDEN', 'role %s may not %s', { statusCode: 403 });
+
+// lifecycle
+export const ShutdownTimeout = createError('LW_ERR_SHUTDOWN_TIMEOUT', 'shutdown did not finish within %s ms', {
+  statusCode: 500,
+});

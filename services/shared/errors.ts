@@ -13,7 +13,13 @@ export class LeakwatchError extends Error {
   readonly statusCode: number;
   readonly retriable: boolean;
   readonly details: Record<string, unknown> | undefined;
-  constructor(code: string, message: string, statusCode: number, retriable: boolean, opts?: LeakwatchErrorOptions) {
+  constructor(
+    code: string,
+    message: string,
+    statusCode: number,
+    retriable: boolean,
+    opts?: LeakwatchErrorOptions,
+  ) {
     super(message, opts?.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'LeakwatchError';
     this.code = code;
@@ -65,15 +71,20 @@ export function isLeakwatchError(err: unknown): err is LeakwatchError {
 /** Network-ish errors from clients are worth retrying; programming errors never are. */
 export function isRetriable(err: unknown): boolean {
   if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
-  if (err && typeof err === 'object' && 'retriable' in err) return Boolean((err as { retriable: unknown }).retriable);
+  if (err && typeof err === 'object' && 'retriable' in err)
+    return Boolean((err as { retriable: unknown }).retriable);
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|UND_ERR|ECONNRESET)/.test(code);
+  return (
+    typeof code === 'string' && /^(ECONN|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|UND_ERR|ECONNRESET)/.test(code)
+  );
 }
 
 // ---- codes, grouped by area. Each is documented in docs table of README ("Error codes"). ----
 
 // config
-export const ConfigInvalid = createError('LW_ERR_CONFIG_INVALID', 'invalid configuration: %s', { statusCode: 500 });
+export const ConfigInvalid = createError('LW_ERR_CONFIG_INVALID', 'invalid configuration: %s', {
+  statusCode: 500,
+});
 
 // parsing (collector): the code is the dead-letter reason
 export const ParseMalformedLine = createError('LW_ERR_PARSE_MALFORMED_LINE', 'malformed %s line: %s', {
@@ -87,26 +98,40 @@ export const ParseLineTooLong = createError('LW_ERR_PARSE_LINE_TOO_LONG', 'line 
 });
 
 // avro
-export const AvroUnknownSchema = createError('LW_ERR_AVRO_UNKNOWN_SCHEMA', 'no known writer schema with fingerprint %s', {
-  statusCode: 422,
-});
-export const AvroBadMessage = createError('LW_ERR_AVRO_BAD_MESSAGE', 'not an Avro single-object message: %s', {
-  statusCode: 422,
-});
+export const AvroUnknownSchema = createError(
+  'LW_ERR_AVRO_UNKNOWN_SCHEMA',
+  'no known writer schema with fingerprint %s',
+  {
+    statusCode: 422,
+  },
+);
+export const AvroBadMessage = createError(
+  'LW_ERR_AVRO_BAD_MESSAGE',
+  'not an Avro single-object message: %s',
+  {
+    statusCode: 422,
+  },
+);
 
 // kafka / clickhouse
 export const KafkaUnavailable = createError('LW_ERR_KAFKA_UNAVAILABLE', 'Kafka unreachable at %s', {
   statusCode: 503,
   retriable: true,
 });
-export const ClickHouseUnavailable = createError('LW_ERR_CLICKHOUSE_UNAVAILABLE', 'ClickHouse unreachable at %s', {
-  statusCode: 503,
-  retriable: true,
-});
+export const ClickHouseUnavailable = createError(
+  'LW_ERR_CLICKHOUSE_UNAVAILABLE',
+  'ClickHouse unreachable at %s',
+  {
+    statusCode: 503,
+    retriable: true,
+  },
+);
 export const ClickHouseBadValue = createError('LW_ERR_CLICKHOUSE_BAD_VALUE', 'cannot bind %s as %s', {
   statusCode: 400,
 });
-export const MigrationFailed = createError('LW_ERR_MIGRATION_FAILED', 'migration %s failed: %s', { statusCode: 500 });
+export const MigrationFailed = createError('LW_ERR_MIGRATION_FAILED', 'migration %s failed: %s', {
+  statusCode: 500,
+});
 
 // api
 export const ApiBadRequest = createError('LW_ERR_API_BAD_REQUEST', '%s', { statusCode: 400 });
@@ -117,6 +142,10 @@ export const ApiUnauthorized = createError('LW_ERR_API_UNAUTHORIZED', 'missing o
 export const ApiForbidden = createError('LW_ERR_API_FORBIDDEN', 'role %s may not %s', { statusCode: 403 });
 
 // lifecycle
-export const ShutdownTimeout = createError('LW_ERR_SHUTDOWN_TIMEOUT', 'shutdown did not finish within %s ms', {
-  statusCode: 500,
-});
+export const ShutdownTimeout = createError(
+  'LW_ERR_SHUTDOWN_TIMEOUT',
+  'shutdown did not finish within %s ms',
+  {
+    statusCode: 500,
+  },
+);

@@ -6,7 +6,9 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const suite = process.argv[2] ?? 'unit';
-const roots = { unit: ['dist/services'], integration: ['dist/test/integration'], e2e: ['dist/test/e2e'] }[suite];
+const roots = { unit: ['dist/services'], integration: ['dist/test/integration'], e2e: ['dist/test/e2e'] }[
+  suite
+];
 if (!roots) {
   console.error(`unknown suite ${suite}; expected unit, integration or e2e`);
   process.exit(2);
@@ -28,7 +30,11 @@ if (files.length === 0) {
 const extra = process.argv.slice(3);
 // Integration suites share one Kafka and one ClickHouse: run files one at a time.
 const concurrency = suite === 'unit' ? [] : ['--test-concurrency=1'];
-const r = spawnSync(process.execPath, ['--enable-source-maps', '--test', ...concurrency, ...extra, ...files], {
-  stdio: 'inherit',
-});
+const r = spawnSync(
+  process.execPath,
+  ['--enable-source-maps', '--test', '--test-reporter=spec', ...concurrency, ...extra, ...files],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(r.status ?? 1);

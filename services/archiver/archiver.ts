@@ -1,0 +1,128 @@
+// access.v1 + alerts.v1 -> ClickHouse. Offsets are committed only after the rows are inserted;
+// when ClickHouse is unreachable the batch is retried with backoff (consumption pauses, nothing is
+// dropped). Inserts are idempotent: ReplacingMergeTree on deterministic ids.
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
+import { type ClickHouseClient, insertRows } from '#shared/clickhouse/client.js';
+import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
+import { table } from '#shared/clickhouse/sql.js';
+import type { Config } from '#shared/config.js';
+import { isLeakwatchError } from '#shared/errors.js';
+import type { Logger } from '#shared/log.js';
+import { createProducer } from '#shared/kafka/client.js';
+import { opaque, sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
+import type { DeadLetter } from '#shared/kafka/topics.js';
+import { backoffDelay } from '#shared/retry.js';
+import { archiverMetrics as m } from './metrics.js';
+
+export interface Archiver {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  ready(): string | null;
+  crashed: Promise<void>;
+}
+
+export function createArchiver(
+  cfg: Readonly<Config>,
+  kafka: Kafka,
+  ch: ClickHouseClient,
+  log: Logger,
+): Archiver {
+  const consumer: Consumer = kafka.consumer({ groupId: cfg.archiver.groupId, allowAutoTopicCreation: false });
+  const producer: Producer = createProducer(kafka);
+  const db = cfg.clickhouse.database;
+  const accessCodec = accessEventCodec();
+  const alertsCodec = alertCodec();
+  let running = false;
+  let joined = false;
+  let stopping = false;
+  let rejectCrash: (e: unknown) => void = () => {};
+  const crashed = new Promise<void>((_, reject) => {
+    rejectCrash = reject;
+  });
+  crashed.catch(() => {});
+
+  async function insertWithRetry(
+    tableName: string,
+    rows: object[],
+    payload: EachBatchPayload,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await insertRows(ch, table(db, tableName), rows);
+        m.rowsInserted.inc({ table: tableName }, rows.length);
+        m.backpressure.set(0);
+        return;
+      } catch (err) {
+        m.insertFailures.inc({ table: tableName });
+        if (!payload.isRunning() || payload.isStale()) throw err; // the batch will be redelivered
+        const retriable = isLeakwatchError(err) ? err.retriable : true;
+        if (!retriable) throw err;
+        m.backpressure.set(1);
+        const delay = backoffDelay(Math.min(attempt, 6), { initialMs: 250, maxMs: 10_000, factor: 2 });
+        log.warn(
+          { err, table: tableName, rows: rows.length, attempt, delay },
+          'ClickHouse insert failed; retrying',
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        await payload.heartbeat().catch(() => {});
+      }
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const isAlerts = batch.topic === cfg.topics.alerts;
+    const rows: object[] = [];
+    const dead: DeadLetter[] = [];
+    for (const msg of batch.messages) {
+      if (!msg.value) continue;
+      try {
+        if (isAlerts) rows.push(alertToRow(alertsCodec.decode(msg.value)));
+        else rows.push(accessEventToRow(accessCodec.decode(msg.value)));
+      } catch (err) {
+        const reason = isLeakwatchError(err) ? err.code : 'LW_ERR_AVRO_BAD_MESSAGE';
+        m.deadLetters.inc({ reason });
+        dead.push(
+          toDeadLetter(
+            'archiver',
+            {
+              reason,
+              message: (err as Error).message,
+              source: `${batch.topic}/${batch.partition}`,
+              position: msg.offset,
+              record: msg.value,
+            },
+            opaque,
+          ),
+        );
+      }
+    }
+    await insertWithRetry(isAlerts ? 'alerts' : 'access_events', rows, payload);
+    if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
+  }
+
+  return {
+    crashed,
+    ready: () =>
+      stopping ? 'stopping' : !running ? 'not started' : !joined ? 'joining consumer group' : null,
+    async start() {
+      await producer.connect();
+      await consumer.connect();
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        joined = true;
+      });
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) rejectCrash(e.payload.error);
+      });
+      await consumer.subscribe({ topics: [cfg.topics.access, cfg.topics.alerts], fromBeginning: true });
+      await consumer.run({ eachBatch, partitionsConsumedConcurrently: 2 });
+      running = true;
+    },
+    async stop() {
+      stopping = true;
+      await consumer.disconnect(); // finishes the in-flight batch and commits
+      await producer.disconnect();
+    },
+  };
+}

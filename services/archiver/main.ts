@@ -1,0 +1,34 @@
+import { createClickHouse } from '#shared/clickhouse/client.js';
+import type { Config } from '#shared/config.js';
+import { createKafka, prepareTopics } from '#shared/kafka/client.js';
+import { allTopics } from '#shared/kafka/topics.js';
+import { runService } from '#shared/lifecycle.js';
+import { createLogger } from '#shared/log.js';
+import { initMetrics } from '#shared/metrics.js';
+import { startOpsServer } from '#shared/ops-server.js';
+import { createArchiver } from './archiver.js';
+
+export async function runArchiver(config: Readonly<Config>): Promise<void> {
+  const log = createLogger('archiver', config.log.level);
+  initMetrics('archiver');
+  await runService({
+    name: 'archiver',
+    log,
+    start: async () => {
+      const kafka = createKafka(config, log, 'leakwatch-archiver');
+      await prepareTopics(kafka, allTopics(config), config.topics.partitions, log);
+      const ch = createClickHouse(config);
+      const archiver = createArchiver(config, kafka, ch, log);
+      const ops = await startOpsServer({ port: config.archiver.httpPort, log, readiness: archiver.ready });
+      await archiver.start();
+      return {
+        done: archiver.crashed,
+        stop: async () => {
+          await archiver.stop();
+          await ch.close();
+          await ops.close();
+        },
+      };
+    },
+  });
+}

@@ -1,0 +1,112 @@
+// Every statement leakwatch sends to ClickHouse, rendered with sample values, so the compatibility
+// test can run them on the local 18.16 server and on the current engine (chDB) alike.
+import type { AccessEvent } from '#shared/avro/generated/access-event.js';
+import type { Alert } from '#shared/avro/generated/alert.js';
+import { ledgerStatements, loadMigrations } from '#shared/clickhouse/migrate.js';
+import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
+import { table } from '#shared/clickhouse/sql.js';
+import { getAlertQuery, listAlertsQuery, pingQuery } from '../api/queries.js';
+
+export interface SqlCatalog {
+  migrations: { name: string; statements: string[] }[];
+  /** JSONEachRow inserts, as the archiver sends them. */
+  inserts: { name: string; table: string; rows: object[] }[];
+  queries: { name: string; sql: string }[];
+}
+
+export const SAMPLE_EVENT: AccessEvent = {
+  event_id: '5f0c6a1e9d8b7a6f5e4d3c2b1a098765',
+  ts: 1714564800123,
+  source_kind: 'web',
+  source: '/var/log/nginx/access.log',
+  tenant: "o'brien-pharmacy",
+  user_id: null,
+  session_hash: null,
+  api_key_id: null,
+  client_ip: '2001:db8::7',
+  user_agent: 'python-requests/2.32.3',
+  db_user: null,
+  authenticated: false,
+  emergency_access: false,
+  http_method: 'GET',
+  db_operation: null,
+  route: '/wp-json/wc/v3/orders/{id}',
+  resource_id: '1234',
+  resource_kind: 'order',
+  status: 200,
+  bytes_out: 2345,
+  rows_out: null,
+  duration_ms: 12.5,
+  findings: ['phi_in_url:ssn'],
+  attrs: { referer_host: 'shop.example', note: "quote ' backslash \\ emoji \u{1F600}" },
+};
+
+export const SAMPLE_ALERT: Alert = {
+  alert_id: '0123456789abcdef0123456789abcdef',
+  fingerprint: 'fedcba9876543210fedcba9876543210',
+  rule: 'sequential-enumeration',
+  severity: 'high',
+  entity: { type: 'ip', value: '2001:db8::7' },
+  tenant: "o'brien-pharmacy",
+  first_seen: 1714564800123,
+  last_seen: 1714564860456,
+  status: 'open',
+  title: 'Sequential ID walk on /wp-json/wc/v3/orders/{id} by ip:2001:db8::7 (50 ids)',
+  explanation: {
+    feature: 'sequential_ids',
+    observed: 50,
+    baseline: null,
+    score: 2.5,
+    top_resources: ['/wp-json/wc/v3/orders/{id} 1000..1049'],
+    sample_event_ids: ['5f0c6a1e9d8b7a6f5e4d3c2b1a098765'],
+  },
+  labels: { rule: 'sequential-enumeration', severity: 'high' },
+};
+
+export function sqlCatalog(db: string): SqlCatalog {
+  return {
+    migrations: [
+      { name: 'ledger', statements: ledgerStatements(db).bootstrap.map((s) => s.text) },
+      ...loadMigrations(db).map((m) => ({ name: m.name, statements: m.statements })),
+      {
+        name: 'ledger.record',
+        statements: [
+          ledgerStatements(db).record({
+            version: 1,
+            name: '0001_access_events',
+            checksum: '0123456789abcdef',
+          }).text,
+        ],
+      },
+    ],
+    inserts: [
+      {
+        name: 'archiver.access_events',
+        table: table(db, 'access_events').text,
+        rows: [accessEventToRow(SAMPLE_EVENT)],
+      },
+      { name: 'archiver.alerts', table: table(db, 'alerts').text, rows: [alertToRow(SAMPLE_ALERT)] },
+    ],
+    queries: [
+      { name: 'migrate.applied', sql: ledgerStatements(db).applied.text },
+      { name: 'api.ping', sql: pingQuery().text },
+      { name: 'api.listAlerts.all', sql: listAlertsQuery(db, { limit: 100, offset: 0 }).text },
+      {
+        name: 'api.listAlerts.filtered',
+        sql: listAlertsQuery(db, {
+          from: 1714564800000,
+          to: 1714651200000,
+          severity: ['high', 'critical'],
+          rule: 'sequential-enumeration',
+          status: 'open',
+          tenant: "shop'; DROP TABLE x; --",
+          entityType: 'ip',
+          entityValue: '2001:db8::1',
+          limit: 10,
+          offset: 20,
+        }).text,
+      },
+      { name: 'api.getAlert', sql: getAlertQuery(db, '0123456789abcdef0123456789abcdef').text },
+    ],
+  };
+}

@@ -1,0 +1,130 @@
+// access.v1 -> engine -> alerts.v1. A batch's offsets are committed only after its alerts are
+// acknowledged by Kafka (acks=all); alert_id is deterministic, so a crash and replay change nothing
+// downstream (the same ids are re-sent and collapse in ClickHouse).
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
+import type { Alert } from '#shared/avro/generated/alert.js';
+import type { Config } from '#shared/config.js';
+import { isLeakwatchError } from '#shared/errors.js';
+import { COMPRESSION, createProducer } from '#shared/kafka/client.js';
+import { opaque, sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
+import type { DeadLetter } from '#shared/kafka/topics.js';
+import type { Logger } from '#shared/log.js';
+import { retry } from '#shared/retry.js';
+import { createEngine } from './engine/engine.js';
+import { detectorMetrics as m } from './metrics.js';
+import { defaultRules } from './rules/index.js';
+
+export interface Detector {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  ready(): string | null;
+  crashed: Promise<void>;
+}
+
+export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger): Detector {
+  const consumer: Consumer = kafka.consumer({ groupId: cfg.detector.groupId, allowAutoTopicCreation: false });
+  const producer: Producer = createProducer(kafka);
+  const accessCodec = accessEventCodec();
+  const alertsCodec = alertCodec();
+  const engine = createEngine({ rules: defaultRules(), windowMs: cfg.detector.windowMs });
+  let running = false;
+  let joined = false;
+  let stopping = false;
+  let rejectCrash: (e: unknown) => void = () => {};
+  const crashed = new Promise<void>((_, reject) => {
+    rejectCrash = reject;
+  });
+  crashed.catch(() => {});
+
+  async function publish(alerts: Alert[], payload: EachBatchPayload): Promise<void> {
+    // Keep only the newest version of each alert in this batch: fewer messages, same outcome.
+    const latest = new Map<string, Alert>();
+    for (const a of alerts) latest.set(a.alert_id, a);
+    const messages = [...latest.values()].map((a) => ({
+      key: a.fingerprint,
+      value: alertsCodec.encode(a),
+      headers: { 'lw-rule': a.rule },
+    }));
+    await retry(
+      () => producer.send({ topic: cfg.topics.alerts, acks: -1, compression: COMPRESSION, messages }),
+      {
+        maxAttempts: Number.POSITIVE_INFINITY,
+        initialMs: 250,
+        maxMs: 10_000,
+        retriable: () => payload.isRunning() && !payload.isStale(),
+        onRetry: (err, attempt) => {
+          log.warn({ err, attempt }, 'publishing alerts failed; retrying');
+          void payload.heartbeat().catch(() => {});
+        },
+      },
+    );
+    for (const a of latest.values()) m.alerts.inc({ rule: a.rule });
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const t0 = performance.now();
+    const { batch } = payload;
+    const alerts: Alert[] = [];
+    const dead: DeadLetter[] = [];
+    for (const msg of batch.messages) {
+      if (!msg.value) continue;
+      let event: ReturnType<typeof accessCodec.decode>;
+      try {
+        event = accessCodec.decode(msg.value);
+      } catch (err) {
+        const reason = isLeakwatchError(err) ? err.code : 'LW_ERR_AVRO_BAD_MESSAGE';
+        m.deadLetters.inc({ reason });
+        dead.push(
+          toDeadLetter(
+            'detector',
+            {
+              reason,
+              message: (err as Error).message,
+              source: `${batch.topic}/${batch.partition}`,
+              position: msg.offset,
+              record: msg.value,
+            },
+            opaque,
+          ),
+        );
+        continue;
+      }
+      m.events.inc();
+      for (const a of engine.process(event)) alerts.push(a);
+    }
+    if (alerts.length) {
+      await publish(alerts, payload);
+      m.eventToAlert.observe((performance.now() - t0) / 1000);
+      log.info(
+        { alerts: alerts.length, partition: batch.partition, lastOffset: batch.lastOffset() },
+        'alerts published',
+      );
+    }
+    if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
+  }
+
+  return {
+    crashed,
+    ready: () =>
+      stopping ? 'stopping' : !running ? 'not started' : !joined ? 'joining consumer group' : null,
+    async start() {
+      await producer.connect();
+      await consumer.connect();
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        joined = true;
+      });
+      consumer.on(consumer.events.CRASH, (e) => {
+        if (!e.payload.restart) rejectCrash(e.payload.error);
+      });
+      await consumer.subscribe({ topics: [cfg.topics.access], fromBeginning: true });
+      await consumer.run({ eachBatch });
+      running = true;
+    },
+    async stop() {
+      stopping = true;
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+}

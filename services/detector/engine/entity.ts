@@ -1,0 +1,49 @@
+// Which entity an event belongs to. Mirrors the collector's principalKey (the Kafka key):
+// user, else API key, else session, else client IP. Services share no code but #shared, so this
+// small function lives on both sides; keep them in step (or move it to #shared).
+
+import type { AccessEvent } from '#shared/avro/generated/access-event.js';
+import type { Entity } from '#shared/avro/generated/alert.js';
+
+export type PrincipalType = 'user' | 'api_key' | 'session' | 'client_ip';
+
+/** Prefix of each entity type in principal keys and alert titles (`ip:1.2.3.4`). */
+const KEY_PREFIX: Readonly<Record<string, string>> = {
+  user: 'user',
+  api_key: 'api_key',
+  session: 'session',
+  client_ip: 'ip',
+};
+
+type PrincipalFields = Pick<AccessEvent, 'user_id' | 'api_key_id' | 'session_hash' | 'client_ip'>;
+
+/** Type and value of the event's principal; client_ip `-` when the event has none. */
+export function principalType(e: PrincipalFields): PrincipalType {
+  if (e.user_id !== null && e.user_id !== '') return 'user';
+  if (e.api_key_id !== null && e.api_key_id !== '') return 'api_key';
+  if (e.session_hash !== null && e.session_hash !== '') return 'session';
+  return 'client_ip';
+}
+
+export function principalValue(e: PrincipalFields, type: PrincipalType): string {
+  switch (type) {
+    case 'user':
+      return e.user_id as string;
+    case 'api_key':
+      return e.api_key_id as string;
+    case 'session':
+      return e.session_hash as string;
+    default:
+      return e.client_ip ?? '-';
+  }
+}
+
+export function entityOf(e: PrincipalFields): Entity {
+  const type = principalType(e);
+  return { type, value: principalValue(e, type) };
+}
+
+/** `user:<id>`, `api_key:<id>`, `session:<hash>`, `ip:<client_ip>`: the collector's principalKey. */
+export function entityKey(entity: Entity): string {
+  return (KEY_PREFIX[entity.type] ?? entity.type) + ':' + entity.value;
+}

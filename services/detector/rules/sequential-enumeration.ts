@@ -1,0 +1,106 @@
+// sequential-enumeration: one principal walks resource ids one after another on one route
+// (`/wp-json/wc/v3/orders/1001`, `/1002`, `/1003`…, or `session-0001.mp4`, `-0002`…).
+//
+// Fires when, within the window, the distinct numeric ids the entity requested on one route
+// template contain a near-sequential run of at least `minRun` ids: sort the distinct ids; a run is
+// a stretch where each id is at most `maxGap` above the previous one (so small shuffles, skips
+// and retries still count). observed = ids in the longest run; severity high, critical from
+// `criticalRun` ids. Evaluated only when an event adds a new distinct id (trigger 'new-id'), and
+// only on the routes that event changed, so the cost is one linear scan of that route's ids.
+
+import { entityKey } from '../engine/entity.js';
+import type { Finding, RouteIdsView, Rule, Severity, WindowView } from './types.js';
+
+export interface SequentialEnumerationConfig {
+  /** Ids in a run before the rule fires. */
+  minRun: number;
+  /** Largest step between consecutive distinct ids that keeps a run going. */
+  maxGap: number;
+  /** Run length from which severity is critical. */
+  criticalRun: number;
+  /** Severity below criticalRun. */
+  severity: Severity;
+}
+
+export const SEQUENTIAL_ENUMERATION_DEFAULTS: Readonly<SequentialEnumerationConfig> = Object.freeze({
+  minRun: 20,
+  maxGap: 3,
+  criticalRun: 200,
+  severity: 'high',
+});
+
+export interface Run {
+  /** Index in the sorted ids of the run's first and last id. */
+  from: number;
+  to: number;
+  length: number;
+}
+
+/** Longest run in ascending ids[0..n) where consecutive ids differ by at most maxGap; the first on ties. */
+export function longestRun(sorted: readonly number[], n: number, maxGap: number): Run {
+  if (n === 0) return { from: 0, to: -1, length: 0 };
+  let bestFrom = 0;
+  let bestLen = 1;
+  let from = 0;
+  for (let i = 1; i < n; i++) {
+    if ((sorted[i] as number) - (sorted[i - 1] as number) > maxGap) {
+      from = i;
+    } else if (i - from + 1 > bestLen) {
+      bestLen = i - from + 1;
+      bestFrom = from;
+    }
+  }
+  return { from: bestFrom, to: bestFrom + bestLen - 1, length: bestLen };
+}
+
+const MAX_SAMPLES = 10;
+
+function findingFor(w: WindowView, r: RouteIdsView, run: Run, cfg: SequentialEnumerationConfig): Finding {
+  const lo = r.sorted[run.from] as number;
+  const hi = r.sorted[run.to] as number;
+  const samples: string[] = [];
+  let firstSeen = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < r.distinct; i++) {
+    const id = r.ids[i] as number;
+    if (id < lo || id > hi) continue;
+    if (samples.length < MAX_SAMPLES) samples.push(r.eventIds[i] as string);
+    const t = r.ts[i] as number;
+    if (t < firstSeen) firstSeen = t;
+  }
+  const labels: Record<string, string> = { route: r.route };
+  if (r.resourceKind !== null) labels['resource_kind'] = r.resourceKind;
+  return {
+    severity: run.length >= cfg.criticalRun ? 'critical' : cfg.severity,
+    entity: w.entity,
+    feature: 'sequential_ids',
+    observed: run.length,
+    baseline: null,
+    score: run.length / cfg.minRun,
+    title: `Sequential ID walk on ${r.route} by ${entityKey(w.entity)} (${run.length} ids)`,
+    topResources: [`${r.route} ids ${lo}..${hi}`],
+    sampleEventIds: samples,
+    labels,
+    firstSeen,
+    tenant: r.tenant,
+  };
+}
+
+export const sequentialEnumeration: Rule<SequentialEnumerationConfig> = {
+  id: 'sequential-enumeration',
+  keyBy: 'principal',
+  trigger: 'new-id',
+  defaults: SEQUENTIAL_ENUMERATION_DEFAULTS,
+  evaluate(w, _b, cfg) {
+    let best: RouteIdsView | undefined;
+    let bestRun: Run | undefined;
+    for (const r of w.changed) {
+      if (r.distinct < cfg.minRun) continue;
+      const run = longestRun(r.sorted, r.distinct, cfg.maxGap);
+      if (run.length >= cfg.minRun && (bestRun === undefined || run.length > bestRun.length)) {
+        best = r;
+        bestRun = run;
+      }
+    }
+    return best === undefined || bestRun === undefined ? [] : [findingFor(w, best, bestRun, cfg)];
+  },
+};

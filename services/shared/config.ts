@@ -1,0 +1,237 @@
+// The one typed configuration: defaults < optional YAML file (LEAKWATCH_CONFIG) < environment.
+// Nothing else in leakwatch reads process.env. Every problem is reported at once, at start.
+import { readFileSync } from 'node:fs';
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigInvalid } from './errors.js';
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const Identifier = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' });
+const TopicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$' });
+const Role = Type.Union([Type.Literal('viewer'), Type.Literal('responder'), Type.Literal('admin')]);
+
+export const ConfigSchema = Type.Object(
+  {
+    tenant: Type.String({ minLength: 1, maxLength: 200 }),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    kafka: Type.Object(
+      {
+        brokers: Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d+$' }), { minItems: 1 }),
+        clientId: Type.String({ minLength: 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    topics: Type.Object(
+      {
+        access: TopicName,
+        alerts: TopicName,
+        deadletter: TopicName,
+        partitions: Type.Integer({ minimum: 1, maximum: 1000 }),
+      },
+      { additionalProperties: false },
+    ),
+    clickhouse: Type.Object(
+      {
+        url: Type.String({ pattern: '^https?://' }),
+        database: Identifier,
+        user: Type.String(),
+        password: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+    collector: Type.Object(
+      {
+        files: Type.Array(Type.String({ minLength: 1 })),
+        format: Type.Union([Type.Literal('nginx'), Type.Literal('apache')]),
+        follow: Type.Boolean(),
+        fromStart: Type.Boolean(),
+        /** HMAC key for PHI tokens; required unless dev is true. */
+        redactionKey: Type.Optional(Type.String({ minLength: 16 })),
+        dev: Type.Boolean(),
+        batchSize: Type.Integer({ minimum: 1, maximum: 100000 }),
+        httpPort: Port,
+      },
+      { additionalProperties: false },
+    ),
+    detector: Type.Object(
+      {
+        groupId: Type.String({ minLength: 1 }),
+        windowMs: Type.Integer({ minimum: 1000 }),
+        httpPort: Port,
+      },
+      { additionalProperties: false },
+    ),
+    archiver: Type.Object(
+      {
+        groupId: Type.String({ minLength: 1 }),
+        batchRows: Type.Integer({ minimum: 1, maximum: 1000000 }),
+        flushMs: Type.Integer({ minimum: 10 }),
+        httpPort: Port,
+      },
+      { additionalProperties: false },
+    ),
+    api: Type.Object(
+      {
+        host: Type.String(),
+        port: Port,
+        tokens: Type.Array(Type.Object({ token: Type.String({ minLength: 16 }), role: Role })),
+        /** Allow unauthenticated reads (local demo only). */
+        openAccess: Type.Boolean(),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+export const DEFAULTS: Config = {
+  tenant: 'default',
+  log: { level: 'info' },
+  kafka: { brokers: ['127.0.0.1:19092'], clientId: 'leakwatch' },
+  topics: {
+    access: 'leakwatch.access.v1',
+    alerts: 'leakwatch.alerts.v1',
+    deadletter: 'leakwatch.deadletter.v1',
+    partitions: 6,
+  },
+  clickhouse: { url: 'http://127.0.0.1:18123', database: 'leakwatch', user: 'default', password: '' },
+  collector: {
+    files: [],
+    format: 'nginx',
+    follow: true,
+    fromStart: true,
+    dev: false,
+    batchSize: 500,
+    httpPort: 9101,
+  },
+  detector: { groupId: 'leakwatch-detector', windowMs: 10 * 60 * 1000, httpPort: 9102 },
+  archiver: { groupId: 'leakwatch-archiver', batchRows: 5000, flushMs: 1000, httpPort: 9103 },
+  api: { host: '127.0.0.1', port: 8080, tokens: [], openAccess: false },
+};
+
+type Parser = (raw: string) => unknown;
+const str: Parser = (s) => s;
+const int: Parser = (s) => (/^-?\d+$/.test(s.trim()) ? Number(s) : s);
+const bool: Parser = (s) => {
+  const v = s.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  return s;
+};
+const list: Parser = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+const tokens: Parser = (s) =>
+  (list(s) as string[]).map((pair) => {
+    const i = pair.lastIndexOf(':');
+    return i < 0 ? { token: pair, role: '' } : { token: pair.slice(0, i), role: pair.slice(i + 1) };
+  });
+
+/** Environment variable -> config path. Shared names as DESIGN.md fixes them; the rest prefixed by service. */
+export const ENV: Record<string, [path: string, parse: Parser]> = {
+  LEAKWATCH_TENANT: ['tenant', str],
+  LOG_LEVEL: ['log.level', str],
+  KAFKA_BROKERS: ['kafka.brokers', list],
+  KAFKA_CLIENT_ID: ['kafka.clientId', str],
+  LEAKWATCH_TOPIC_ACCESS: ['topics.access', str],
+  LEAKWATCH_TOPIC_ALERTS: ['topics.alerts', str],
+  LEAKWATCH_TOPIC_DEADLETTER: ['topics.deadletter', str],
+  LEAKWATCH_TOPIC_PARTITIONS: ['topics.partitions', int],
+  CLICKHOUSE_URL: ['clickhouse.url', str],
+  CLICKHOUSE_DATABASE: ['clickhouse.database', str],
+  CLICKHOUSE_USER: ['clickhouse.user', str],
+  CLICKHOUSE_PASSWORD: ['clickhouse.password', str],
+  COLLECTOR_FILES: ['collector.files', list],
+  COLLECTOR_FORMAT: ['collector.format', str],
+  COLLECTOR_FOLLOW: ['collector.follow', bool],
+  COLLECTOR_FROM_START: ['collector.fromStart', bool],
+  COLLECTOR_REDACTION_KEY: ['collector.redactionKey', str],
+  COLLECTOR_DEV: ['collector.dev', bool],
+  COLLECTOR_BATCH_SIZE: ['collector.batchSize', int],
+  COLLECTOR_HTTP_PORT: ['collector.httpPort', int],
+  DETECTOR_GROUP_ID: ['detector.groupId', str],
+  DETECTOR_WINDOW_MS: ['detector.windowMs', int],
+  DETECTOR_HTTP_PORT: ['detector.httpPort', int],
+  ARCHIVER_GROUP_ID: ['archiver.groupId', str],
+  ARCHIVER_BATCH_ROWS: ['archiver.batchRows', int],
+  ARCHIVER_FLUSH_MS: ['archiver.flushMs', int],
+  ARCHIVER_HTTP_PORT: ['archiver.httpPort', int],
+  API_HOST: ['api.host', str],
+  API_PORT: ['api.port', int],
+  API_TOKENS: ['api.tokens', tokens],
+  API_OPEN_ACCESS: ['api.openAccess', bool],
+};
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let cur = obj;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof cur[k] !== 'object' || cur[k] === null) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]!] = value;
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return structuredClone(base);
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return over;
+  if (typeof over !== 'object' || over === null || Array.isArray(over)) return over;
+  const out: Record<string, unknown> = { ...(structuredClone(base) as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge((base as Record<string, unknown>)[k], v);
+  return out;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Overrides applied last (CLI flags). */
+  overrides?: Record<string, unknown>;
+}
+
+/** Reads, validates and freezes the configuration; throws LW_ERR_CONFIG_INVALID listing every problem. */
+export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
+  const env = opts.env ?? process.env;
+  const problems: string[] = [];
+  let merged: unknown = structuredClone(DEFAULTS);
+  const file = env['LEAKWATCH_CONFIG'];
+  if (file) {
+    try {
+      merged = deepMerge(merged, parseYaml(readFileSync(file, 'utf8')) ?? {});
+    } catch (err) {
+      problems.push(`LEAKWATCH_CONFIG=${file}: ${(err as Error).message}`);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, [path, parse]] of Object.entries(ENV)) {
+    const raw = env[name];
+    if (raw !== undefined) setPath(fromEnv, path, parse(raw));
+  }
+  merged = deepMerge(merged, fromEnv);
+  if (opts.overrides) merged = deepMerge(merged, opts.overrides);
+  for (const e of Value.Errors(ConfigSchema, merged)) {
+    const path = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+    const envName = Object.entries(ENV).find(([, [p]]) => path === p || path.startsWith(`${p}.`))?.[0];
+    problems.push(`${path}${envName ? ` (${envName})` : ''}: ${e.message}`);
+  }
+  if (problems.length > 0) throw ConfigInvalid(problems.join('; '), { details: { problems } });
+  return deepFreeze(merged as Config);
+}

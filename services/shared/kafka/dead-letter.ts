@@ -1,0 +1,56 @@
+// Dead letters: records a stage could not use, with the reason code and where they came from.
+// The record itself is not copied in plaintext (it may hold PHI): a digest, its size and a
+// PHI-scrubbed, truncated copy are.
+import { createHash } from 'node:crypto';
+import type { Producer } from 'kafkajs';
+import { COMPRESSION } from './client.js';
+import type { DeadLetter } from './topics.js';
+
+export interface DeadLetterInput {
+  reason: string;
+  message: string;
+  source: string;
+  position: string;
+  record: Buffer | string;
+}
+
+export type Scrubber = (text: string) => string;
+
+const MAX_REDACTED = 2048;
+
+export function toDeadLetter(service: string, d: DeadLetterInput, scrub: Scrubber): DeadLetter {
+  const buf = typeof d.record === 'string' ? Buffer.from(d.record) : d.record;
+  const text = buf.subarray(0, MAX_REDACTED * 2).toString('utf8');
+  return {
+    reason: d.reason,
+    message: scrub(d.message).slice(0, 500),
+    service,
+    source: d.source,
+    position: d.position,
+    ingested_at: Date.now(),
+    record_sha256: createHash('sha256').update(buf).digest('hex'),
+    record_bytes: buf.length,
+    record_redacted: scrub(text).slice(0, MAX_REDACTED),
+  };
+}
+
+export async function sendDeadLetters(
+  producer: Producer,
+  topic: string,
+  letters: DeadLetter[],
+): Promise<void> {
+  if (letters.length === 0) return;
+  await producer.send({
+    topic,
+    acks: -1,
+    compression: COMPRESSION,
+    messages: letters.map((l) => ({
+      key: l.source,
+      value: JSON.stringify(l),
+      headers: { 'lw-reason': l.reason, 'lw-service': l.service },
+    })),
+  });
+}
+
+/** For stages past the collector the record is binary Avro: keep only digest and size. */
+export const opaque: Scrubber = (text) => `[${Buffer.byteLength(text)} bytes omitted]`;

@@ -1,13 +1,14 @@
 // One log file -> collector -> Kafka -> detector -> Kafka -> archiver -> ClickHouse -> API, every hop
 // a real process talking to real Kafka and real ClickHouse.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Alert } from '#shared/avro/generated/alert.js';
+import { PACKAGE_ROOT } from '#shared/paths.js';
 import { freePort, type ServiceProcess, startService } from '../support/processes.js';
 import { getServices, type TestServices, uniqueName, waitFor } from '../support/services.js';
 import { nginxLine, orderWalk } from '../support/log-lines.js';
@@ -135,6 +136,45 @@ test('an ID walk in a log file comes back as one alert from the API', async () =
   assert.equal(one.status, 200);
   assert.equal(((await one.json()) as Alert).alert_id, a.alert_id);
 });
+
+test('every Grafana panel query in dashboards/ is answered by the API with the columns it reads', async () => {
+  const dir = join(PACKAGE_ROOT, 'dashboards');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length > 0);
+  let checked = 0;
+  for (const f of files) {
+    const dash = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+      panels: { title: string; targets?: InfinityTarget[] }[];
+    };
+    for (const panel of dash.panels) {
+      for (const t of panel.targets ?? []) {
+        if (t.source !== 'url') continue;
+        const url = new URL(t.url.replace('${api}', `http://127.0.0.1:${apiPort}`));
+        for (const p of t.url_options?.params ?? []) {
+          url.searchParams.set(
+            p.key,
+            p.value.replace('${__from}', String(T0 - 3600_000)).replace('${__to}', String(T0 + 3600_000)),
+          );
+        }
+        const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+        assert.equal(res.status, 200, `${f} / ${panel.title}: ${await res.clone().text()}`);
+        const rows = (await res.json()) as Record<string, unknown>[];
+        assert.ok(Array.isArray(rows) && rows.length > 0, `${f} / ${panel.title}: no rows`);
+        for (const c of t.columns ?? [])
+          assert.ok(c.selector in rows[0]!, `${f} / ${panel.title}: no ${c.selector}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 0);
+});
+
+interface InfinityTarget {
+  source: string;
+  url: string;
+  url_options?: { params?: { key: string; value: string }[] };
+  columns?: { selector: string }[];
+}
 
 test('bad API requests get a 4xx with a message, never a 500', async () => {
   const h = { authorization: `Bearer ${token}` };

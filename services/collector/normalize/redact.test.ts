@@ -13,7 +13,8 @@ function expectedToken(kind: string, value: string): string {
 /** Asserts none of the secrets survives in any form a reader could recover. */
 function assertGone(out: string, secrets: string[]): void {
   const forms = (s: string) => [s, encodeURIComponent(s), s.replace(/[-\s]/g, ''), s.toLowerCase()];
-  for (const s of secrets) for (const f of forms(s)) assert.ok(!out.includes(f), `${JSON.stringify(f)} survived in ${out}`);
+  for (const s of secrets)
+    for (const f of forms(s)) assert.ok(!out.includes(f), `${JSON.stringify(f)} survived in ${out}`);
 }
 
 test('token is HMAC-SHA256(key, kind:value), first 16 hex, deterministic', () => {
@@ -38,7 +39,10 @@ test('every query value is tokenised; keys are kept', () => {
 
 test('numeric resource ids under id keys are kept (configurable)', () => {
   assert.equal(red.redactTarget('/?p=123').target, '/?p=123');
-  assert.equal(red.redactTarget('/track?order_id=5001&email=x').target, `/track?order_id=5001&email=${expectedToken('q', 'x')}`);
+  assert.equal(
+    red.redactTarget('/track?order_id=5001&email=x').target,
+    `/track?order_id=5001&email=${expectedToken('q', 'x')}`,
+  );
   // long numbers under id keys are not ids: tokenised
   assert.equal(red.redactTarget('/?p=1234567890123').target, `/?p=${expectedToken('q', '1234567890123')}`);
   const strict = createRedactor(KEY, { idQueryKeys: [] });
@@ -56,7 +60,11 @@ test('PHI in the path and query is tokenised and reported', () => {
     ['/pay/4111-1111-1111-1111/ok', ['4111-1111-1111-1111'], ['phi_in_url:card']],
     ['/pay?cc=4111+1111+1111+1111', ['4111 1111 1111 1111'], ['phi_in_url:card']],
     ['/p/5500%200000%200000%200004', ['5500 0000 0000 0004'], ['phi_in_url:card']],
-    ['/x/john@ex.com/123-45-6789?cc=378282246310005', ['john@ex.com', '123-45-6789', '378282246310005'], ['phi_in_url:ssn', 'phi_in_url:email', 'phi_in_url:card']],
+    [
+      '/x/john@ex.com/123-45-6789?cc=378282246310005',
+      ['john@ex.com', '123-45-6789', '378282246310005'],
+      ['phi_in_url:ssn', 'phi_in_url:email', 'phi_in_url:card'],
+    ],
     ['/bare?123-45-6789', ['123-45-6789'], ['phi_in_url:ssn']],
     ['/key?jane@example.org=1', ['jane@example.org'], ['phi_in_url:email']],
   ];
@@ -76,7 +84,10 @@ test('a value that is one PHI item gets a token of that kind, joinable across pl
   const t = expectedToken('email', 'jane.doe@example.org');
   assert.equal(a, `/users/${t}`);
   assert.equal(b, `/reset?email=${t}`);
-  assert.equal(red.redactTarget('/pay?cc=4111-1111-1111-1111').target, `/pay?cc=${expectedToken('card', '4111111111111111')}`);
+  assert.equal(
+    red.redactTarget('/pay?cc=4111-1111-1111-1111').target,
+    `/pay?cc=${expectedToken('card', '4111111111111111')}`,
+  );
 });
 
 test('no false positives on common URL shapes', () => {

@@ -107,7 +107,8 @@ export const ssnDetector: PhiDetector = {
       if (i > 0 && isDigit(s.charCodeAt(i - 1))) continue;
       if (isDigit(s.charCodeAt(d + 8))) continue;
       const area = num(s, i, 3);
-      if (area === 0 || area === 666 || area >= 900 || num(s, d + 1, 2) === 0 || num(s, d + 4, 4) === 0) continue;
+      if (area === 0 || area === 666 || area >= 900 || num(s, d + 1, 2) === 0 || num(s, d + 4, 4) === 0)
+        continue;
       out.push({ kind: 'ssn', start: i, end: d + 8, norm: s.slice(i, d + 8) });
       d += 7;
     }
@@ -265,7 +266,11 @@ function digitsOnly(s: string, from: number, to: number): string {
 }
 
 /** The catalogue, in the order findings are reported. Grows with the PHI issue (DOB, MRN, ICD-10, phone). */
-export const PHI_DETECTORS: readonly PhiDetector[] = Object.freeze([ssnDetector, emailDetector, cardDetector]);
+export const PHI_DETECTORS: readonly PhiDetector[] = Object.freeze([
+  ssnDetector,
+  emailDetector,
+  cardDetector,
+]);
 
 const NO_MATCHES: PhiMatch[] = [];
 const scratch: PhiMatch[] = [];
@@ -321,13 +326,16 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
   const cacheSize = opts.cacheSize ?? 20000;
   const memo = new Map<string, Map<string, string>>();
   const kindOrder = new Map<string, number>();
-  PHI_DETECTORS.forEach((d, i) => kindOrder.set(d.kind, i));
+  for (const [i, d] of PHI_DETECTORS.entries()) kindOrder.set(d.kind, i);
 
   function token(kind: string, value: string): string {
     let m = memo.get(kind);
     if (m === undefined) {
-      if (!KIND_RE.test(kind)) throw new TypeError(`token kind must match ${KIND_RE}: ${JSON.stringify(kind)}`);
-      memo.set(kind, (m = new Map()));
+      if (!KIND_RE.test(kind)) {
+        throw new TypeError(`token kind must match ${KIND_RE}: ${JSON.stringify(kind)}`);
+      }
+      m = new Map();
+      memo.set(kind, m);
     }
     let t = m.get(value);
     if (t === undefined) {
@@ -357,7 +365,10 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
   // Findings as a bit set over the catalogue (kinds outside it get their own bits lazily).
   function bit(kind: string): number {
     let i = kindOrder.get(kind);
-    if (i === undefined) kindOrder.set(kind, (i = kindOrder.size));
+    if (i === undefined) {
+      i = kindOrder.size;
+      kindOrder.set(kind, i);
+    }
     return 1 << i;
   }
   const kindsByMask = new Map<number, readonly string[]>();
@@ -439,7 +450,8 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
         if (ms.length > 0) {
           mask |= maskOf(ms);
           const m0 = ms[0] as PhiMatch;
-          out += ms.length === 1 && m0.end - m0.start === dec.length ? token(m0.kind, m0.norm) : token('q', dec);
+          out +=
+            ms.length === 1 && m0.end - m0.start === dec.length ? token(m0.kind, m0.norm) : token('q', dec);
         } else out += part;
       } else {
         let key = q.slice(p, eq);

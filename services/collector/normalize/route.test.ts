@@ -12,14 +12,20 @@ const CASES: Array<[string, Want]> = [
   ['/music/', ['/music/', null, null]],
   ['/blog/2024/05/hello-world', ['/blog/{id}/{id}/hello-world', '05', null]],
   ['/items/42?sort=asc&page=2', ['/items/{id}', '42', null, ['sort', 'page']]],
-  ['/u/3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b/profile', ['/u/{id}/profile', '3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b', null]],
+  [
+    '/u/3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b/profile',
+    ['/u/{id}/profile', '3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b', null],
+  ],
   ['/files/d41d8cd98f00b204e9800998ecf8427e', ['/files/{id}', 'd41d8cd98f00b204e9800998ecf8427e', null]],
   ['/invoice/1001.pdf', ['/invoice/{id}.pdf', '1001', null]],
   ['/short/abc123', ['/short/abc123', null, null]],
   ['/search/tok_email_0123456789abcdef', ['/search/{email}', null, null]],
   // WooCommerce / WordPress
   ['/wp-json/wc/v3/orders/1234', ['/wp-json/wc/v3/orders/{id}', '1234', 'order']],
-  ['/wp-json/wc/v3/orders/1234?context=view&_fields=id', ['/wp-json/wc/v3/orders/{id}', '1234', 'order', ['context', '_fields']]],
+  [
+    '/wp-json/wc/v3/orders/1234?context=view&_fields=id',
+    ['/wp-json/wc/v3/orders/{id}', '1234', 'order', ['context', '_fields']],
+  ],
   ['/wp-json/wc/v3/orders/1234/notes', ['/wp-json/wc/v3/orders/{id}/notes', '1234', 'order']],
   ['/wp-json/wc/v3/orders/1234/notes/9', ['/wp-json/wc/v3/orders/{id}/notes/{id}', '1234', 'order']],
   ['/wp-json/wc/v2/customers/77', ['/wp-json/wc/v2/customers/{id}', '77', 'customer']],
@@ -27,31 +33,61 @@ const CASES: Array<[string, Want]> = [
   ['/WP-JSON/wc/v3/Orders/5', ['/WP-JSON/wc/v3/Orders/{id}', '5', 'order']],
   ['/wp-json/wp/v2/users/1', ['/wp-json/wp/v2/users/{id}', '1', 'user']],
   ['/my-account/view-order/4321/', ['/my-account/view-order/{id}/', '4321', 'order']],
-  ['/checkout/order-received/4321/?key=wc_order_abc', ['/checkout/order-received/{id}/', '4321', 'order', ['key']]],
+  [
+    '/checkout/order-received/4321/?key=wc_order_abc',
+    ['/checkout/order-received/{id}/', '4321', 'order', ['key']],
+  ],
   ['/?p=123', ['/?p={id}', '123', 'post', ['p']]],
   ['/index.php?p=123&preview=true', ['/index.php?p={id}', '123', 'post', ['p', 'preview']]],
-  ['/wp-admin/post.php?post=88&action=edit', ['/wp-admin/post.php?post={id}', '88', 'post', ['post', 'action']]],
+  [
+    '/wp-admin/post.php?post=88&action=edit',
+    ['/wp-admin/post.php?post={id}', '88', 'post', ['post', 'action']],
+  ],
   ['/track?order_id=5001', ['/track?order_id={id}', '5001', 'order', ['order_id']]],
-  ['/track?order_id=tok_q_0123456789abcdef', ['/track?order_id={id}', 'tok_q_0123456789abcdef', 'order', ['order_id']]],
+  [
+    '/track?order_id=tok_q_0123456789abcdef',
+    ['/track?order_id={id}', 'tok_q_0123456789abcdef', 'order', ['order_id']],
+  ],
   ['/?p=abc', ['/', null, null, ['p']]],
   ['/?s=hello', ['/', null, null, ['s']]],
   // Magento
   ['/rest/V1/orders/15', ['/rest/V1/orders/{id}', '15', 'order']],
   ['/rest/default/V1/orders/15', ['/rest/default/V1/orders/{id}', '15', 'order']],
   ['/rest/V1/customers/3', ['/rest/V1/customers/{id}', '3', 'customer']],
-  ['/rest/all/V1/customers/3/billingAddress', ['/rest/all/V1/customers/{id}/billingAddress', '3', 'customer']],
+  [
+    '/rest/all/V1/customers/3/billingAddress',
+    ['/rest/all/V1/customers/{id}/billingAddress', '3', 'customer'],
+  ],
   // Shopify
-  ['/admin/api/2024-01/orders/450789469.json', ['/admin/api/{version}/orders/{id}.json', '450789469', 'order']],
-  ['/admin/api/2023-10/customers/207119551.json?fields=id', ['/admin/api/{version}/customers/{id}.json', '207119551', 'customer', ['fields']]],
+  [
+    '/admin/api/2024-01/orders/450789469.json',
+    ['/admin/api/{version}/orders/{id}.json', '450789469', 'order'],
+  ],
+  [
+    '/admin/api/2023-10/customers/207119551.json?fields=id',
+    ['/admin/api/{version}/customers/{id}.json', '207119551', 'customer', ['fields']],
+  ],
   ['/admin/orders/450789469.json', ['/admin/orders/{id}.json', '450789469', 'order']],
   // Telehealth
   ['/patients/1007', ['/patients/{id}', '1007', 'patient']],
   ['/api/v1/patients/1007/records', ['/api/v1/patients/{id}/records', '1007', 'patient']],
-  ['/clinic/9/patients/1007/appointments/55', ['/clinic/{id}/patients/{id}/appointments/{id}', '55', 'appointment']],
-  ['/appointments/8a6e0804-2bd0-4672-b79d-d97027f9071a', ['/appointments/{id}', '8a6e0804-2bd0-4672-b79d-d97027f9071a', 'appointment']],
+  [
+    '/clinic/9/patients/1007/appointments/55',
+    ['/clinic/{id}/patients/{id}/appointments/{id}', '55', 'appointment'],
+  ],
+  [
+    '/appointments/8a6e0804-2bd0-4672-b79d-d97027f9071a',
+    ['/appointments/{id}', '8a6e0804-2bd0-4672-b79d-d97027f9071a', 'appointment'],
+  ],
   ['/patients/tok_ssn_0123456789abcdef', ['/patients/{id}', 'tok_ssn_0123456789abcdef', 'patient']],
-  ['/wp-content/uploads/recordings/session-0001.mp4', ['/wp-content/uploads/recordings/{file}', 'session-0001.mp4', 'recording']],
-  ['/wp-content/uploads/recordings/session-0002.mp4?dl=1', ['/wp-content/uploads/recordings/{file}', 'session-0002.mp4', 'recording', ['dl']]],
+  [
+    '/wp-content/uploads/recordings/session-0001.mp4',
+    ['/wp-content/uploads/recordings/{file}', 'session-0001.mp4', 'recording'],
+  ],
+  [
+    '/wp-content/uploads/recordings/session-0002.mp4?dl=1',
+    ['/wp-content/uploads/recordings/{file}', 'session-0002.mp4', 'recording', ['dl']],
+  ],
   ['/exports/patients-2024.csv', ['/exports/{file}', 'patients-2024.csv', 'export']],
   // odd targets
   ['http://example.com/wp-json/wc/v3/orders/9?x=1', ['/wp-json/wc/v3/orders/{id}', '9', 'order', ['x']]],

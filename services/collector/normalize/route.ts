@@ -95,7 +95,7 @@ export const DEFAULT_ROUTE_TABLE: RouteTableDef = {
 
 // ---- compiled table -----------------------------------------------------------------------------
 
-const enum Seg {
+enum Seg {
   Literal = 0,
   Any = 1, // *
   Id = 2, // {id} (+ suffix)
@@ -154,7 +154,9 @@ export function compileRouteTable(def: RouteTableDef): CompiledRouteTable {
     let anchorAt = -1;
     for (const s of raw) {
       if (s === '**' || s === '') {
-        throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: ** only first or last, no empty segments`);
+        throw ConfigInvalid(
+          `route pattern ${JSON.stringify(p.path)}: ** only first or last, no empty segments`,
+        );
       }
       if (s === '*') segs.push({ type: Seg.Any, text: '', out: '' });
       else if (s.startsWith('{id}')) {
@@ -173,11 +175,15 @@ export function compileRouteTable(def: RouteTableDef): CompiledRouteTable {
         if (anchorAt === -1) anchorAt = segs.length - 1;
       }
     }
-    if (anchorAt === -1) throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: needs one literal segment`);
+    if (anchorAt === -1)
+      throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: needs one literal segment`);
     const pattern: CompiledPattern = { index, kind: p.kind, leading, trailing, segs, resourceAt };
     const key = (segs[anchorAt] as SegMatcher).text;
     let list = anchors.get(key);
-    if (list === undefined) anchors.set(key, (list = []));
+    if (list === undefined) {
+      list = [];
+      anchors.set(key, list);
+    }
     list.push({ pattern, offset: anchorAt });
   });
   const queryIds = new Map<string, string>();
@@ -349,7 +355,7 @@ function matchAt(p: CompiledPattern, segs: string[], start: number): boolean {
 export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAULT_COMPILED): RouteInfo {
   // Split off the query string (and a fragment, which browsers do not send but tools do).
   let qAt = target.indexOf('?');
-  let hashAt = target.indexOf('#');
+  const hashAt = target.indexOf('#');
   if (hashAt !== -1 && qAt > hashAt) qAt = -1;
   let pathEnd = qAt !== -1 ? qAt : hashAt !== -1 ? hashAt : target.length;
   let pathStart = 0;
@@ -361,7 +367,12 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
     if (scheme > 0 && scheme < pathEnd) {
       const slash = target.indexOf('/', scheme + 3);
       if (slash === -1 || slash > pathEnd) {
-        return { route: '/', resourceId: null, resourceKind: null, queryKeys: queryKeysOf(target, qAt, hashAt) };
+        return {
+          route: '/',
+          resourceId: null,
+          resourceKind: null,
+          queryKeys: queryKeysOf(target, qAt, hashAt),
+        };
       }
       pathStart = slash;
     } else if (qAt === -1 && target.indexOf('/') === -1 && target.indexOf(':') > 0) {
@@ -390,7 +401,8 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
       for (const { pattern, offset } of cands) {
         const start = i - offset;
         if (!matchAt(pattern, segs, start)) continue;
-        const resourceEnd = start + (pattern.resourceAt === -1 ? pattern.segs.length - 1 : pattern.resourceAt);
+        const resourceEnd =
+          start + (pattern.resourceAt === -1 ? pattern.segs.length - 1 : pattern.resourceAt);
         if (
           best === null ||
           resourceEnd > best.resourceEnd ||

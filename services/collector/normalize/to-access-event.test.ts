@@ -4,7 +4,14 @@ import { test } from 'node:test';
 import { parseNginxCombined } from '../parsers/nginx-combined.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../parsers/real-logs.js';
 import { createRedactor } from './redact.js';
-import { clientIpOf, eventId, isPrivateIp, principalKey, refererHost, toAccessEvent } from './to-access-event.js';
+import {
+  clientIpOf,
+  eventId,
+  isPrivateIp,
+  principalKey,
+  refererHost,
+  toAccessEvent,
+} from './to-access-event.js';
 
 const redactor = createRedactor(Buffer.from('k'.repeat(32)));
 const ctx = { source: '/var/log/nginx/access.log', tenant: 'shop-a', position: 1234, redactor };
@@ -54,27 +61,42 @@ test('a WooCommerce order read becomes a redacted AccessEvent', () => {
 });
 
 test('authenticated user; e-mail user names are tokenised; garbage requests', () => {
-  const e = toAccessEvent(parse('10.1.1.1 - alice [17/May/2015:10:05:03 +0000] "GET /patients/7 HTTP/1.1" 200 1 "-" "-"'), ctx);
+  const e = toAccessEvent(
+    parse('10.1.1.1 - alice [17/May/2015:10:05:03 +0000] "GET /patients/7 HTTP/1.1" 200 1 "-" "-"'),
+    ctx,
+  );
   assert.equal(e.user_id, 'alice');
   assert.equal(e.authenticated, true);
   assert.equal(e.resource_kind, 'patient');
   assert.equal(principalKey(e), 'user:alice');
   assert.deepEqual(e.attrs, {});
 
-  const m = toAccessEvent(parse('10.1.1.1 - jane@clinic.example [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "-"'), ctx);
+  const m = toAccessEvent(
+    parse('10.1.1.1 - jane@clinic.example [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "-"'),
+    ctx,
+  );
   assert.equal(m.user_id, redactor.token('email', 'jane@clinic.example'));
 
-  const g = toAccessEvent(parse('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "\\x16\\x03\\x01" 400 0 "-" "-"'), ctx);
+  const g = toAccessEvent(
+    parse('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "\\x16\\x03\\x01" 400 0 "-" "-"'),
+    ctx,
+  );
   assert.equal(g.route, '{unparsed}');
   assert.equal(g.http_method, null);
   assert.equal(g.resource_id, null);
 });
 
 test('query ids, SSN in path', () => {
-  const e = toAccessEvent(parse('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /?p=123&s=x HTTP/1.1" 200 1 "-" "-"'), ctx);
+  const e = toAccessEvent(
+    parse('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /?p=123&s=x HTTP/1.1" 200 1 "-" "-"'),
+    ctx,
+  );
   assert.equal(e.route, '/?p={id}');
   assert.equal(e.resource_id, '123');
-  const s = toAccessEvent(parse('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /patients/123-45-6789 HTTP/1.1" 200 1 "-" "-"'), ctx);
+  const s = toAccessEvent(
+    parse('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /patients/123-45-6789 HTTP/1.1" 200 1 "-" "-"'),
+    ctx,
+  );
   assert.equal(s.route, '/patients/{id}');
   assert.equal(s.resource_id, redactor.token('ssn', '123-45-6789'));
   assert.deepEqual(s.findings, ['phi_in_url:ssn']);
@@ -98,13 +120,29 @@ test('principalKey precedence', () => {
 
 test('client ip behind private proxies, referer host', () => {
   assert.equal(clientIpOf({ clientIp: '85.1.1.1', forwardedFor: ['10.0.0.1'] }), '85.1.1.1');
-  assert.equal(clientIpOf({ clientIp: '10.2.1.185', forwardedFor: ['10.5.102.222', '199.96.1.1', '204.246.1.1'] }), '204.246.1.1');
+  assert.equal(
+    clientIpOf({ clientIp: '10.2.1.185', forwardedFor: ['10.5.102.222', '199.96.1.1', '204.246.1.1'] }),
+    '204.246.1.1',
+  );
   assert.equal(clientIpOf({ clientIp: '127.0.0.1', forwardedFor: ['10.0.0.2', '10.0.0.1'] }), '10.0.0.2');
   assert.equal(clientIpOf({ clientIp: '10.0.0.1', forwardedFor: [] }), '10.0.0.1');
-  for (const ip of ['10.1.2.3', '127.0.0.1', '172.16.0.1', '172.31.9.9', '192.168.1.1', '169.254.1.1', '100.64.0.1', '::1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1']) {
+  for (const ip of [
+    '10.1.2.3',
+    '127.0.0.1',
+    '172.16.0.1',
+    '172.31.9.9',
+    '192.168.1.1',
+    '169.254.1.1',
+    '100.64.0.1',
+    '::1',
+    'fd00::1',
+    'fe80::1',
+    '::ffff:10.0.0.1',
+  ]) {
     assert.ok(isPrivateIp(ip), ip);
   }
-  for (const ip of ['8.8.8.8', '172.32.0.1', '192.169.0.1', '2001:db8::1', '100.128.0.1']) assert.ok(!isPrivateIp(ip), ip);
+  for (const ip of ['8.8.8.8', '172.32.0.1', '192.169.0.1', '2001:db8::1', '100.128.0.1'])
+    assert.ok(!isPrivateIp(ip), ip);
   assert.equal(refererHost('https://User:pw@Shop.Example.com:8443/a?b#c'), 'shop.example.com');
   assert.equal(refererHost('http://[2001:db8::1]:80/x'), '2001:db8::1');
   assert.equal(refererHost('android-app://com.google.android.gm/'), 'com.google.android.gm');
@@ -120,7 +158,9 @@ const PHI_PATTERNS: Array<[string, RegExp]> = [
 
 for (const rel of REAL_WEB_LOGS) {
   const path = realLogPath(rel);
-  test(`real log ${rel}: every parsed line normalises; ids unique; no PHI pattern in events`, { skip: path === null && `not found under ${sharedDir()}/data/real` }, () => {
+  test(`real log ${rel}: every parsed line normalises; ids unique; no PHI pattern in events`, {
+    skip: path === null && `not found under ${sharedDir()}/data/real`,
+  }, () => {
     const lines = readRealLines(path as string);
     const ids = new Set<string>();
     const routes = new Map<string, number>();
@@ -137,11 +177,14 @@ for (const rel of REAL_WEB_LOGS) {
       if (e.resource_kind) kinds.set(e.resource_kind, (kinds.get(e.resource_kind) ?? 0) + 1);
       for (const f of e.findings) findings.set(f, (findings.get(f) ?? 0) + 1);
       const text = [e.route, e.resource_id ?? '', e.user_id ?? '', ...Object.values(e.attrs)].join(' ');
-      for (const [kind, re] of PHI_PATTERNS) assert.ok(!re.test(text), `${kind} in event from line ${i + 1}: ${text}`);
+      for (const [kind, re] of PHI_PATTERNS)
+        assert.ok(!re.test(text), `${kind} in event from line ${i + 1}: ${text}`);
       assert.ok(!e.route.includes('?') || /\?[a-z_]+=\{id\}$/.test(e.route), `query in route: ${e.route}`);
     });
     assert.equal(ids.size, n);
     const top = [...routes].sort((a, b) => b[1] - a[1]).slice(0, 5);
-    console.log(`# ${rel}: ${n} events, ${routes.size} routes; top ${JSON.stringify(top)}; kinds ${JSON.stringify([...kinds])}; findings ${JSON.stringify([...findings])}`);
+    console.log(
+      `# ${rel}: ${n} events, ${routes.size} routes; top ${JSON.stringify(top)}; kinds ${JSON.stringify([...kinds])}; findings ${JSON.stringify([...findings])}`,
+    );
   });
 }

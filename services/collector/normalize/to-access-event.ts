@@ -133,7 +133,13 @@ export function refererHost(referer: string): string | null {
   const host = referer.slice(hs, he).toLowerCase();
   for (let i = 0; i < host.length; i++) {
     const c = host.charCodeAt(i);
-    const ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d || c === 0x3a || c === 0x5f;
+    const ok =
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x30 && c <= 0x39) ||
+      c === 0x2e ||
+      c === 0x2d ||
+      c === 0x3a ||
+      c === 0x5f;
     if (!ok) return null;
   }
   return host;

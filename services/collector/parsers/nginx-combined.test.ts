@@ -20,7 +20,9 @@ const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
 const T = Date.UTC(2015, 4, 17, 10, 5, 3);
 
 test('a plain combined line', () => {
-  const v = ok(`83.149.9.216 - - [17/May/2015:10:05:03 +0000] "GET /a/b.png?x=1 HTTP/1.1" 200 203023 "http://s.com/p" "${UA}"`);
+  const v = ok(
+    `83.149.9.216 - - [17/May/2015:10:05:03 +0000] "GET /a/b.png?x=1 HTTP/1.1" 200 203023 "http://s.com/p" "${UA}"`,
+  );
   assert.deepEqual(v, {
     clientIp: '83.149.9.216',
     forwardedFor: [],
@@ -43,7 +45,14 @@ test('table of real-world shapes', () => {
     [
       'IPv6 client, user, HTTP/2.0',
       `2001:db8::1 - alice [17/May/2015:10:05:03 +0000] "POST /wp-json/wc/v3/orders HTTP/2.0" 201 12 "-" "-"`,
-      { clientIp: '2001:db8::1', remoteUser: 'alice', method: 'POST', protocol: 'HTTP/2.0', referer: null, userAgent: null },
+      {
+        clientIp: '2001:db8::1',
+        remoteUser: 'alice',
+        method: 'POST',
+        protocol: 'HTTP/2.0',
+        referer: null,
+        userAgent: null,
+      },
     ],
     [
       '- for bytes',
@@ -63,12 +72,24 @@ test('table of real-world shapes', () => {
     [
       'empty request',
       `127.0.0.1 - - [12/Apr/2018:09:48:40 +0200] "" 400 0 "-" "-"`,
-      { request: '', method: null, target: null, protocol: null, status: 400, tsMs: Date.UTC(2018, 3, 12, 7, 48, 40) },
+      {
+        request: '',
+        method: null,
+        target: null,
+        protocol: null,
+        status: 400,
+        tsMs: Date.UTC(2018, 3, 12, 7, 48, 40),
+      },
     ],
     [
       'TLS handshake on the HTTP port',
       `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03" 400 157 "-" "-"`,
-      { method: null, target: null, status: 400, request: '\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03' },
+      {
+        method: null,
+        target: null,
+        status: 400,
+        request: '\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03',
+      },
     ],
     [
       'RDP probe with spaces',
@@ -108,7 +129,13 @@ test('table of real-world shapes', () => {
     [
       'Apache common (no referer, no user agent)',
       `1.2.3.4 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326`,
-      { remoteUser: 'frank', referer: null, userAgent: null, bytes: 2326, tsMs: Date.UTC(2000, 9, 10, 20, 55, 36) },
+      {
+        remoteUser: 'frank',
+        referer: null,
+        userAgent: null,
+        bytes: 2326,
+        tsMs: Date.UTC(2000, 9, 10, 20, 55, 36),
+      },
     ],
     [
       'address list before the ident (X-Forwarded-For as $remote_addr)',
@@ -150,11 +177,7 @@ test('table of real-world shapes', () => {
       `1.2.3.4 - - [17/May/2015:10:05:03.250 +0000] "GET / HTTP/1.1" 200 5 "-" "-"`,
       { tsMs: T + 250 },
     ],
-    [
-      'status -',
-      `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" - 0 "-" "-"`,
-      { status: null },
-    ],
+    ['status -', `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" - 0 "-" "-"`, { status: null }],
   ];
   for (const [name, line, want] of cases) {
     const v = ok(line);
@@ -171,8 +194,14 @@ test('rejects with typed errors; never throws', () => {
   assert.equal(rejectCode('not a log line at all'), malformed);
   assert.equal(rejectCode('1.2.3.4 - - [17/May/2015:10:05:03 +0000] GET / 200 5'), malformed);
   assert.equal(rejectCode('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1 200 5'), malformed);
-  assert.equal(rejectCode('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" abc 5 "-" "-"'), malformed);
-  assert.equal(rejectCode('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 x "-" "-"'), malformed);
+  assert.equal(
+    rejectCode('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" abc 5 "-" "-"'),
+    malformed,
+  );
+  assert.equal(
+    rejectCode('1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 x "-" "-"'),
+    malformed,
+  );
   assert.equal(rejectCode('[17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 5 "-" "-"'), malformed);
   const bad = ParseBadTimestamp.code;
   assert.equal(rejectCode('1.2.3.4 - - [17/Foo/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 5 "-" "-"'), bad);
@@ -230,7 +259,9 @@ const EXPECTED_REJECTS: Record<string, number> = {
 
 for (const rel of REAL_WEB_LOGS) {
   const path = realLogPath(rel);
-  test(`real log ${rel}: parsed + rejected = lines read`, { skip: path === null && `not found under ${sharedDir()}/data/real (set LEAKWATCH_SHARED_DIR)` }, () => {
+  test(`real log ${rel}: parsed + rejected = lines read`, {
+    skip: path === null && `not found under ${sharedDir()}/data/real (set LEAKWATCH_SHARED_DIR)`,
+  }, () => {
     const lines = readRealLines(path as string);
     let parsed = 0;
     const rejected: string[] = [];
@@ -246,7 +277,9 @@ for (const rel of REAL_WEB_LOGS) {
         rejected.push(`${r.error.code} ${r.error.message}: ${JSON.stringify(line.slice(0, 160))}`);
       }
     }
-    console.log(`# ${rel}: ${lines.length} lines, ${parsed} parsed, ${rejected.length} rejected, ${unparsedRequests} with a non-HTTP request line`);
+    console.log(
+      `# ${rel}: ${lines.length} lines, ${parsed} parsed, ${rejected.length} rejected, ${unparsedRequests} with a non-HTTP request line`,
+    );
     for (const r of rejected) console.log(`#   reject ${r}`);
     assert.equal(parsed + rejected.length, lines.length);
     assert.equal(rejected.length, EXPECTED_REJECTS[rel], rejected.join('\n'));

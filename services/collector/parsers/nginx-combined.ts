@@ -130,7 +130,8 @@ export function parseNginxCombined(input: string): ParseResult {
   const rb = line.indexOf(']', lb + 1);
   if (rb === -1) return reject('no_timestamp');
   const tsMs = parseTimeLocal(line, lb + 1, rb);
-  if (Number.isNaN(tsMs)) return { ok: false, error: ParseBadTimestamp(line.slice(lb + 1, Math.min(rb, lb + 40))) };
+  if (Number.isNaN(tsMs))
+    return { ok: false, error: ParseBadTimestamp(line.slice(lb + 1, Math.min(rb, lb + 40))) };
 
   // ---- address list, ident, remote user: everything before ` [` -----------------------------------
   const headEnd = lb - 1; // index of the space before '['
@@ -325,7 +326,11 @@ function isMethodToken(s: string, end: number): boolean {
   for (let i = 0; i < end; i++) {
     const c = s.charCodeAt(i);
     const ok =
-      (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= D0 && c <= D9) || c === DASH || c === 0x5f;
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= D0 && c <= D9) ||
+      c === DASH ||
+      c === 0x5f;
     if (!ok) return false;
   }
   return true;
@@ -390,7 +395,8 @@ function d2(s: string, i: number): number {
 
 function monthIndex(s: string, i: number): number {
   // Case-insensitive three-letter English month; returns 1..12 or -1.
-  const k = ((s.charCodeAt(i) | 0x20) << 16) | ((s.charCodeAt(i + 1) | 0x20) << 8) | (s.charCodeAt(i + 2) | 0x20);
+  const k =
+    ((s.charCodeAt(i) | 0x20) << 16) | ((s.charCodeAt(i + 1) | 0x20) << 8) | (s.charCodeAt(i + 2) | 0x20);
   switch (k) {
     case 0x6a616e:
       return 1; // jan
@@ -470,7 +476,8 @@ export function parseTimeLocal(s: string, from: number, to: number): number {
   const year = y1 * 100 + y2;
   const dim = DAYS_IN_MONTH[month] ?? 0;
   if (day > dim) return Number.NaN;
-  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return Number.NaN;
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)))
+    return Number.NaN;
   let j = i + 20;
   let ms = 0;
   if (s.charCodeAt(j) === 0x2e) {

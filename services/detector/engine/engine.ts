@@ -103,7 +103,10 @@ interface PreparedRule {
 }
 
 /** Merges overrides into a rule's defaults; unknown rules, unknown keys and wrong types are errors. */
-export function resolveRuleConfig(rule: AnyRule, override: Readonly<Record<string, unknown>> | undefined): unknown {
+export function resolveRuleConfig(
+  rule: AnyRule,
+  override: Readonly<Record<string, unknown>> | undefined,
+): unknown {
   const defaults = rule.defaults;
   if (override === undefined) return defaults;
   if (typeof defaults !== 'object' || defaults === null) {
@@ -120,7 +123,8 @@ export function resolveRuleConfig(rule: AnyRule, override: Readonly<Record<strin
 }
 
 function positive(name: string, v: number): number {
-  if (!Number.isFinite(v) || v <= 0) throw ConfigInvalid(`engine ${name} must be a positive number, got ${v}`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw ConfigInvalid(`engine ${name} must be a positive number, got ${v}`);
   return v;
 }
 
@@ -139,8 +143,13 @@ export function createEngine(opts: EngineOptions): Engine {
   const rules: PreparedRule[] = opts.rules.map((rule) => {
     if (seen.has(rule.id)) throw ConfigInvalid(`rule ${rule.id} is listed twice`);
     seen.add(rule.id);
-    if (rule.keyBy !== 'principal') throw ConfigInvalid(`rule ${rule.id}: keyBy ${rule.keyBy} is not supported yet`);
-    return { rule, cfg: resolveRuleConfig(rule, opts.config?.[rule.id]), everyEvent: rule.trigger === 'every-event' };
+    if (rule.keyBy !== 'principal')
+      throw ConfigInvalid(`rule ${rule.id}: keyBy ${rule.keyBy} is not supported yet`);
+    return {
+      rule,
+      cfg: resolveRuleConfig(rule, opts.config?.[rule.id]),
+      everyEvent: rule.trigger === 'every-event',
+    };
   });
   for (const id of Object.keys(opts.config ?? {})) {
     if (!seen.has(id)) throw ConfigInvalid(`configuration for unknown rule ${id}`);

@@ -7,7 +7,11 @@ import type { Alert } from '#shared/avro/generated/alert.js';
 import { PACKAGE_ROOT } from '#shared/paths.js';
 import { createEngine } from '../engine/engine.js';
 import { EntityWindow } from '../engine/window-state.js';
-import { longestRun, SEQUENTIAL_ENUMERATION_DEFAULTS, sequentialEnumeration } from './sequential-enumeration.js';
+import {
+  longestRun,
+  SEQUENTIAL_ENUMERATION_DEFAULTS,
+  sequentialEnumeration,
+} from './sequential-enumeration.js';
 
 // Golden cases: rules/testdata/sequential-enumeration/<case>.json = events in → alerts out.
 // Events are partial AccessEvents (ts as ISO text); the test fills the other fields. `expect`
@@ -74,7 +78,10 @@ function run(c: GoldenCase): Expected[] {
   c.events.forEach((g, i) => {
     for (const a of engine.process(toEvent(g, i))) {
       let x = byId.get(a.alert_id);
-      if (x === undefined) byId.set(a.alert_id, (x = { alert_id: a.alert_id, emissions: [], last: a }));
+      if (x === undefined) {
+        x = { alert_id: a.alert_id, emissions: [], last: a };
+        byId.set(a.alert_id, x);
+      }
       x.emissions.push({ at: i, observed: a.explanation.observed });
       x.last = a;
     }
@@ -97,7 +104,9 @@ const files = readdirSync(DIR)
 
 test('golden cases exist, including quiet ones', () => {
   assert.ok(files.length >= 4);
-  const quiet = files.filter((f) => (JSON.parse(readFileSync(join(DIR, f), 'utf8')) as GoldenCase).expect.length === 0);
+  const quiet = files.filter(
+    (f) => (JSON.parse(readFileSync(join(DIR, f), 'utf8')) as GoldenCase).expect.length === 0,
+  );
   assert.ok(quiet.length >= 3, `quiet cases: ${quiet.join(', ')}`);
 });
 
@@ -114,7 +123,10 @@ for (const f of files) {
     for (const x of got) {
       // Re-emitted only when observed grows; never more than 10 samples.
       for (let k = 1; k < x.emissions.length; k++) {
-        assert.ok((x.emissions[k] as { observed: number }).observed > (x.emissions[k - 1] as { observed: number }).observed);
+        assert.ok(
+          (x.emissions[k] as { observed: number }).observed >
+            (x.emissions[k - 1] as { observed: number }).observed,
+        );
       }
       assert.ok(x.last.explanation.sample_event_ids.length <= 10);
     }
@@ -130,14 +142,26 @@ test('longestRun: gaps up to maxGap, shuffles do not matter once sorted', () => 
 });
 
 test('evaluate on a full view reads every route and picks the longest run', () => {
-  const w = new EntityWindow({ type: 'client_ip', value: '1.2.3.4' }, { maxIdsPerRoute: 4096, maxRoutes: 64 }, {
-    idsDropped: 0,
-    routesDropped: 0,
-  });
+  const w = new EntityWindow(
+    { type: 'client_ip', value: '1.2.3.4' },
+    { maxIdsPerRoute: 4096, maxRoutes: 64 },
+    {
+      idsDropped: 0,
+      routesDropped: 0,
+    },
+  );
   w.reset(0, 600_000, 't');
-  for (let i = 0; i < 25; i++) w.add(toEvent({ ts: '1970-01-01T00:00:01Z', route: '/a/{id}', resource_id: String(i) }, i));
-  for (let i = 0; i < 30; i++) w.add(toEvent({ ts: '1970-01-01T00:00:02Z', route: '/b/{id}', resource_id: String(100 + i * 2) }, 100 + i));
-  const [f, ...rest] = sequentialEnumeration.evaluate(w.fullView(), undefined, SEQUENTIAL_ENUMERATION_DEFAULTS);
+  for (let i = 0; i < 25; i++)
+    w.add(toEvent({ ts: '1970-01-01T00:00:01Z', route: '/a/{id}', resource_id: String(i) }, i));
+  for (let i = 0; i < 30; i++)
+    w.add(
+      toEvent({ ts: '1970-01-01T00:00:02Z', route: '/b/{id}', resource_id: String(100 + i * 2) }, 100 + i),
+    );
+  const [f, ...rest] = sequentialEnumeration.evaluate(
+    w.fullView(),
+    undefined,
+    SEQUENTIAL_ENUMERATION_DEFAULTS,
+  );
   assert.equal(rest.length, 0);
   assert.equal(f?.observed, 30);
   assert.deepEqual(f?.topResources, ['/b/{id} ids 100..158']);

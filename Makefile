@@ -18,7 +18,7 @@ build: install ## compile TypeScript to dist/
 	npm run --silent build
 
 lint: install ## biome formatter + linter, tsc type check
-	npx biome check .
+	npm run --silent lint
 	npx tsc -p tsconfig.json --noEmit
 
 up: ## provision (first time) and start Kafka + ClickHouse on 127.0.0.1 (idempotent)

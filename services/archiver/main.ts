@@ -19,7 +19,12 @@ export async function runArchiver(config: Readonly<Config>): Promise<void> {
       await prepareTopics(kafka, allTopics(config), config.topics.partitions, log);
       const ch = createClickHouse(config);
       const archiver = createArchiver(config, kafka, ch, log);
-      const ops = await startOpsServer({ port: config.archiver.httpPort, log, readiness: archiver.ready });
+      const ops = await startOpsServer({
+        host: config.ops.host,
+        port: config.archiver.httpPort,
+        log,
+        readiness: archiver.ready,
+      });
       await archiver.start();
       return {
         done: archiver.crashed,

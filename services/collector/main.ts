@@ -33,7 +33,12 @@ export async function runCollector(config: Readonly<Config>): Promise<void> {
       const kafka = createKafka(config, log, 'leakwatch-collector');
       await prepareTopics(kafka, allTopics(config), config.topics.partitions, log);
       const collector = createCollector(config, kafka, redactor, log);
-      const ops = await startOpsServer({ port: config.collector.httpPort, log, readiness: collector.ready });
+      const ops = await startOpsServer({
+        host: config.ops.host,
+        port: config.collector.httpPort,
+        log,
+        readiness: collector.ready,
+      });
       const done = collector.run();
       return {
         // without --follow the collector ends when the files are read

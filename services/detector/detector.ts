@@ -30,6 +30,8 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   const engine = createEngine({ rules: defaultRules(), windowMs: cfg.detector.windowMs });
   let running = false;
   let joined = false;
+  let maxEventTs = 0;
+  let lastFlushTs = 0;
   let stopping = false;
   let rejectCrash: (e: unknown) => void = () => {};
   const crashed = new Promise<void>((_, reject) => {
@@ -91,7 +93,17 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
         continue;
       }
       m.events.inc();
+      if (event.ts > maxEventTs) maxEventTs = event.ts;
       for (const a of engine.process(event)) alerts.push(a);
+    }
+    // Bounded state: evict idle entities by event time, at most once per window's worth of events.
+    if (maxEventTs - lastFlushTs >= cfg.detector.windowMs) {
+      const evicted = engine.flushIdle(maxEventTs);
+      lastFlushTs = maxEventTs;
+      if (evicted) {
+        m.evictions.inc(evicted);
+        log.info({ evicted }, 'idle entities evicted');
+      }
     }
     if (alerts.length) {
       await publish(alerts, payload);

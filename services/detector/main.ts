@@ -17,7 +17,12 @@ export async function runDetector(config: Readonly<Config>): Promise<void> {
       const kafka = createKafka(config, log, 'leakwatch-detector');
       await prepareTopics(kafka, allTopics(config), config.topics.partitions, log);
       const detector = createDetector(config, kafka, log);
-      const ops = await startOpsServer({ port: config.detector.httpPort, log, readiness: detector.ready });
+      const ops = await startOpsServer({
+        host: config.ops.host,
+        port: config.detector.httpPort,
+        log,
+        readiness: detector.ready,
+      });
       await detector.start();
       return {
         done: detector.crashed,

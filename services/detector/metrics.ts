@@ -13,6 +13,11 @@ export const detectorMetrics = {
     labelNames: ['rule'] as const,
     registers: [registry],
   }),
+  evictions: new Counter({
+    name: 'leakwatch_detector_evicted_entities_total',
+    help: 'Idle entities whose window state was evicted',
+    registers: [registry],
+  }),
   deadLetters: new Counter({
     name: 'leakwatch_detector_dead_letters_total',
     help: 'Messages that could not be decoded, by reason',

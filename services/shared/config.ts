@@ -22,6 +22,13 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    ops: Type.Object(
+      {
+        /** Address of the /metrics, /healthz, /readyz server of collector, detector, archiver. */
+        host: Type.String({ minLength: 1 }),
+      },
+      { additionalProperties: false },
+    ),
     kafka: Type.Object(
       {
         brokers: Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d+$' }), { minItems: 1 }),
@@ -97,6 +104,7 @@ export type Config = Static<typeof ConfigSchema>;
 export const DEFAULTS: Config = {
   tenant: 'default',
   log: { level: 'info' },
+  ops: { host: '127.0.0.1' },
   kafka: { brokers: ['127.0.0.1:19092'], clientId: 'leakwatch' },
   topics: {
     access: 'leakwatch.access.v1',
@@ -143,6 +151,7 @@ const tokens: Parser = (s) =>
 export const ENV: Record<string, [path: string, parse: Parser]> = {
   LEAKWATCH_TENANT: ['tenant', str],
   LOG_LEVEL: ['log.level', str],
+  LEAKWATCH_OPS_HOST: ['ops.host', str],
   KAFKA_BROKERS: ['kafka.brokers', list],
   KAFKA_CLIENT_ID: ['kafka.clientId', str],
   LEAKWATCH_TOPIC_ACCESS: ['topics.access', str],

@@ -165,6 +165,8 @@ export const emailDetector: PhiDetector = {
   },
 };
 
+const CARD_PREFILTER = /\d(?:[ -]?\d){12}/;
+
 function luhnOk(d: string): boolean {
   let sum = 0;
   let dbl = false;
@@ -202,6 +204,9 @@ function isCard(d: string): boolean {
 export const cardDetector: PhiDetector = {
   kind: 'card',
   scan(s, out) {
+    // Native prefilter (no backtracking: each repetition is an optional separator then a digit):
+    // 13 digits with single separators somewhere, else nothing to do.
+    if (!CARD_PREFILTER.test(s)) return;
     const n = s.length;
     let i = 0;
     while (i < n) {

@@ -18,6 +18,8 @@ const CASES: Array<[string, Want]> = [
   ],
   ['/files/d41d8cd98f00b204e9800998ecf8427e', ['/files/{id}', 'd41d8cd98f00b204e9800998ecf8427e', null]],
   ['/invoice/1001.pdf', ['/invoice/{id}.pdf', '1001', null]],
+  ['/wp-json/oembed/1.0/embed', ['/wp-json/oembed/1.0/embed', null, null]],
+  ['/api/2.3.4/x', ['/api/2.3.4/x', null, null]],
   ['/short/abc123', ['/short/abc123', null, null]],
   ['/search/tok_email_0123456789abcdef', ['/search/{email}', null, null]],
   // WooCommerce / WordPress

@@ -5,7 +5,7 @@
 //   /wp-content/uploads/recordings/s-1.mp4   →  route /wp-content/uploads/recordings/{file}, resource s-1.mp4
 //
 // Generic rules apply to every path: segments that are numbers, UUIDs, long hex strings become `{id}`
-// (`123.json` becomes `{id}.json`), redaction tokens (`tok_email_…`) become `{email}`, and the query
+// (`123.json` becomes `{id}.json`; `1.0` stays), redaction tokens (`tok_email_…`) become `{email}`, and the query
 // string is dropped (its keys are returned in `queryKeys`). On top of that, a small table of
 // patterns (DEFAULT_ROUTE_TABLE; compileRouteTable() takes more from config) names the resource
 // kind and says which segment is the resource.
@@ -95,17 +95,15 @@ export const DEFAULT_ROUTE_TABLE: RouteTableDef = {
 
 // ---- compiled table -----------------------------------------------------------------------------
 
-enum Seg {
-  Literal = 0,
-  Any = 1, // *
-  Id = 2, // {id} (+ suffix)
-  File = 3, // {file}
-  Named = 4, // {version}
-}
+const SEG_LITERAL = 0;
+const SEG_ANY = 1; // *
+const SEG_ID = 2; // {id} (+ suffix)
+const SEG_FILE = 3; // {file}
+const SEG_NAMED = 4; // {version}
 
 interface SegMatcher {
-  type: Seg;
-  /** Literal (lowercased) or the id suffix (`.json`). */
+  type: number;
+  /** Literal (lowercased) or the id suffix (`.json`, lowercased). */
   text: string;
   /** What the route shows for placeholders: `{id}.json`, `{file}`, `{version}`. */
   out: string;
@@ -121,16 +119,24 @@ interface CompiledPattern {
   resourceAt: number;
 }
 
+interface Anchor {
+  /** Lowercased literal. */
+  text: string;
+  entries: Array<{ pattern: CompiledPattern; offset: number }>;
+}
+
 export interface CompiledRouteTable {
-  /** Patterns by the lowercased first literal of their fixed part. */
-  readonly anchors: ReadonlyMap<string, ReadonlyArray<{ pattern: CompiledPattern; offset: number }>>;
+  /** Anchors (the first literal of each pattern) by (lowercased first char & 31). */
+  readonly anchorsByFirst: ReadonlyArray<ReadonlyArray<Anchor> | undefined>;
+  /** Bit (c & 31) set for the first character of every anchor: a cheap pre-check. */
+  readonly anchorFirst: number;
   readonly queryIds: ReadonlyMap<string, string>;
   readonly size: number;
 }
 
 /** Validates and indexes a route table; throws ConfigInvalid naming the bad pattern. */
 export function compileRouteTable(def: RouteTableDef): CompiledRouteTable {
-  const anchors = new Map<string, Array<{ pattern: CompiledPattern; offset: number }>>();
+  const anchors = new Map<string, Anchor>();
   def.paths.forEach((p, index) => {
     if (typeof p.path !== 'string' || (!p.path.startsWith('/') && !p.path.startsWith('**/'))) {
       throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: must start with / or **/`);
@@ -154,38 +160,47 @@ export function compileRouteTable(def: RouteTableDef): CompiledRouteTable {
     let anchorAt = -1;
     for (const s of raw) {
       if (s === '**' || s === '') {
-        throw ConfigInvalid(
-          `route pattern ${JSON.stringify(p.path)}: ** only first or last, no empty segments`,
-        );
+        throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: ** only first or last, no empty segments`);
       }
-      if (s === '*') segs.push({ type: Seg.Any, text: '', out: '' });
+      if (s === '*') segs.push({ type: SEG_ANY, text: '', out: '' });
       else if (s.startsWith('{id}')) {
-        segs.push({ type: Seg.Id, text: s.slice(4).toLowerCase(), out: s });
+        segs.push({ type: SEG_ID, text: s.slice(4).toLowerCase(), out: s });
         if (resourceAt !== -1) throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: two resources`);
         resourceAt = segs.length - 1;
       } else if (s === '{file}') {
-        segs.push({ type: Seg.File, text: '', out: s });
+        segs.push({ type: SEG_FILE, text: '', out: s });
         if (resourceAt !== -1) throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: two resources`);
         resourceAt = segs.length - 1;
-      } else if (/^\{[a-z_]+\}$/.test(s)) segs.push({ type: Seg.Named, text: '', out: s });
+      } else if (/^\{[a-z_]+\}$/.test(s)) segs.push({ type: SEG_NAMED, text: '', out: s });
       else if (s.includes('{') || s.includes('*')) {
         throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: bad segment ${JSON.stringify(s)}`);
       } else {
-        segs.push({ type: Seg.Literal, text: s.toLowerCase(), out: s });
+        segs.push({ type: SEG_LITERAL, text: s.toLowerCase(), out: s });
         if (anchorAt === -1) anchorAt = segs.length - 1;
       }
     }
-    if (anchorAt === -1)
-      throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: needs one literal segment`);
+    if (anchorAt === -1) throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: needs one literal segment`);
     const pattern: CompiledPattern = { index, kind: p.kind, leading, trailing, segs, resourceAt };
     const key = (segs[anchorAt] as SegMatcher).text;
-    let list = anchors.get(key);
+    let a = anchors.get(key);
+    if (a === undefined) {
+      a = { text: key, entries: [] };
+      anchors.set(key, a);
+    }
+    a.entries.push({ pattern, offset: anchorAt });
+  });
+  const anchorsByFirst: Anchor[][] = [];
+  let anchorFirst = 0;
+  for (const a of anchors.values()) {
+    const b = a.text.charCodeAt(0) & 31;
+    anchorFirst |= 1 << b;
+    let list = anchorsByFirst[b];
     if (list === undefined) {
       list = [];
-      anchors.set(key, list);
+      anchorsByFirst[b] = list;
     }
-    list.push({ pattern, offset: anchorAt });
-  });
+    list.push(a);
+  }
   const queryIds = new Map<string, string>();
   for (const q of def.queryIds) {
     if (typeof q.key !== 'string' || q.key === '' || typeof q.kind !== 'string' || q.kind === '') {
@@ -193,7 +208,7 @@ export function compileRouteTable(def: RouteTableDef): CompiledRouteTable {
     }
     if (!queryIds.has(q.key)) queryIds.set(q.key, q.kind);
   }
-  return { anchors, queryIds, size: def.paths.length };
+  return { anchorsByFirst, anchorFirst, queryIds, size: def.paths.length };
 }
 
 const DEFAULT_COMPILED = compileRouteTable(DEFAULT_ROUTE_TABLE);
@@ -201,7 +216,7 @@ const EMPTY: readonly string[] = Object.freeze([]);
 const MAX_ROUTE_CHARS = 1024;
 const MAX_QUERY_KEYS = 64;
 
-// ---- segment classification --------------------------------------------------------------------------
+// ---- segment classification (on s[a..b), no substrings) -------------------------------------------------
 
 function isHexChar(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
@@ -216,14 +231,14 @@ function allDigits(s: string, from: number, to: number): boolean {
   return true;
 }
 
-/** Number (≤ 20 digits), UUID, or hex string of 16+ chars. */
-export function isIdLike(s: string): boolean {
-  const n = s.length;
-  if (n === 0) return false;
-  if (n <= 20 && allDigits(s, 0, n)) return true;
+/** Number (≤ 20 digits), UUID, or hex string of 16+ chars, in s[a..b). */
+function isIdLikeAt(s: string, a: number, b: number): boolean {
+  const n = b - a;
+  if (n <= 0) return false;
+  if (n <= 20 && allDigits(s, a, b)) return true;
   if (n === 36) {
     for (let i = 0; i < 36; i++) {
-      const c = s.charCodeAt(i);
+      const c = s.charCodeAt(a + i);
       if (i === 8 || i === 13 || i === 18 || i === 23) {
         if (c !== 0x2d) return false;
       } else if (!isHexChar(c)) return false;
@@ -231,45 +246,48 @@ export function isIdLike(s: string): boolean {
     return true;
   }
   if (n >= 16 && n <= 128) {
-    for (let i = 0; i < n; i++) if (!isHexChar(s.charCodeAt(i))) return false;
+    for (let i = a; i < b; i++) if (!isHexChar(s.charCodeAt(i))) return false;
     return true;
   }
   return false;
 }
 
-/** `tok_<kind>_<16 hex>` as written by redact.ts → `kind`, else null. */
-export function tokenKind(s: string): string | null {
-  if (s.length < 22 || !s.startsWith('tok_')) return null;
-  const us = s.length - 17;
-  if (s.charCodeAt(us) !== 0x5f) return null;
-  for (let i = us + 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return null;
-  }
-  if (us <= 4) return null;
-  for (let i = 4; i < us; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) return null;
-  }
-  return s.slice(4, us);
+/** Number (≤ 20 digits), UUID, or hex string of 16+ chars. */
+export function isIdLike(s: string): boolean {
+  return isIdLikeAt(s, 0, s.length);
 }
 
-function eqIgnoreCase(seg: string, lower: string): boolean {
-  if (seg.length !== lower.length) return false;
-  for (let i = 0; i < seg.length; i++) {
-    let c = seg.charCodeAt(i);
+/** End of the kind in a `tok_<kind>_<16 hex>` token at s[a..b) (kind = s[a+4..end)), or -1. */
+function tokenKindEnd(s: string, a: number, b: number): number {
+  if (b - a < 22 || !s.startsWith('tok_', a)) return -1;
+  const us = b - 17;
+  if (s.charCodeAt(us) !== 0x5f || us <= a + 4) return -1;
+  for (let i = us + 1; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return -1;
+  }
+  for (let i = a + 4; i < us; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) return -1;
+  }
+  return us;
+}
+
+/** `tok_<kind>_<16 hex>` as written by redact.ts → `kind`, else null. */
+export function tokenKind(s: string): string | null {
+  const e = tokenKindEnd(s, 0, s.length);
+  return e === -1 ? null : s.slice(4, e);
+}
+
+/** s[a..b) equals `lower` ignoring ASCII case. */
+function eqIgnoreCaseAt(s: string, a: number, b: number, lower: string): boolean {
+  if (b - a !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    let c = s.charCodeAt(a + i);
     if (c >= 0x41 && c <= 0x5a) c |= 0x20;
     if (c !== lower.charCodeAt(i)) return false;
   }
   return true;
-}
-
-function hasUpper(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) return true;
-  }
-  return false;
 }
 
 /**
@@ -309,44 +327,36 @@ function decodeSegment(seg: string): string {
   return d;
 }
 
-/** `{id}` matcher: id-like or a redaction token, with an optional literal suffix. */
-function matchIdSeg(seg: string, suffix: string): string | null {
-  let body = seg;
+/** `{id}` matcher on s[a..b): id-like or a redaction token, followed by the literal suffix. */
+function matchIdAt(s: string, a: number, b: number, suffix: string): boolean {
+  let e = b;
   if (suffix !== '') {
-    if (seg.length <= suffix.length) return null;
-    const tail = seg.slice(seg.length - suffix.length);
-    if (!eqIgnoreCase(tail, suffix)) return null;
-    body = seg.slice(0, seg.length - suffix.length);
+    e = b - suffix.length;
+    if (e <= a || !eqIgnoreCaseAt(s, e, b, suffix)) return false;
   }
-  return isIdLike(body) || tokenKind(body) !== null ? body : null;
+  return isIdLikeAt(s, a, e) || tokenKindEnd(s, a, e) !== -1;
 }
 
 // ---- normalizeRoute -------------------------------------------------------------------------------
 
-interface Match {
-  pattern: CompiledPattern;
-  start: number; // index in segs (path segments) of pattern.segs[0]
-  resourceEnd: number; // index of the resource segment (for "deepest wins")
-}
+// Segment bounds of the path being normalised (module scratch: normalizeRoute is synchronous).
+let segA = new Int32Array(64);
+let segB = new Int32Array(64);
 
-function matchAt(p: CompiledPattern, segs: string[], start: number): boolean {
+function matchAt(p: CompiledPattern, s: string, n: number, start: number): boolean {
   const m = p.segs.length;
-  if (start < 0 || start + m > segs.length) return false;
+  if (start < 0 || start + m > n) return false;
   if (!p.leading && start !== 0) return false;
-  if (!p.trailing && start + m !== segs.length) return false;
+  if (!p.trailing && start + m !== n) return false;
   for (let k = 0; k < m; k++) {
     const pm = p.segs[k] as SegMatcher;
-    const s = segs[start + k] as string;
-    switch (pm.type) {
-      case Seg.Literal:
-        if (!eqIgnoreCase(s, pm.text)) return false;
-        break;
-      case Seg.Id:
-        if (matchIdSeg(s, pm.text) === null) return false;
-        break;
-      default:
-        if (s === '') return false;
-    }
+    const a = segA[start + k] as number;
+    const b = segB[start + k] as number;
+    if (pm.type === SEG_LITERAL) {
+      if (!eqIgnoreCaseAt(s, a, b, pm.text)) return false;
+    } else if (pm.type === SEG_ID) {
+      if (!matchIdAt(s, a, b, pm.text)) return false;
+    } else if (b === a) return false;
   }
   return true;
 }
@@ -367,12 +377,7 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
     if (scheme > 0 && scheme < pathEnd) {
       const slash = target.indexOf('/', scheme + 3);
       if (slash === -1 || slash > pathEnd) {
-        return {
-          route: '/',
-          resourceId: null,
-          resourceKind: null,
-          queryKeys: queryKeysOf(target, qAt, hashAt),
-        };
+        return { route: '/', resourceId: null, resourceKind: null, queryKeys: queryKeysOf(target, qAt, hashAt) };
       }
       pathStart = slash;
     } else if (qAt === -1 && target.indexOf('/') === -1 && target.indexOf(':') > 0) {
@@ -382,64 +387,129 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
   }
   if (pathEnd < pathStart) pathEnd = pathStart;
 
-  const rawPath = pathStart === 0 && pathEnd === target.length ? target : target.slice(pathStart, pathEnd);
-  // Segments after the leading '/' (a relative target keeps its first segment).
-  const segs = (rawPath.charCodeAt(0) === 0x2f ? rawPath.slice(1) : rawPath).split('/');
-  for (let i = 0; i < segs.length; i++) {
-    const s = segs[i] as string;
-    if (s.indexOf('%') !== -1) segs[i] = decodeSegment(s);
+  // The path we work on: s[from..to). Percent-encoded paths are decoded segment by segment first
+  // (decodeSegment never yields a '/', so the segments stay the same).
+  let s = target;
+  let from = pathStart;
+  let to = pathEnd;
+  const pct = target.indexOf('%', pathStart);
+  if (pct !== -1 && pct < pathEnd) {
+    s = target.slice(pathStart, pathEnd).split('/').map(decodeSegment).join('/');
+    from = 0;
+    to = s.length;
+  }
+
+  // Segment bounds, after the leading '/' (a relative target keeps its first segment).
+  let n = 0;
+  let p = s.charCodeAt(from) === 0x2f ? from + 1 : from;
+  for (;;) {
+    let e = s.indexOf('/', p);
+    if (e === -1 || e > to) e = to;
+    if (n === segA.length) {
+      const a2 = new Int32Array(n * 2);
+      a2.set(segA);
+      segA = a2;
+      const b2 = new Int32Array(n * 2);
+      b2.set(segB);
+      segB = b2;
+    }
+    segA[n] = p;
+    segB[n] = e;
+    n++;
+    if (e >= to) break;
+    p = e + 1;
   }
 
   // Best pattern match: deepest resource segment, then table order.
-  let best: Match | null = null;
-  if (table.size > 0) {
-    for (let i = 0; i < segs.length; i++) {
-      const s = segs[i] as string;
-      let cands = table.anchors.get(s);
-      if (cands === undefined && hasUpper(s)) cands = table.anchors.get(s.toLowerCase());
-      if (cands === undefined) continue;
-      for (const { pattern, offset } of cands) {
-        const start = i - offset;
-        if (!matchAt(pattern, segs, start)) continue;
-        const resourceEnd =
-          start + (pattern.resourceAt === -1 ? pattern.segs.length - 1 : pattern.resourceAt);
-        if (
-          best === null ||
-          resourceEnd > best.resourceEnd ||
-          (resourceEnd === best.resourceEnd && pattern.index < best.pattern.index)
-        ) {
-          best = { pattern, start, resourceEnd };
+  let best: CompiledPattern | null = null;
+  let bestStart = 0;
+  let bestRes = -1;
+  const first = table.anchorFirst;
+  if (first !== 0) {
+    for (let i = 0; i < n; i++) {
+      const a = segA[i] as number;
+      const b = segB[i] as number;
+      if (b === a) continue;
+      const bit = (s.charCodeAt(a) | 0x20) & 31;
+      if ((first & (1 << bit)) === 0) continue;
+      const list = table.anchorsByFirst[bit];
+      if (list === undefined) continue;
+      for (const anchor of list) {
+        if (!eqIgnoreCaseAt(s, a, b, anchor.text)) continue;
+        for (const { pattern, offset } of anchor.entries) {
+          const start = i - offset;
+          if (!matchAt(pattern, s, n, start)) continue;
+          const res = start + (pattern.resourceAt === -1 ? pattern.segs.length - 1 : pattern.resourceAt);
+          if (best === null || res > bestRes || (res === bestRes && pattern.index < best.index)) {
+            best = pattern;
+            bestStart = start;
+            bestRes = res;
+          }
         }
       }
     }
   }
 
+  // Route: the path with replaced segments; spans between replacements are copied as they are.
   let resourceId: string | null = null;
-  let resourceKind: string | null = null;
   let route = '';
-  for (let i = 0; i < segs.length; i++) {
-    const s = segs[i] as string;
-    let out: string | undefined;
-    if (best !== null && i >= best.start && i < best.start + best.pattern.segs.length) {
-      const pm = best.pattern.segs[i - best.start] as SegMatcher;
-      if (pm.type === Seg.Id) {
-        resourceId = matchIdSeg(s, pm.text);
-        out = pm.out;
-      } else if (pm.type === Seg.File) {
-        resourceId = s;
-        out = pm.out;
-      } else if (pm.type === Seg.Named) {
-        out = pm.out;
+  let last = from;
+  const bestEnd = best === null ? -1 : bestStart + best.segs.length;
+  for (let i = 0; i < n; i++) {
+    const a = segA[i] as number;
+    const b = segB[i] as number;
+    if (b === a) continue;
+    if (best !== null && i >= bestStart && i < bestEnd) {
+      const pm = best.segs[i - bestStart] as SegMatcher;
+      if (pm.type === SEG_ID) {
+        resourceId = s.slice(a, b - pm.text.length);
+        route += s.slice(last, a) + pm.out;
+        last = b;
+        continue;
+      }
+      if (pm.type === SEG_FILE) {
+        resourceId = s.slice(a, b);
+        route += s.slice(last, a) + pm.out;
+        last = b;
+        continue;
+      }
+      if (pm.type === SEG_NAMED) {
+        route += s.slice(last, a) + pm.out;
+        last = b;
+        continue;
+      }
+      if (pm.type === SEG_LITERAL) continue;
+    }
+    // generic templating
+    const c0 = s.charCodeAt(a);
+    if (c0 === 0x74 /* t */) {
+      const ke = tokenKindEnd(s, a, b);
+      if (ke !== -1) {
+        route += s.slice(last, a) + '{' + s.slice(a + 4, ke) + '}';
+        last = b;
+        continue;
       }
     }
-    if (out === undefined) out = genericSegment(s);
-    if (out === '{id}' && best === null) resourceId = s;
-    else if (out.startsWith('{id}.') && best === null) resourceId = s.slice(0, s.indexOf('.'));
-    route += '/' + out;
+    if (isIdLikeAt(s, a, b)) {
+      if (best === null) resourceId = s.slice(a, b);
+      route += s.slice(last, a) + '{id}';
+      last = b;
+      continue;
+    }
+    // 123.json, 42.pdf: number + short extension starting with a letter (not a version: 1.0)
+    if (c0 >= 0x30 && c0 <= 0x39) {
+      const dot = s.indexOf('.', a);
+      const e0 = s.charCodeAt(dot + 1) | 0x20;
+      if (dot > a && dot < b - 1 && dot - a <= 20 && b - dot <= 6 && e0 >= 0x61 && e0 <= 0x7a && allDigits(s, a, dot)) {
+        if (best === null) resourceId = s.slice(a, dot);
+        route += s.slice(last, a) + '{id}';
+        last = dot;
+      }
+    }
   }
-  if (rawPath.charCodeAt(0) !== 0x2f) route = route.slice(1);
-  if (best !== null) resourceKind = best.pattern.kind;
+  route = last === from ? (from === 0 && to === s.length ? s : s.slice(from, to)) : route + s.slice(last, to);
 
+  let resourceKind: string | null = best === null ? null : best.kind;
   let queryKeys: readonly string[] = EMPTY;
   if (qAt !== -1) {
     queryKeys = queryKeysOf(target, qAt, hashAt);
@@ -454,22 +524,6 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
   }
   if (route.length > MAX_ROUTE_CHARS) route = route.slice(0, MAX_ROUTE_CHARS) + '…';
   return { route, resourceId, resourceKind, queryKeys };
-}
-
-function genericSegment(s: string): string {
-  if (s.length === 0) return s;
-  const c0 = s.charCodeAt(0);
-  if (c0 === 0x74 /* t */ && s.startsWith('tok_')) {
-    const k = tokenKind(s);
-    if (k !== null) return '{' + k + '}';
-  }
-  if (isIdLike(s)) return '{id}';
-  // 123.json, 42.pdf: number + short extension
-  if (c0 >= 0x30 && c0 <= 0x39) {
-    const dot = s.indexOf('.');
-    if (dot > 0 && dot <= 20 && s.length - dot <= 6 && allDigits(s, 0, dot)) return '{id}' + s.slice(dot);
-  }
-  return s;
 }
 
 function queryKeysOf(target: string, qAt: number, hashAt: number): readonly string[] {
@@ -508,8 +562,8 @@ function findQueryId(
       const kind = ids.get(key);
       if (kind !== undefined) {
         const value = target.slice(eq + 1, amp);
-        if (allDigits(value, 0, value.length) && value.length <= 20) return { key, value, kind };
-        if (tokenKind(value) !== null) return { key, value, kind };
+        if (value.length <= 20 && allDigits(value, 0, value.length)) return { key, value, kind };
+        if (tokenKindEnd(value, 0, value.length) !== -1) return { key, value, kind };
       }
     }
     p = amp + 1;

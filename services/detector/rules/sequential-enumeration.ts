@@ -20,6 +20,11 @@ export interface SequentialEnumerationConfig {
   criticalRun: number;
   /** Severity below criticalRun. */
   severity: Severity;
+  /**
+   * Routes never evaluated, by suffix of the route template. Default: public pagination
+   * (`/page/{id}`), which crawlers walk page by page on every WordPress site.
+   */
+  ignoreRouteSuffixes: string[];
 }
 
 export const SEQUENTIAL_ENUMERATION_DEFAULTS: Readonly<SequentialEnumerationConfig> = Object.freeze({
@@ -27,6 +32,7 @@ export const SEQUENTIAL_ENUMERATION_DEFAULTS: Readonly<SequentialEnumerationConf
   maxGap: 3,
   criticalRun: 200,
   severity: 'high',
+  ignoreRouteSuffixes: ['/page/{id}', '/page/{id}/'],
 });
 
 export interface Run {
@@ -54,6 +60,11 @@ export function longestRun(sorted: readonly number[], n: number, maxGap: number)
 }
 
 const MAX_SAMPLES = 10;
+
+function ignored(route: string, suffixes: readonly string[]): boolean {
+  for (const s of suffixes) if (route.endsWith(s)) return true;
+  return false;
+}
 
 function findingFor(w: WindowView, r: RouteIdsView, run: Run, cfg: SequentialEnumerationConfig): Finding {
   const lo = r.sorted[run.from] as number;
@@ -94,7 +105,7 @@ export const sequentialEnumeration: Rule<SequentialEnumerationConfig> = {
     let best: RouteIdsView | undefined;
     let bestRun: Run | undefined;
     for (const r of w.changed) {
-      if (r.distinct < cfg.minRun) continue;
+      if (r.distinct < cfg.minRun || ignored(r.route, cfg.ignoreRouteSuffixes)) continue;
       const run = longestRun(r.sorted, r.distinct, cfg.maxGap);
       if (run.length >= cfg.minRun && (bestRun === undefined || run.length > bestRun.length)) {
         best = r;

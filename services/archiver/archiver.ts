@@ -8,10 +8,10 @@ import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
 import { table } from '#shared/clickhouse/sql.js';
 import type { Config } from '#shared/config.js';
 import { isLeakwatchError } from '#shared/errors.js';
-import type { Logger } from '#shared/log.js';
 import { createProducer } from '#shared/kafka/client.js';
 import { opaque, sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
+import type { Logger } from '#shared/log.js';
 import { backoffDelay } from '#shared/retry.js';
 import { archiverMetrics as m } from './metrics.js';
 

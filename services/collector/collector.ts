@@ -4,12 +4,12 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { accessEventCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import { principalOf } from '#shared/clickhouse/rows.js';
 import type { Config } from '#shared/config.js';
 import { COMPRESSION, createProducer } from '#shared/kafka/client.js';
 import { sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
+import { principalKey } from '#shared/principal.js';
 import { retry } from '#shared/retry.js';
 import { collectorMetrics as m } from './metrics.js';
 import type { Redactor } from './normalize/redact.js';
@@ -70,7 +70,7 @@ export function createCollector(
             topic: cfg.topics.access,
             acks: -1,
             compression: COMPRESSION,
-            messages: events.map((e) => ({ key: principalOf(e), value: codec.encode(e) })),
+            messages: events.map((e) => ({ key: principalKey(e), value: codec.encode(e) })),
           });
         }
         if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);

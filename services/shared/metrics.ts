@@ -1,6 +1,6 @@
 // The one prom-client registry of a process. Services declare their metrics in their own metrics.ts.
 // Metric names: leakwatch_<service>_<thing>_<unit>; labels bounded (rule, source, reason), never an entity.
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
 export const registry = new Registry();
 let defaultsCollected = false;

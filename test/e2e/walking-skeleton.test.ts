@@ -9,9 +9,9 @@ import { createClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { PACKAGE_ROOT } from '#shared/paths.js';
+import { nginxLine, orderWalk } from '../support/log-lines.js';
 import { freePort, type ServiceProcess, startService } from '../support/processes.js';
 import { getServices, type TestServices, uniqueName, waitFor } from '../support/services.js';
-import { nginxLine, orderWalk } from '../support/log-lines.js';
 
 const SSN = '123-45-6789';
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);

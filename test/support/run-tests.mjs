@@ -2,7 +2,7 @@
 // Runs one suite of compiled tests with node's test runner, so CI reads its summary.
 // unit: tests beside the code (dist/services/**/*.test.js); integration/e2e: dist/test/<suite>/**.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const suite = process.argv[2] ?? 'unit';

@@ -160,7 +160,9 @@ export function compileRouteTable(def: RouteTableDef): CompiledRouteTable {
     let anchorAt = -1;
     for (const s of raw) {
       if (s === '**' || s === '') {
-        throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: ** only first or last, no empty segments`);
+        throw ConfigInvalid(
+          `route pattern ${JSON.stringify(p.path)}: ** only first or last, no empty segments`,
+        );
       }
       if (s === '*') segs.push({ type: SEG_ANY, text: '', out: '' });
       else if (s.startsWith('{id}')) {
@@ -179,7 +181,8 @@ export function compileRouteTable(def: RouteTableDef): CompiledRouteTable {
         if (anchorAt === -1) anchorAt = segs.length - 1;
       }
     }
-    if (anchorAt === -1) throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: needs one literal segment`);
+    if (anchorAt === -1)
+      throw ConfigInvalid(`route pattern ${JSON.stringify(p.path)}: needs one literal segment`);
     const pattern: CompiledPattern = { index, kind: p.kind, leading, trailing, segs, resourceAt };
     const key = (segs[anchorAt] as SegMatcher).text;
     let a = anchors.get(key);
@@ -377,7 +380,12 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
     if (scheme > 0 && scheme < pathEnd) {
       const slash = target.indexOf('/', scheme + 3);
       if (slash === -1 || slash > pathEnd) {
-        return { route: '/', resourceId: null, resourceKind: null, queryKeys: queryKeysOf(target, qAt, hashAt) };
+        return {
+          route: '/',
+          resourceId: null,
+          resourceKind: null,
+          queryKeys: queryKeysOf(target, qAt, hashAt),
+        };
       }
       pathStart = slash;
     } else if (qAt === -1 && target.indexOf('/') === -1 && target.indexOf(':') > 0) {
@@ -500,7 +508,15 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
     if (c0 >= 0x30 && c0 <= 0x39) {
       const dot = s.indexOf('.', a);
       const e0 = s.charCodeAt(dot + 1) | 0x20;
-      if (dot > a && dot < b - 1 && dot - a <= 20 && b - dot <= 6 && e0 >= 0x61 && e0 <= 0x7a && allDigits(s, a, dot)) {
+      if (
+        dot > a &&
+        dot < b - 1 &&
+        dot - a <= 20 &&
+        b - dot <= 6 &&
+        e0 >= 0x61 &&
+        e0 <= 0x7a &&
+        allDigits(s, a, dot)
+      ) {
         if (best === null) resourceId = s.slice(a, dot);
         route += s.slice(last, a) + '{id}';
         last = dot;

@@ -91,18 +91,8 @@ export function toAccessEvent(parsed: ParsedHttpLine, ctx: ToAccessEventContext)
   };
 }
 
-/**
- * The principal an event belongs to, as the Kafka key and the detector's entity key:
- * `user:<id>`, else `api_key:<id>`, else `session:<hash>`, else `ip:<client_ip>` (`ip:-` if none).
- */
-export function principalKey(
-  e: Pick<AccessEvent, 'user_id' | 'api_key_id' | 'session_hash' | 'client_ip'>,
-): string {
-  if (e.user_id !== null && e.user_id !== '') return 'user:' + e.user_id;
-  if (e.api_key_id !== null && e.api_key_id !== '') return 'api_key:' + e.api_key_id;
-  if (e.session_hash !== null && e.session_hash !== '') return 'session:' + e.session_hash;
-  return 'ip:' + (e.client_ip ?? '-');
-}
+// The principal key (Kafka key) is defined once, in #shared/principal.ts.
+export { principalKey } from '#shared/principal.js';
 
 /** Host of an absolute referer (`https://shop.example/x?y` → `shop.example`), lowercased, no port. */
 export function refererHost(referer: string): string | null {

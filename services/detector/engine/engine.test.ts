@@ -223,6 +223,14 @@ test('configuration is checked when the engine is built', () => {
     () => createEngine({ rules: [sequentialEnumeration], config: { 'sequential-enumeration': { typo: 1 } } }),
     is,
   );
+  assert.throws(
+    () =>
+      createEngine({
+        rules: [sequentialEnumeration],
+        config: { 'sequential-enumeration': { ignoreRouteSuffixes: {} } },
+      }),
+    is,
+  );
   assert.throws(() => createEngine({ rules: [sequentialEnumeration, sequentialEnumeration] }), is);
   assert.throws(() => createEngine({ rules: [sequentialEnumeration], windowMs: 0 }), is);
   const byRoute: Rule<null> = {
@@ -241,6 +249,22 @@ test('configuration is checked when the engine is built', () => {
   const out: Alert[] = [];
   for (let k = 0; k < 5; k++) out.push(...engine.process(ev(k, { route: ORDERS, resource_id: String(k) })));
   assert.equal(out.length, 1);
+});
+
+test('pagination is ignored by default, and can be watched by configuration', () => {
+  const walk = (engine: ReturnType<typeof createEngine>) => {
+    let n = 0;
+    for (let k = 1; k <= 30; k++) {
+      n += engine.process(ev(k, { route: '/blog/page/{id}/', resource_id: String(k) })).length;
+    }
+    return n;
+  };
+  assert.equal(walk(createEngine({ rules: [sequentialEnumeration] })), 0);
+  const watching = createEngine({
+    rules: [sequentialEnumeration],
+    config: { 'sequential-enumeration': { ignoreRouteSuffixes: [] } },
+  });
+  assert.equal(walk(watching), 11);
 });
 
 test('every-event rules run on every event; new-id rules only on new ids', () => {

@@ -8,6 +8,7 @@
 // - A finding becomes an Alert at once (the 20th id, not at window close).
 //   alert_id    = first 32 hex of sha256(rule | entity.type | entity.value | windowStart)
 //   fingerprint = first 32 hex of sha256(rule | entity.type | entity.value)
+//   (windowStart written as decimal epoch ms; the tenant is not part of either, as specified)
 //   Later findings for the same alert in the same window re-emit it (same alert_id, updated
 //   observed / last_seen / explanation) only when `observed` grows.
 // - An event older than its entity's current window start by more than `allowedLatenessMs`, or
@@ -22,8 +23,8 @@ import { hash } from 'node:crypto';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert, Entity } from '#shared/avro/generated/alert.js';
 import { ConfigInvalid } from '#shared/errors.js';
+import { type PrincipalType, principalType, principalValue } from '#shared/principal.js';
 import type { AnyRule, BaselineStore, Finding } from '../rules/types.js';
-import { type PrincipalType, principalType, principalValue } from './entity.js';
 import { type DropCounters, type EmittedAlert, EntityWindow, type WindowLimits } from './window-state.js';
 
 export interface EngineOptions {
@@ -115,8 +116,9 @@ export function resolveRuleConfig(
   const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
   for (const [k, v] of Object.entries(override)) {
     if (!(k in merged)) throw ConfigInvalid(`rule ${rule.id}: unknown setting ${k}`);
-    const want = typeof merged[k];
-    if (typeof v !== want) throw ConfigInvalid(`rule ${rule.id}: ${k} must be a ${want}`);
+    const want = Array.isArray(merged[k]) ? 'array' : typeof merged[k];
+    const got = Array.isArray(v) ? 'array' : typeof v;
+    if (got !== want) throw ConfigInvalid(`rule ${rule.id}: ${k} must be a ${want}`);
     merged[k] = v;
   }
   return Object.freeze(merged);

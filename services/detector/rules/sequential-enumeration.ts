@@ -8,7 +8,7 @@
 // `criticalRun` ids. Evaluated only when an event adds a new distinct id (trigger 'new-id'), and
 // only on the routes that event changed, so the cost is one linear scan of that route's ids.
 
-import { entityKey } from '../engine/entity.js';
+import { entityKey } from '#shared/principal.js';
 import type { Finding, RouteIdsView, Rule, Severity, WindowView } from './types.js';
 
 export interface SequentialEnumerationConfig {
@@ -24,7 +24,7 @@ export interface SequentialEnumerationConfig {
    * Routes never evaluated, by suffix of the route template. Default: public pagination
    * (`/page/{id}`), which crawlers walk page by page on every WordPress site.
    */
-  ignoreRouteSuffixes: string[];
+  ignoreRouteSuffixes: readonly string[];
 }
 
 export const SEQUENTIAL_ENUMERATION_DEFAULTS: Readonly<SequentialEnumerationConfig> = Object.freeze({
@@ -32,7 +32,7 @@ export const SEQUENTIAL_ENUMERATION_DEFAULTS: Readonly<SequentialEnumerationConf
   maxGap: 3,
   criticalRun: 200,
   severity: 'high',
-  ignoreRouteSuffixes: ['/page/{id}', '/page/{id}/'],
+  ignoreRouteSuffixes: Object.freeze(['/page/{id}', '/page/{id}/']),
 });
 
 export interface Run {

@@ -2,7 +2,7 @@
 // Statements are idempotent (IF NOT EXISTS), so a migration interrupted half-way can run again.
 // An applied migration whose file changed is an error: write a new migration instead.
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MigrationFailed } from '../errors.js';
 import type { Logger } from '../log.js';

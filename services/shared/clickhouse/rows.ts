@@ -2,6 +2,7 @@
 // Times go in as whole epoch seconds plus an exact *_ms column (18.16 has no DateTime64).
 import type { AccessEvent } from '../avro/generated/access-event.js';
 import type { Alert } from '../avro/generated/alert.js';
+import { principalKey } from '../principal.js';
 
 export interface AccessEventRow {
   event_id: string;
@@ -33,17 +34,6 @@ export interface AccessEventRow {
   'attrs.value': string[];
 }
 
-/** The primary principal: the Kafka key and the entity most detections key by. */
-export function principalOf(
-  e: Pick<AccessEvent, 'user_id' | 'api_key_id' | 'session_hash' | 'client_ip' | 'db_user'>,
-): string {
-  if (e.user_id) return `user:${e.user_id}`;
-  if (e.api_key_id) return `api_key:${e.api_key_id}`;
-  if (e.session_hash) return `session:${e.session_hash}`;
-  if (e.db_user) return `db_user:${e.db_user}`;
-  return `ip:${e.client_ip ?? 'unknown'}`;
-}
-
 export function accessEventToRow(e: AccessEvent): AccessEventRow {
   const keys = Object.keys(e.attrs);
   return {
@@ -53,7 +43,7 @@ export function accessEventToRow(e: AccessEvent): AccessEventRow {
     source_kind: e.source_kind,
     source: e.source,
     tenant: e.tenant,
-    principal: principalOf(e),
+    principal: principalKey(e),
     user_id: e.user_id,
     session_hash: e.session_hash,
     api_key_id: e.api_key_id,

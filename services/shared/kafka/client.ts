@@ -1,6 +1,6 @@
 // The one place kafkajs is constructed, so switching clients stays a one-file change.
 // Settings from notes/kafka-local.md: explicit DefaultPartitioner, gzip or none, idempotent acks=all.
-import { type Admin, CompressionTypes, Kafka, type Producer, logLevel, Partitioners } from 'kafkajs';
+import { type Admin, CompressionTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { retry } from '../retry.js';

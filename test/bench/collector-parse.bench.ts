@@ -1,17 +1,17 @@
 // Throughput of the collector's pure path on a real log: parse → redact → route → AccessEvent.
 //
-//   npx tsc -p . && node dist/services/collector/parsers/nginx-combined.bench.js [file] [lines] [--out events.ndjson]
+//   npx tsc -p . && node dist/test/bench/collector-parse.bench.js [file] [lines] [--out events.ndjson]
 //
 // file: relative to <shared>/data/real (default apache-elastic-examples/apache_logs); its lines
 // are repeated to `lines` (default 200000). One core, no I/O in the timed loop; each stage is
 // timed over the whole set after a warm-up pass. --out writes the file's events once as NDJSON
 // (input for the detector's engine bench).
 import { writeFileSync } from 'node:fs';
-import { createRedactor } from '../normalize/redact.js';
-import { normalizeRoute } from '../normalize/route.js';
-import { toAccessEvent } from '../normalize/to-access-event.js';
-import { type ParsedHttpLine, parseNginxCombined } from './nginx-combined.js';
-import { readRealLines, realLogPath } from './real-logs.js';
+import { createRedactor } from '../../services/collector/normalize/redact.js';
+import { normalizeRoute } from '../../services/collector/normalize/route.js';
+import { toAccessEvent } from '../../services/collector/normalize/to-access-event.js';
+import { type ParsedHttpLine, parseNginxCombined } from '../../services/collector/parsers/nginx-combined.js';
+import { readRealLines, realLogPath } from '../../services/collector/parsers/real-logs.js';
 
 const args = process.argv.slice(2);
 const outAt = args.indexOf('--out');
@@ -42,7 +42,9 @@ function time(name: string, fn: () => number): void {
   console.log(
     `${name.padEnd(52)} ${Math.round(lines.length / med)
       .toLocaleString('en')
-      .padStart(11)} lines/s  ${((bytes / med) / 1e6).toFixed(0).padStart(5)} MB/s  (median of 5, sink ${sink % 10})`,
+      .padStart(
+        11,
+      )} lines/s  ${(bytes / med / 1e6).toFixed(0).padStart(5)} MB/s  (median of 5, sink ${sink % 10})`,
   );
 }
 
@@ -52,7 +54,9 @@ for (const l of lines) {
   const r = parseNginxCombined(l);
   if (r.ok) parsed.push(r.value);
 }
-console.log(`${rel}: ${lines.length} lines (${base.length} distinct, repeated), ${(bytes / 1e6).toFixed(1)} MB, node ${process.version}`);
+console.log(
+  `${rel}: ${lines.length} lines (${base.length} distinct, repeated), ${(bytes / 1e6).toFixed(1)} MB, node ${process.version}`,
+);
 
 time('parse', () => {
   let n = 0;
@@ -61,13 +65,15 @@ time('parse', () => {
 });
 time('redactTarget + normalizeRoute (parsed input)', () => {
   let n = 0;
-  for (const p of parsed) if (p.target !== null) n += normalizeRoute(redactor.redactTarget(p.target).target).route.length;
+  for (const p of parsed)
+    if (p.target !== null) n += normalizeRoute(redactor.redactTarget(p.target).target).route.length;
   return n;
 });
 time('toAccessEvent (parsed input)', () => {
   let n = 0;
   let i = 0;
-  for (const p of parsed) n += toAccessEvent(p, { source: rel, tenant: 't', position: i++, redactor }).bytes_out;
+  for (const p of parsed)
+    n += toAccessEvent(p, { source: rel, tenant: 't', position: i++, redactor }).bytes_out;
   return n;
 });
 time('parse + toAccessEvent (the whole pure path)', () => {
@@ -87,7 +93,8 @@ time('the same, fresh redactor per run (cold token memo)', () => {
   let i = 0;
   for (const l of lines) {
     const r = parseNginxCombined(l);
-    if (r.ok) n += toAccessEvent(r.value, { source: rel, tenant: 't', position: i, redactor: cold }).bytes_out;
+    if (r.ok)
+      n += toAccessEvent(r.value, { source: rel, tenant: 't', position: i, redactor: cold }).bytes_out;
     i++;
   }
   return n;

@@ -1,6 +1,6 @@
 // Engine throughput, one core, no I/O in the timed loop.
 //
-//   npx tsc -p . && node dist/services/detector/engine/engine.bench.js [events.ndjson] [events]
+//   npx tsc -p . && node dist/test/bench/engine.bench.js [events.ndjson] [events]
 //
 // With an NDJSON file of AccessEvents (the collector bench writes one with --out) its events are
 // replayed, shifted forward in time on each repetition, to `events` (default 300000). Without a
@@ -8,8 +8,8 @@
 // order ids sequentially. flushIdle runs every 10000 events, as the detector would per batch.
 import { readFileSync } from 'node:fs';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import { defaultRules } from '../rules/index.js';
-import { createEngine } from './engine.js';
+import { createEngine } from '../../services/detector/engine/engine.js';
+import { defaultRules } from '../../services/detector/rules/index.js';
 
 const file = process.argv[2] && process.argv[2] !== '-' ? process.argv[2] : undefined;
 const total = Number(process.argv[3] ?? 300_000);
@@ -74,7 +74,8 @@ function fromFile(path: string, n: number): AccessEvent[] {
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as AccessEvent);
-  const span = base.reduce((m, e) => Math.max(m, e.ts), 0) - base.reduce((m, e) => Math.min(m, e.ts), Infinity);
+  const span =
+    base.reduce((m, e) => Math.max(m, e.ts), 0) - base.reduce((m, e) => Math.min(m, e.ts), Infinity);
   const out: AccessEvent[] = [];
   for (let rep = 0; out.length < n; rep++) {
     for (const e of base) {
@@ -106,5 +107,7 @@ for (let r = 0; r < 6; r++) {
 }
 runs.sort((x, y) => x - y);
 const med = runs[2] as number;
-console.log(`engine.process: ${Math.round(events.length / med).toLocaleString('en')} events/s (median of 5 runs)`);
+console.log(
+  `engine.process: ${Math.round(events.length / med).toLocaleString('en')} events/s (median of 5 runs)`,
+);
 console.log(`alerts emitted per run: ${alerts}; stats ${stats}`);

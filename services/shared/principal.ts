@@ -1,9 +1,9 @@
-// Which entity an event belongs to. Mirrors the collector's principalKey (the Kafka key):
-// user, else API key, else session, else client IP. Services share no code but #shared, so this
-// small function lives on both sides; keep them in step (or move it to #shared).
+// Which principal an event belongs to: user, else API key, else session, else client IP.
+// One definition for the collector's Kafka key, the detector's entity and ClickHouse's `principal`
+// column, so detector state follows the partition that owns the key.
 
-import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import type { Entity } from '#shared/avro/generated/alert.js';
+import type { AccessEvent } from './avro/generated/access-event.js';
+import type { Entity } from './avro/generated/alert.js';
 
 export type PrincipalType = 'user' | 'api_key' | 'session' | 'client_ip';
 
@@ -15,7 +15,7 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   client_ip: 'ip',
 };
 
-type PrincipalFields = Pick<AccessEvent, 'user_id' | 'api_key_id' | 'session_hash' | 'client_ip'>;
+export type PrincipalFields = Pick<AccessEvent, 'user_id' | 'api_key_id' | 'session_hash' | 'client_ip'>;
 
 /** Type and value of the event's principal; client_ip `-` when the event has none. */
 export function principalType(e: PrincipalFields): PrincipalType {
@@ -46,4 +46,9 @@ export function entityOf(e: PrincipalFields): Entity {
 /** `user:<id>`, `api_key:<id>`, `session:<hash>`, `ip:<client_ip>`: the collector's principalKey. */
 export function entityKey(entity: Entity): string {
   return (KEY_PREFIX[entity.type] ?? entity.type) + ':' + entity.value;
+}
+
+/** The event's principal key, `user:<id>` … `ip:<client_ip>`: the Kafka key of access.v1. */
+export function principalKey(e: PrincipalFields): string {
+  return entityKey(entityOf(e));
 }

@@ -9,18 +9,14 @@ import { table } from '#shared/clickhouse/sql.js';
 import type { Config } from '#shared/config.js';
 import { isLeakwatchError } from '#shared/errors.js';
 import { createProducer } from '#shared/kafka/client.js';
+import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
 import { opaque, sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { backoffDelay } from '#shared/retry.js';
 import { archiverMetrics as m } from './metrics.js';
 
-export interface Archiver {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  ready(): string | null;
-  crashed: Promise<void>;
-}
+export type Archiver = ConsumerService;
 
 export function createArchiver(
   cfg: Readonly<Config>,
@@ -33,14 +29,6 @@ export function createArchiver(
   const db = cfg.clickhouse.database;
   const accessCodec = accessEventCodec();
   const alertsCodec = alertCodec();
-  let running = false;
-  let joined = false;
-  let stopping = false;
-  let rejectCrash: (e: unknown) => void = () => {};
-  const crashed = new Promise<void>((_, reject) => {
-    rejectCrash = reject;
-  });
-  crashed.catch(() => {});
 
   async function insertWithRetry(
     tableName: string,
@@ -102,27 +90,11 @@ export function createArchiver(
     if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
   }
 
-  return {
-    crashed,
-    ready: () =>
-      stopping ? 'stopping' : !running ? 'not started' : !joined ? 'joining consumer group' : null,
-    async start() {
-      await producer.connect();
-      await consumer.connect();
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        joined = true;
-      });
-      consumer.on(consumer.events.CRASH, (e) => {
-        if (!e.payload.restart) rejectCrash(e.payload.error);
-      });
-      await consumer.subscribe({ topics: [cfg.topics.access, cfg.topics.alerts], fromBeginning: true });
-      await consumer.run({ eachBatch, partitionsConsumedConcurrently: 2 });
-      running = true;
-    },
-    async stop() {
-      stopping = true;
-      await consumer.disconnect(); // finishes the in-flight batch and commits
-      await producer.disconnect();
-    },
-  };
+  return createConsumerService({
+    consumer,
+    producer,
+    topics: [cfg.topics.access, cfg.topics.alerts],
+    eachBatch,
+    partitionsConsumedConcurrently: 2,
+  });
 }

@@ -7,6 +7,7 @@ import type { Alert } from '#shared/avro/generated/alert.js';
 import type { Config } from '#shared/config.js';
 import { isLeakwatchError } from '#shared/errors.js';
 import { COMPRESSION, createProducer } from '#shared/kafka/client.js';
+import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
 import { opaque, sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
@@ -15,12 +16,7 @@ import { createEngine } from './engine/engine.js';
 import { detectorMetrics as m } from './metrics.js';
 import { defaultRules } from './rules/index.js';
 
-export interface Detector {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  ready(): string | null;
-  crashed: Promise<void>;
-}
+export type Detector = ConsumerService;
 
 export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger): Detector {
   const consumer: Consumer = kafka.consumer({ groupId: cfg.detector.groupId, allowAutoTopicCreation: false });
@@ -28,16 +24,8 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   const accessCodec = accessEventCodec();
   const alertsCodec = alertCodec();
   const engine = createEngine({ rules: defaultRules(), windowMs: cfg.detector.windowMs });
-  let running = false;
-  let joined = false;
   let maxEventTs = 0;
   let lastFlushTs = 0;
-  let stopping = false;
-  let rejectCrash: (e: unknown) => void = () => {};
-  const crashed = new Promise<void>((_, reject) => {
-    rejectCrash = reject;
-  });
-  crashed.catch(() => {});
 
   async function publish(alerts: Alert[], payload: EachBatchPayload): Promise<void> {
     // Keep only the newest version of each alert in this batch: fewer messages, same outcome.
@@ -116,27 +104,5 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
   }
 
-  return {
-    crashed,
-    ready: () =>
-      stopping ? 'stopping' : !running ? 'not started' : !joined ? 'joining consumer group' : null,
-    async start() {
-      await producer.connect();
-      await consumer.connect();
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        joined = true;
-      });
-      consumer.on(consumer.events.CRASH, (e) => {
-        if (!e.payload.restart) rejectCrash(e.payload.error);
-      });
-      await consumer.subscribe({ topics: [cfg.topics.access], fromBeginning: true });
-      await consumer.run({ eachBatch });
-      running = true;
-    },
-    async stop() {
-      stopping = true;
-      await consumer.disconnect();
-      await producer.disconnect();
-    },
-  };
+  return createConsumerService({ consumer, producer, topics: [cfg.topics.access], eachBatch });
 }

@@ -10,7 +10,7 @@ import type { Config } from '#shared/config.js';
 import { isLeakwatchError } from '#shared/errors.js';
 import { createProducer } from '#shared/kafka/client.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
-import { opaque, sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
+import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { backoffDelay } from '#shared/retry.js';
@@ -69,21 +69,14 @@ export function createArchiver(
         if (isAlerts) rows.push(alertToRow(alertsCodec.decode(msg.value)));
         else rows.push(accessEventToRow(accessCodec.decode(msg.value)));
       } catch (err) {
-        const reason = isLeakwatchError(err) ? err.code : 'LW_ERR_AVRO_BAD_MESSAGE';
-        m.deadLetters.inc({ reason });
-        dead.push(
-          toDeadLetter(
-            'archiver',
-            {
-              reason,
-              message: (err as Error).message,
-              source: `${batch.topic}/${batch.partition}`,
-              position: msg.offset,
-              record: msg.value,
-            },
-            opaque,
-          ),
+        const letter = undecodable(
+          'archiver',
+          { topic: batch.topic, partition: batch.partition, offset: msg.offset },
+          msg.value,
+          err,
         );
+        m.deadLetters.inc({ reason: letter.reason });
+        dead.push(letter);
       }
     }
     await insertWithRetry(isAlerts ? 'alerts' : 'access_events', rows, payload);

@@ -5,10 +5,9 @@ import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import type { Config } from '#shared/config.js';
-import { isLeakwatchError } from '#shared/errors.js';
 import { COMPRESSION, createProducer } from '#shared/kafka/client.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
-import { opaque, sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
+import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { retry } from '#shared/retry.js';
@@ -63,21 +62,14 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       try {
         event = accessCodec.decode(msg.value);
       } catch (err) {
-        const reason = isLeakwatchError(err) ? err.code : 'LW_ERR_AVRO_BAD_MESSAGE';
-        m.deadLetters.inc({ reason });
-        dead.push(
-          toDeadLetter(
-            'detector',
-            {
-              reason,
-              message: (err as Error).message,
-              source: `${batch.topic}/${batch.partition}`,
-              position: msg.offset,
-              record: msg.value,
-            },
-            opaque,
-          ),
+        const letter = undecodable(
+          'detector',
+          { topic: batch.topic, partition: batch.partition, offset: msg.offset },
+          msg.value,
+          err,
         );
+        m.deadLetters.inc({ reason: letter.reason });
+        dead.push(letter);
         continue;
       }
       m.events.inc();

@@ -7,6 +7,7 @@
 // file, a synthetic mix: 2000 IPs browsing 300 routes (a third with ids), plus 20 IPs walking
 // order ids sequentially. flushIdle runs every 10000 events, as the detector would per batch.
 import { readFileSync } from 'node:fs';
+import { accessEventWith } from '#shared/avro/access-event-defaults.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import { createEngine } from '../../services/detector/engine/engine.js';
 import { defaultRules } from '../../services/detector/rules/index.js';
@@ -39,32 +40,19 @@ function synthetic(n: number): AccessEvent[] {
       route = r % 3 === 0 ? `/api/r${r}/{id}` : `/page/r${r}`;
       if (r % 3 === 0) id = String(rnd(100_000));
     }
-    out.push({
-      event_id: `e${i}`,
-      ts,
-      source_kind: 'web',
-      source: 'bench',
-      tenant: 't',
-      user_id: null,
-      session_hash: null,
-      api_key_id: null,
-      client_ip: ip,
-      user_agent: null,
-      db_user: null,
-      authenticated: false,
-      emergency_access: false,
-      http_method: 'GET',
-      db_operation: null,
-      route,
-      resource_id: id,
-      resource_kind: id === null ? null : 'order',
-      status: 200,
-      bytes_out: 1000,
-      rows_out: null,
-      duration_ms: null,
-      findings: [],
-      attrs: {},
-    });
+    out.push(
+      accessEventWith({
+        event_id: `e${i}`,
+        ts,
+        source: 'bench',
+        tenant: 't',
+        client_ip: ip,
+        route,
+        resource_id: id,
+        resource_kind: id === null ? null : 'order',
+        bytes_out: 1000,
+      }),
+    );
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { accessEventWith } from '#shared/avro/access-event-defaults.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { ConfigInvalid } from '#shared/errors.js';
@@ -12,33 +13,14 @@ const T0 = Date.UTC(2025, 3, 17, 9, 0, 0);
 const ORDERS = '/wp-json/wc/v3/orders/{id}';
 
 function ev(i: number, over: Partial<AccessEvent>): AccessEvent {
-  return {
+  return accessEventWith({
     event_id: `e${i}`,
     ts: T0 + i * 1000,
-    source_kind: 'web',
-    source: 'test',
     tenant: 'shop-a',
-    user_id: null,
-    session_hash: null,
-    api_key_id: null,
     client_ip: '198.51.100.1',
-    user_agent: null,
-    db_user: null,
-    authenticated: false,
-    emergency_access: false,
-    http_method: 'GET',
-    db_operation: null,
-    route: '/',
-    resource_id: null,
-    resource_kind: null,
-    status: 200,
     bytes_out: 10,
-    rows_out: null,
-    duration_ms: null,
-    findings: [],
-    attrs: {},
     ...over,
-  };
+  });
 }
 
 /** 50 sequential order reads from 203.0.113.7, each followed by two background events from other IPs. */

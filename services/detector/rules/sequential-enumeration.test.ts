@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { accessEventWith } from '#shared/avro/access-event-defaults.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { PACKAGE_ROOT } from '#shared/paths.js';
@@ -39,33 +40,14 @@ interface GoldenCase {
 }
 
 function toEvent(g: GoldenEvent, i: number): AccessEvent {
-  return {
+  return accessEventWith({
     event_id: `ev-${String(i).padStart(4, '0')}`,
-    source_kind: 'web',
     source: 'golden',
     tenant: 'clinic-a',
-    user_id: null,
-    session_hash: null,
-    api_key_id: null,
-    client_ip: null,
-    user_agent: null,
-    db_user: null,
-    authenticated: false,
-    emergency_access: false,
-    http_method: 'GET',
-    db_operation: null,
-    route: '/',
-    resource_id: null,
-    resource_kind: null,
-    status: 200,
     bytes_out: 100,
-    rows_out: null,
-    duration_ms: null,
-    findings: [],
-    attrs: {},
     ...g,
     ts: Date.parse(g.ts),
-  };
+  });
 }
 
 function run(c: GoldenCase): Expected[] {

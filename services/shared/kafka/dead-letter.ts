@@ -3,6 +3,7 @@
 // PHI-scrubbed, truncated copy are.
 import { createHash } from 'node:crypto';
 import type { Producer } from 'kafkajs';
+import { isLeakwatchError } from '../errors.js';
 import { COMPRESSION } from './client.js';
 import type { DeadLetter } from './topics.js';
 
@@ -50,6 +51,27 @@ export async function sendDeadLetters(
       headers: { 'lw-reason': l.reason, 'lw-service': l.service },
     })),
   });
+}
+
+/** A Kafka message a stage could not decode, as a dead letter (reason = the error code). */
+export function undecodable(
+  service: string,
+  at: { topic: string; partition: number; offset: string },
+  record: Buffer,
+  err: unknown,
+): DeadLetter {
+  const reason = isLeakwatchError(err) ? err.code : 'LW_ERR_AVRO_BAD_MESSAGE';
+  return toDeadLetter(
+    service,
+    {
+      reason,
+      message: (err as Error).message,
+      source: `${at.topic}/${at.partition}`,
+      position: at.offset,
+      record,
+    },
+    opaque,
+  );
 }
 
 /** For stages past the collector the record is binary Avro: keep only digest and size. */

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ClickHouseClient, queryRows } from '#shared/clickhouse/client.js';
 import { type AlertRowOut, rowToAlert } from '#shared/clickhouse/rows.js';
@@ -33,19 +33,7 @@ export interface AlertRoutesOptions {
 }
 
 export async function alertRoutes(app: FastifyInstance, opts: AlertRoutesOptions): Promise<void> {
-  app.get<{
-    Querystring: {
-      from?: number;
-      to?: number;
-      severity?: string[];
-      rule?: string;
-      status?: string;
-      tenant?: string;
-      entity?: string;
-      limit: number;
-      offset: number;
-    };
-  }>(
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/v1/alerts',
     {
       preHandler: opts.viewer,

@@ -1,8 +1,13 @@
 // The detection engine: AccessEvent in, Alerts out. Pure: no I/O, no clock, event time only.
 //
 // - State per entity (the event's principal: user, else API key, else session, else client IP),
-//   in tumbling event-time windows aligned to the epoch (windowStart = floor(ts / windowMs) * windowMs),
-//   so a replay sees the same windows whatever the batching.
+//   and, for route-keyed rules, per tenant + route on id routes. Tumbling event-time windows aligned
+//   to the epoch (windowStart = floor(ts / windowMs) * windowMs) give alerts their identity and the
+//   baselines their per-window values; sliding state (sub-bucket counters over the last window
+//   length, resource ids kept for idHorizonMs) lets rules see across window boundaries. Event time
+//   only, so a replay sees the same state whatever the batching.
+// - Allow-lists (rules file) are checked on the event: a rule is not evaluated for an allowed event.
+// - Memory budget: above maxEntities, the least recently active tenth is evicted (onEvict).
 // - After each event, the rules whose trigger fired are evaluated on that entity's window
 //   ('new-id' rules only when the event stored a new distinct resource id).
 // - A finding becomes an Alert at once (the 20th id, not at window close).
@@ -39,8 +44,16 @@ export interface EngineOptions {
   idleWindows?: number;
   /** Distinct ids kept per route per entity per window. Default 4096. */
   maxIdsPerRoute?: number;
-  /** Routes kept per entity per window. Default 1024. */
+  /** Routes kept per entity. Default 1024. */
   maxRoutesPerEntity?: number;
+  /** How long resource ids stay in route state (slow walks). Default 6 hours. */
+  idHorizonMs?: number;
+  /** Entities held at most (principals + routes); above it the least recently active are evicted. */
+  maxEntities?: number;
+  /** Called after a budget eviction with how many entities were dropped (log line, metric). */
+  onEvict?: (evicted: number, held: number) => void;
+  /** Per rule id (or '*' for every rule): events for which the rule is not evaluated. */
+  allow?: Readonly<Record<string, (e: AccessEvent) => boolean>>;
   baselines?: BaselineStore;
 }
 
@@ -55,6 +68,8 @@ export interface EngineStats {
   entities: number;
   /** Entities evicted by flushIdle. */
   evictedEntities: number;
+  /** Entities evicted because the memory budget (maxEntities) was reached. */
+  budgetEvictions: number;
   /** Windows opened (first event of an entity, or an entity moving to a later window). */
   windowsOpened: number;
   /** Rule evaluations run. */
@@ -81,6 +96,8 @@ export const ENGINE_DEFAULTS = Object.freeze({
   idleWindows: 2,
   maxIdsPerRoute: 4096,
   maxRoutesPerEntity: 1024,
+  idHorizonMs: 6 * 3_600_000,
+  maxEntities: 200_000,
 });
 
 const NONE: readonly Alert[] = Object.freeze([]);
@@ -101,6 +118,17 @@ interface PreparedRule {
   rule: AnyRule;
   cfg: unknown;
   everyEvent: boolean;
+  allow: ((e: AccessEvent) => boolean) | undefined;
+}
+
+/** 32-bit FNV-1a of a principal key: route-keyed state remembers who asked for each id. */
+export function principalHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
 
 /** Merges overrides into a rule's defaults; unknown rules, unknown keys and wrong types are errors. */
@@ -138,25 +166,30 @@ export function createEngine(opts: EngineOptions): Engine {
   const limits: WindowLimits = {
     maxIdsPerRoute: positive('maxIdsPerRoute', opts.maxIdsPerRoute ?? ENGINE_DEFAULTS.maxIdsPerRoute),
     maxRoutes: positive('maxRoutesPerEntity', opts.maxRoutesPerEntity ?? ENGINE_DEFAULTS.maxRoutesPerEntity),
+    idHorizonMs: positive('idHorizonMs', opts.idHorizonMs ?? ENGINE_DEFAULTS.idHorizonMs),
   };
+  const maxEntities = positive('maxEntities', opts.maxEntities ?? ENGINE_DEFAULTS.maxEntities);
   const baselines = opts.baselines;
 
   const seen = new Set<string>();
   const rules: PreparedRule[] = opts.rules.map((rule) => {
     if (seen.has(rule.id)) throw ConfigInvalid(`rule ${rule.id} is listed twice`);
     seen.add(rule.id);
-    if (rule.keyBy !== 'principal')
-      throw ConfigInvalid(`rule ${rule.id}: keyBy ${rule.keyBy} is not supported yet`);
+    const own = opts.allow?.[rule.id];
+    const all = opts.allow?.['*'];
     return {
       rule,
       cfg: resolveRuleConfig(rule, opts.config?.[rule.id]),
       everyEvent: rule.trigger === 'every-event',
+      allow: own && all ? (e: AccessEvent) => own(e) || all(e) : (own ?? all),
     };
   });
   for (const id of Object.keys(opts.config ?? {})) {
     if (!seen.has(id)) throw ConfigInvalid(`configuration for unknown rule ${id}`);
   }
-  const anyEveryEvent = rules.some((r) => r.everyEvent);
+  const principalRules = rules.filter((r) => r.rule.keyBy === 'principal');
+  const routeRules = rules.filter((r) => r.rule.keyBy === 'route');
+  const anyEveryEvent = principalRules.some((r) => r.everyEvent);
 
   const entities: Record<PrincipalType, Map<string, EntityWindow>> = {
     user: new Map(),
@@ -164,6 +197,8 @@ export function createEngine(opts: EngineOptions): Engine {
     session: new Map(),
     client_ip: new Map(),
   };
+  /** Route-keyed state (tenant + route of id routes), for route-keyed rules only. */
+  const routeStates = new Map<string, EntityWindow>();
   const drops: DropCounters = { idsDropped: 0, routesDropped: 0 };
   const st = {
     events: 0,
@@ -171,6 +206,7 @@ export function createEngine(opts: EngineOptions): Engine {
     invalidEvents: 0,
     entities: 0,
     evictedEntities: 0,
+    budgetEvictions: 0,
     windowsOpened: 0,
     evaluations: 0,
     alertsOpened: 0,
@@ -205,10 +241,18 @@ export function createEngine(opts: EngineOptions): Engine {
     };
   }
 
-  function evaluate(w: EntityWindow, ts: number, newId: boolean): Alert[] | null {
+  function evaluate(
+    list: readonly PreparedRule[],
+    w: EntityWindow,
+    e: AccessEvent,
+    newId: boolean,
+  ): Alert[] | null {
+    const ts = e.ts;
     let out: Alert[] | null = null;
-    for (const p of rules) {
+    w.event = e;
+    for (const p of list) {
       if (!p.everyEvent && !newId) continue;
+      if (p.allow?.(e)) continue;
       st.evaluations++;
       const b = baselines?.get(w.entity, w.tenant, w.windowStart);
       const findings = p.rule.evaluate(w, b, p.cfg);
@@ -239,7 +283,69 @@ export function createEngine(opts: EngineOptions): Engine {
         out.push(toAlert(p.rule.id, f, w, ev, f.tenant ?? w.tenant));
       }
     }
+    w.event = null;
     return out;
+  }
+
+  /** Reports a closed window's totals to a learning baseline store. */
+  function closeWindow(w: EntityWindow): void {
+    if (baselines?.observe === undefined || w.events === 0 || w.entity.type === 'route') return;
+    baselines.observe(w.entity, w.tenant, w.windowStart, {
+      events: w.events,
+      bytes_out: w.bytesOut,
+      rows_out: w.rowsOut,
+      distinct_resources: w.recentDistinctResources(),
+    });
+  }
+
+  /** Finds or creates the state for key in map, moving it to ts's window; null when ts is late. */
+  function stateFor(
+    map: Map<string, EntityWindow>,
+    key: string,
+    entity: Entity,
+    ts: number,
+    tenant: string,
+  ): EntityWindow | null {
+    const windowStart = Math.floor(ts / windowMs) * windowMs;
+    let w = map.get(key);
+    if (w === undefined) {
+      w = new EntityWindow(entity, limits, drops);
+      w.reset(windowStart, windowMs, tenant);
+      map.set(key, w);
+      st.entities++;
+      st.windowsOpened++;
+      if (st.entities > maxEntities) evictForBudget();
+    } else if (windowStart > w.windowStart) {
+      closeWindow(w);
+      w.reset(windowStart, windowMs, tenant);
+      st.windowsOpened++;
+    } else if (windowStart < w.windowStart && w.windowStart - ts > lateness) {
+      return null;
+    }
+    if (ts > w.lastActivity) w.lastActivity = ts;
+    return w;
+  }
+
+  /** Evicts the least recently active tenth of all entities (memory budget). */
+  function evictForBudget(): void {
+    const maps: Map<string, EntityWindow>[] = [...Object.values(entities), routeStates];
+    const times: number[] = [];
+    for (const m of maps) for (const w of m.values()) times.push(w.lastActivity);
+    times.sort((a, b) => a - b);
+    const cutoff = times[Math.max(0, Math.floor(times.length / 10) - 1)] as number;
+    let evicted = 0;
+    for (const m of maps) {
+      for (const [k, w] of m) {
+        if (w.lastActivity <= cutoff) {
+          closeWindow(w);
+          m.delete(k);
+          evicted++;
+        }
+      }
+    }
+    st.entities -= evicted;
+    st.budgetEvictions += evicted;
+    opts.onEvict?.(evicted, st.entities);
   }
 
   function process(e: AccessEvent): readonly Alert[] {
@@ -255,35 +361,34 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     const type = principalType(e);
     const value = principalValue(e, type);
-    const map = entities[type];
-    const windowStart = Math.floor(ts / windowMs) * windowMs;
-    let w = map.get(value);
-    if (w === undefined) {
-      w = new EntityWindow({ type, value }, limits, drops);
-      w.reset(windowStart, windowMs, e.tenant);
-      map.set(value, w);
-      st.entities++;
-      st.windowsOpened++;
-    } else if (windowStart > w.windowStart) {
-      w.reset(windowStart, windowMs, e.tenant);
-      st.windowsOpened++;
-    } else if (windowStart < w.windowStart && w.windowStart - ts > lateness) {
+    const w = stateFor(entities[type], value, { type, value }, ts, e.tenant);
+    if (w === null) {
       st.lateEvents++;
       return NONE;
     }
-    if (ts > w.lastActivity) w.lastActivity = ts;
     const changed = w.add(e);
-    if (changed === null && !anyEveryEvent) return NONE;
-    return evaluate(w, ts, changed !== null) ?? NONE;
+    let out: Alert[] | null = null;
+    if (changed !== null || anyEveryEvent) out = evaluate(principalRules, w, e, changed !== null);
+    if (routeRules.length > 0 && e.resource_kind !== null && e.resource_id !== null) {
+      const rw = stateFor(routeStates, e.tenant + '\u0000' + e.route, { type: 'route', value: e.route }, ts, e.tenant);
+      if (rw !== null && rw.addRouteKeyed(e, principalHash(type + ':' + value)) !== null) {
+        const more = evaluate(routeRules, rw, e, true);
+        if (more !== null) out = out === null ? more : out.concat(more);
+      }
+    }
+    return out ?? NONE;
   }
 
   function flushIdle(nowEventMs: number): number {
     const cutoff = nowEventMs - idleMs;
     if (cutoff > horizon) horizon = cutoff;
     let evicted = 0;
-    for (const map of Object.values(entities)) {
+    for (const map of [...Object.values(entities), routeStates]) {
       for (const [k, w] of map) {
-        if (w.lastActivity < cutoff) {
+        // Route state and entities with ids in flight live as long as the id horizon.
+        const keep = w.routes.length > 0 && w.lastActivity >= nowEventMs - limits.idHorizonMs && hasIds(w);
+        if (w.lastActivity < cutoff && !keep) {
+          closeWindow(w);
           map.delete(k);
           evicted++;
         }
@@ -299,4 +404,9 @@ export function createEngine(opts: EngineOptions): Engine {
   }
 
   return { process, flushIdle, stats };
+}
+
+function hasIds(w: EntityWindow): boolean {
+  for (const r of w.routes) if (r.distinct > 0 || (r.others !== null && r.others.size > 0)) return true;
+  return false;
 }

@@ -1,14 +1,23 @@
-// Per-entity tumbling-window state, which rules read through the WindowView interface.
-// Bounded: at most `maxIdsPerRoute` distinct ids per route and `maxRoutes` routes per entity per
-// window; what does not fit is counted (dropped / routesDropped), never stored.
+// Per-entity window state, which rules read through the WindowView interface.
+//
+// Two clocks, both event time:
+// - the tumbling window (windowStart..windowEnd, aligned to the epoch) gives alerts their identity
+//   (alert_id = rule + entity + window start) and the per-window totals the baseline learns from;
+// - sliding state: counters in `SUB_BUCKETS` sub-buckets covering the last window length
+//   (`recent()`), and resource ids per route kept with their time for `idHorizonMs` (hours), so
+//   a walk that straddles a window boundary, or crawls one id a minute, is still one walk.
+// Bounded: at most `maxIdsPerRoute` ids per route, `maxRoutes` routes, `MAX_PEERS` addresses and
+// user agents per entity; what does not fit is counted (dropped / routesDropped), never stored.
 
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Entity } from '#shared/avro/generated/alert.js';
-import type { RouteIdsView, WindowView } from '../rules/types.js';
+import type { RecentCounters, RouteIdsView, WindowView } from '../rules/types.js';
 
 export interface WindowLimits {
   maxIdsPerRoute: number;
   maxRoutes: number;
+  /** How long resource ids stay in route state (sliding), event time. */
+  idHorizonMs: number;
 }
 
 /** Totals over all entities and windows, shared with the engine's stats. */
@@ -57,18 +66,41 @@ export function numericId(id: string | null): number {
   return v;
 }
 
+/** Sub-buckets of the sliding counters; each covers windowMs / SUB_BUCKETS. */
+export const SUB_BUCKETS = 5;
+/** Distinct client addresses / user agents remembered per entity (session sharing). */
+export const MAX_PEERS = 64;
+
+// Sliding counter fields (index into a sub-bucket).
+const F_EVENTS = 0;
+const F_BYTES = 1;
+const F_ROWS = 2;
+const F_ID_REQ = 3;
+const F_ID_ERR = 4;
+const F_UNAUTH = 5;
+const F_EMERG = 6;
+const F_PHI = 7;
+const FIELDS = 8;
+
 export class RouteState implements RouteIdsView {
   readonly tenant: string;
   readonly route: string;
   resourceKind: string | null = null;
   count = 0;
+  errors = 0;
+  emergency = 0;
   distinct = 0;
-  readonly ids: number[] = [];
-  readonly eventIds: string[] = [];
-  readonly ts: number[] = [];
+  ids: number[] = [];
+  eventIds: string[] = [];
+  ts: number[] = [];
   readonly sorted: number[] = [];
+  /** Principal hash per id; only route-keyed state fills it. */
+  principals: number[] | null = null;
+  /** Non-numeric resource ids (UUIDs, hashes, tokens) → last time seen. Null until the first. */
+  others: Map<string, number> | null = null;
   dropped = 0;
   nonNumeric = 0;
+  lastTs = Number.NEGATIVE_INFINITY;
 
   constructor(tenant: string, route: string) {
     this.tenant = tenant;
@@ -76,22 +108,15 @@ export class RouteState implements RouteIdsView {
   }
 
   /** Records one id; true when it is a new distinct id that was stored. */
-  addId(id: number, eventId: string, ts: number, cap: number, drops: DropCounters): boolean {
+  addId(id: number, eventId: string, ts: number, cap: number, drops: DropCounters, principal = 0): boolean {
     const s = this.sorted;
     const n = s.length;
     let pos: number;
     if (n === 0 || id > (s[n - 1] as number)) {
       pos = n; // ascending walks append
     } else {
-      let lo = 0;
-      let hi = n;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((s[mid] as number) < id) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < n && s[lo] === id) return false;
-      pos = lo;
+      pos = lowerBound(s, id);
+      if (pos < n && s[pos] === id) return false;
     }
     if (n >= cap) {
       this.dropped++;
@@ -103,9 +128,86 @@ export class RouteState implements RouteIdsView {
     this.ids.push(id);
     this.eventIds.push(eventId);
     this.ts.push(ts);
+    if (this.principals !== null) this.principals.push(principal);
     this.distinct = n + 1;
     return true;
   }
+
+  /** Remembers a non-numeric id; true when it was new. */
+  addOther(id: string, ts: number, cap: number, drops: DropCounters): boolean {
+    if (this.others === null) this.others = new Map();
+    const had = this.others.has(id);
+    if (!had && this.others.size >= cap) {
+      this.dropped++;
+      drops.idsDropped++;
+      return false;
+    }
+    this.others.set(id, ts);
+    return !had;
+  }
+
+  /** Drops ids first seen before `cutoff` (ids arrive roughly in time order: expire from the front). */
+  expire(cutoff: number): void {
+    const ts = this.ts;
+    let k = 0;
+    while (k < ts.length && (ts[k] as number) < cutoff) k++;
+    if (k > 0) {
+      for (let i = 0; i < k; i++) {
+        const p = lowerBound(this.sorted, this.ids[i] as number);
+        this.sorted.splice(p, 1);
+      }
+      this.ids = this.ids.slice(k);
+      this.eventIds = this.eventIds.slice(k);
+      this.ts = ts.slice(k);
+      if (this.principals !== null) this.principals = this.principals.slice(k);
+      this.distinct = this.sorted.length;
+    }
+    if (this.others !== null) {
+      for (const [id, t] of this.others) if (t < cutoff) this.others.delete(id);
+    }
+  }
+
+  /** Distinct ids (numeric and other) first seen at or after `since`. */
+  distinctSince(since: number): number {
+    let c = 0;
+    const ts = this.ts;
+    for (let i = ts.length - 1; i >= 0; i--) {
+      if ((ts[i] as number) >= since) c++;
+    }
+    if (this.others !== null) for (const t of this.others.values()) if (t >= since) c++;
+    return c;
+  }
+}
+
+function lowerBound(s: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((s[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** What the event contributes to the sliding counters, decided once per event. */
+export interface EventTraits {
+  /** The route is an id route (it named a resource kind). */
+  idRoute: boolean;
+  /** 403 or 404. */
+  denied: boolean;
+  /** 2xx to a principal that is not authenticated, on a route that named a resource kind. */
+  unauthSensitive: boolean;
+}
+
+export function traitsOf(e: AccessEvent): EventTraits {
+  const idRoute = e.resource_kind !== null;
+  const s = e.status;
+  return {
+    idRoute,
+    denied: s === 403 || s === 404,
+    unauthSensitive: idRoute && !e.authenticated && s !== null && s >= 200 && s < 300,
+  };
 }
 
 export class EntityWindow implements WindowView {
@@ -117,55 +219,150 @@ export class EntityWindow implements WindowView {
   lastSeen = 0;
   events = 0;
   bytesOut = 0;
+  rowsOut = 0;
   routes: RouteState[] = [];
   changed: RouteState[] = [];
   routesDropped = 0;
-  /** Latest event time seen for this entity (idle eviction). */
+  /** The event being processed while rules run; null otherwise. */
+  event: AccessEvent | null = null;
+  /** Latest event time seen for this entity (idle eviction, sliding state). */
   lastActivity = Number.NEGATIVE_INFINITY;
   /** Alerts emitted in this window, by rule + entity. Null until the first one. */
   emitted: Map<string, EmittedAlert> | null = null;
-  private byTenant = new Map<string, Map<string, RouteState>>();
+  /** Client addresses and user agents → last time seen (sessions only; null otherwise). */
+  ips: Map<string, number> | null = null;
+  agents: Map<string, number> | null = null;
+  /** Resources read under emergency access → time (null until the first). */
+  emergencyResources: Map<string, number> | null = null;
+  private byKey = new Map<string, RouteState>();
+  /** SUB_BUCKETS x FIELDS counters, and the start of each sub-bucket. */
+  private readonly buckets = new Float64Array(SUB_BUCKETS * FIELDS);
+  private readonly bucketStart = new Float64Array(SUB_BUCKETS).fill(Number.NEGATIVE_INFINITY);
+  private subMs = 0;
   private readonly limits: WindowLimits;
   private readonly drops: DropCounters;
+  private sincePrune = 0;
 
   constructor(entity: Entity, limits: WindowLimits, drops: DropCounters) {
     this.entity = entity;
     this.limits = limits;
     this.drops = drops;
+    if (entity.type === 'session') {
+      this.ips = new Map();
+      this.agents = new Map();
+    }
   }
 
-  /** Starts a new window (drops the previous window's state). */
+  /** Starts a new tumbling window: per-window totals and emitted alerts restart; sliding state stays. */
   reset(windowStart: number, windowMs: number, tenant: string): void {
     this.tenant = tenant;
     this.windowStart = windowStart;
     this.windowEnd = windowStart + windowMs;
+    this.subMs = windowMs / SUB_BUCKETS;
     this.firstSeen = Number.POSITIVE_INFINITY;
     this.lastSeen = Number.NEGATIVE_INFINITY;
     this.events = 0;
     this.bytesOut = 0;
-    this.routes = [];
+    this.rowsOut = 0;
     this.changed.length = 0;
-    this.routesDropped = 0;
     this.emitted = null;
-    this.byTenant = new Map();
+    this.prune(windowStart);
+  }
+
+  /** Drops ids and routes older than the id horizon, and peers older than one window. */
+  prune(now: number): void {
+    const cutoff = now - this.limits.idHorizonMs;
+    if (this.routes.length > 0) {
+      const keep: RouteState[] = [];
+      for (const r of this.routes) {
+        if (r.lastTs < cutoff) {
+          this.byKey.delete(r.tenant + '\u0000' + r.route);
+          continue;
+        }
+        r.expire(cutoff);
+        keep.push(r);
+      }
+      this.routes = keep;
+    }
+    const peerCutoff = now - this.subMs * SUB_BUCKETS;
+    for (const m of [this.ips, this.agents, this.emergencyResources]) {
+      if (m === null) continue;
+      for (const [k, t] of m) if (t < (m === this.emergencyResources ? cutoff : peerCutoff)) m.delete(k);
+    }
+    this.sincePrune = 0;
+  }
+
+  private bump(ts: number, field: number, v: number): void {
+    const b = Math.floor(ts / this.subMs);
+    const slot = b % SUB_BUCKETS;
+    const start = b * this.subMs;
+    const cur = this.bucketStart[slot] as number;
+    if (start > cur) {
+      this.bucketStart[slot] = start;
+      this.buckets.fill(0, slot * FIELDS, slot * FIELDS + FIELDS);
+    } else if (start < cur) {
+      return; // older than the sliding span: counted in the window totals only
+    }
+    const i = slot * FIELDS + field;
+    this.buckets[i] = (this.buckets[i] as number) + v;
+  }
+
+  /** Sliding sums over the last window length, ending at the latest event. */
+  recent(): RecentCounters {
+    const since = this.lastActivity - this.subMs * SUB_BUCKETS;
+    const sum = new Float64Array(FIELDS);
+    for (let s = 0; s < SUB_BUCKETS; s++) {
+      if ((this.bucketStart[s] as number) <= since) continue;
+      for (let f = 0; f < FIELDS; f++) sum[f] = (sum[f] as number) + (this.buckets[s * FIELDS + f] as number);
+    }
+    return {
+      events: sum[F_EVENTS] as number,
+      bytesOut: sum[F_BYTES] as number,
+      rowsOut: sum[F_ROWS] as number,
+      idRouteRequests: sum[F_ID_REQ] as number,
+      idRouteDenied: sum[F_ID_ERR] as number,
+      unauthSensitive: sum[F_UNAUTH] as number,
+      emergency: sum[F_EMERG] as number,
+      phi: sum[F_PHI] as number,
+      since,
+    };
+  }
+
+  /** Distinct resources (all id routes) first requested within the last window length. */
+  recentDistinctResources(): number {
+    const since = this.lastActivity - this.subMs * SUB_BUCKETS;
+    let c = 0;
+    for (const r of this.routes) if (r.resourceKind !== null) c += r.distinctSince(since);
+    return c;
   }
 
   /**
    * Adds one event. Returns the route state when the event stored a new distinct numeric id
    * (and sets `changed` to it), else null (and `changed` empty).
    */
-  add(e: AccessEvent): RouteState | null {
+  add(e: AccessEvent, t: EventTraits = traitsOf(e)): RouteState | null {
+    const ts = e.ts;
     this.events++;
     this.bytesOut += e.bytes_out;
-    if (e.ts < this.firstSeen) this.firstSeen = e.ts;
-    if (e.ts > this.lastSeen) this.lastSeen = e.ts;
-    this.changed.length = 0;
-    let routes = this.byTenant.get(e.tenant);
-    if (routes === undefined) {
-      routes = new Map();
-      this.byTenant.set(e.tenant, routes);
+    if (e.rows_out !== null) this.rowsOut += e.rows_out;
+    if (ts < this.firstSeen) this.firstSeen = ts;
+    if (ts > this.lastSeen) this.lastSeen = ts;
+    this.bump(ts, F_EVENTS, 1);
+    if (e.bytes_out > 0) this.bump(ts, F_BYTES, e.bytes_out);
+    if (e.rows_out !== null && e.rows_out > 0) this.bump(ts, F_ROWS, e.rows_out);
+    if (t.idRoute) {
+      this.bump(ts, F_ID_REQ, 1);
+      if (t.denied) this.bump(ts, F_ID_ERR, 1);
     }
-    let r = routes.get(e.route);
+    if (t.unauthSensitive) this.bump(ts, F_UNAUTH, 1);
+    if (e.emergency_access) this.bump(ts, F_EMERG, 1);
+    if (e.findings.length > 0) this.bump(ts, F_PHI, 1);
+    if (this.ips !== null) remember(this.ips, e.client_ip, ts);
+    if (this.agents !== null) remember(this.agents, e.user_agent, ts);
+    if (++this.sincePrune >= 256) this.prune(ts);
+    this.changed.length = 0;
+    const key = e.tenant + '\u0000' + e.route;
+    let r = this.byKey.get(key);
     if (r === undefined) {
       if (this.routes.length >= this.limits.maxRoutes) {
         this.routesDropped++;
@@ -173,41 +370,95 @@ export class EntityWindow implements WindowView {
         return null;
       }
       r = new RouteState(e.tenant, e.route);
-      routes.set(e.route, r);
+      this.byKey.set(key, r);
       this.routes.push(r);
     }
     r.count++;
+    if (ts > r.lastTs) r.lastTs = ts;
+    if (t.denied) r.errors++;
+    if (r.resourceKind === null && e.resource_kind !== null) r.resourceKind = e.resource_kind;
+    if (e.emergency_access) {
+      r.emergency++;
+      if (e.resource_id !== null) {
+        if (this.emergencyResources === null) this.emergencyResources = new Map();
+        const rk = e.route + '\u0000' + e.resource_id;
+        if (this.emergencyResources.size < this.limits.maxIdsPerRoute || this.emergencyResources.has(rk))
+          this.emergencyResources.set(rk, ts);
+      }
+    }
+    const id = numericId(e.resource_id);
+    if (Number.isNaN(id)) {
+      r.nonNumeric++;
+      if (e.resource_id !== null && r.resourceKind !== null)
+        r.addOther(e.resource_id, ts, this.limits.maxIdsPerRoute, this.drops);
+      return null;
+    }
+    if (!r.addId(id, e.event_id, ts, this.limits.maxIdsPerRoute, this.drops)) return null;
+    this.changed.push(r);
+    return r;
+  }
+
+  /**
+   * Adds one event to route-keyed state (entity = one tenant + route): ids remember a hash of the
+   * principal that asked. Returns the route when a new distinct numeric id was stored.
+   */
+  addRouteKeyed(e: AccessEvent, principal: number): RouteState | null {
+    const ts = e.ts;
+    this.events++;
+    this.bytesOut += e.bytes_out;
+    if (ts < this.firstSeen) this.firstSeen = ts;
+    if (ts > this.lastSeen) this.lastSeen = ts;
+    this.bump(ts, F_EVENTS, 1);
+    if (++this.sincePrune >= 256) this.prune(ts);
+    this.changed.length = 0;
+    let r = this.routes[0];
+    if (r === undefined) {
+      r = new RouteState(e.tenant, e.route);
+      r.principals = [];
+      this.byKey.set(e.tenant + '\u0000' + e.route, r);
+      this.routes.push(r);
+    }
+    r.count++;
+    if (ts > r.lastTs) r.lastTs = ts;
+    if (e.status === 403 || e.status === 404) r.errors++;
     if (r.resourceKind === null && e.resource_kind !== null) r.resourceKind = e.resource_kind;
     const id = numericId(e.resource_id);
     if (Number.isNaN(id)) {
       r.nonNumeric++;
       return null;
     }
-    if (!r.addId(id, e.event_id, e.ts, this.limits.maxIdsPerRoute, this.drops)) return null;
+    if (!r.addId(id, e.event_id, ts, this.limits.maxIdsPerRoute, this.drops, principal)) return null;
     this.changed.push(r);
     return r;
   }
 
+  /** Distinct client addresses / user agents seen in the last window length (sessions). */
+  peers(): { ips: number; agents: number } {
+    const since = this.lastActivity - this.subMs * SUB_BUCKETS;
+    return { ips: countSince(this.ips, since), agents: countSince(this.agents, since) };
+  }
+
   /** A view whose `changed` lists every route: what a rule sees in a full evaluation. */
   fullView(): WindowView {
-    return { ...viewFields(this), changed: this.routes };
+    const self = this;
+    return Object.assign(Object.create(Object.getPrototypeOf(this)), this, {
+      changed: self.routes,
+    }) as WindowView;
   }
 }
 
-function viewFields(w: EntityWindow): WindowView {
-  return {
-    entity: w.entity,
-    tenant: w.tenant,
-    windowStart: w.windowStart,
-    windowEnd: w.windowEnd,
-    firstSeen: w.firstSeen,
-    lastSeen: w.lastSeen,
-    events: w.events,
-    bytesOut: w.bytesOut,
-    routes: w.routes,
-    changed: w.changed,
-    routesDropped: w.routesDropped,
-  };
+function remember(m: Map<string, number>, v: string | null, ts: number): void {
+  if (v === null || v === '') return;
+  if (m.size >= MAX_PEERS && !m.has(v)) return;
+  const prev = m.get(v);
+  if (prev === undefined || ts > prev) m.set(v, ts);
+}
+
+function countSince(m: Map<string, number> | null, since: number): number {
+  if (m === null) return 0;
+  let c = 0;
+  for (const t of m.values()) if (t > since) c++;
+  return c;
 }
 
 export interface EmittedAlert {

@@ -126,7 +126,7 @@ test('longestRun: gaps up to maxGap, shuffles do not matter once sorted', () => 
 test('evaluate on a full view reads every route and picks the longest run', () => {
   const w = new EntityWindow(
     { type: 'client_ip', value: '1.2.3.4' },
-    { maxIdsPerRoute: 4096, maxRoutes: 64 },
+    { maxIdsPerRoute: 4096, maxRoutes: 64, idHorizonMs: 6 * 3_600_000 },
     {
       idsDropped: 0,
       routesDropped: 0,

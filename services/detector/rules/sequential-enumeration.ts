@@ -6,7 +6,9 @@
 // a stretch where each id is at most `maxGap` above the previous one (so small shuffles, skips
 // and retries still count). observed = ids in the longest run; severity high, critical from
 // `criticalRun` ids. Evaluated only when an event adds a new distinct id (trigger 'new-id'), and
-// only on the routes that event changed, so the cost is one linear scan of that route's ids.
+// only on the run that new id belongs to, so the cost is the length of that run, and a walk that
+// ended hours ago is not raised again by an unrelated id (ids stay in state for the id horizon).
+// A full evaluation (no event) takes the longest run of every route.
 
 import { entityKey } from '#shared/principal.js';
 import type { Finding, RouteIdsView, Rule, Severity, WindowView } from './types.js';
@@ -40,6 +42,34 @@ export interface Run {
   from: number;
   to: number;
   length: number;
+}
+
+/** The run around sorted[pos]: neighbours at most maxGap apart on either side. */
+export function runAround(sorted: readonly number[], pos: number, maxGap: number): Run {
+  let from = pos;
+  while (from > 0 && (sorted[from] as number) - (sorted[from - 1] as number) <= maxGap) from--;
+  let to = pos;
+  const n = sorted.length;
+  while (to < n - 1 && (sorted[to + 1] as number) - (sorted[to] as number) <= maxGap) to++;
+  return { from, to, length: to - from + 1 };
+}
+
+function indexOf(sorted: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The run to judge: around the newest id when an event added one, else the longest. */
+export function runToJudge(r: RouteIdsView, maxGap: number, incremental: boolean): Run {
+  if (!incremental || r.ids.length === 0) return longestRun(r.sorted, r.distinct, maxGap);
+  const newest = r.ids[r.ids.length - 1] as number;
+  return runAround(r.sorted, indexOf(r.sorted, newest), maxGap);
 }
 
 /** Longest run in ascending ids[0..n) where consecutive ids differ by at most maxGap; the first on ties. */
@@ -106,7 +136,7 @@ export const sequentialEnumeration: Rule<SequentialEnumerationConfig> = {
     let bestRun: Run | undefined;
     for (const r of w.changed) {
       if (r.distinct < cfg.minRun || ignored(r.route, cfg.ignoreRouteSuffixes)) continue;
-      const run = longestRun(r.sorted, r.distinct, cfg.maxGap);
+      const run = runToJudge(r, cfg.maxGap, w.event !== null);
       if (run.length >= cfg.minRun && (bestRun === undefined || run.length > bestRun.length)) {
         best = r;
         bestRun = run;

@@ -4,19 +4,24 @@
 // a rule is a pure function of (view, baseline, config) → findings: no I/O, no clock, no state of
 // its own. The engine, not the rule, turns findings into Alerts (ids, times, labels, re-emission).
 
+import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { BaselineSummary, Entity, Severity } from '#shared/avro/generated/alert.js';
 
 export type { BaselineSummary, Entity, Severity };
 
-/** Per-route state of one entity in one window, as rules see it. */
+/** Per-route state of one entity, as rules see it. Ids are kept for the engine's id horizon (hours). */
 export interface RouteIdsView {
   readonly tenant: string;
   /** Route template (`/wp-json/wc/v3/orders/{id}`). */
   readonly route: string;
   /** resource_kind of the first event on this route that had one; null if none did. */
   readonly resourceKind: string | null;
-  /** Requests on this route in the window: every event, repeats and id-less ones included. */
+  /** Requests on this route since its state was created: every event, repeats and id-less ones included. */
   readonly count: number;
+  /** Of those, answered 403 or 404. */
+  readonly errors: number;
+  /** Of those, under emergency (break-glass) access. */
+  readonly emergency: number;
   /** Distinct numeric resource ids stored (= ids.length = sorted.length). */
   readonly distinct: number;
   /** Distinct numeric resource ids in order of first arrival. */
@@ -27,41 +32,90 @@ export interface RouteIdsView {
   readonly ts: readonly number[];
   /** The same distinct ids, ascending. */
   readonly sorted: readonly number[];
+  /** Route-keyed state only: a hash of the principal that first requested each id (parallel to ids). */
+  readonly principals: readonly number[] | null;
+  /** Non-numeric resource ids (UUIDs, hashes, file names without a number) → last time seen. */
+  readonly others: ReadonlyMap<string, number> | null;
   /** Distinct ids not stored because the per-route cap was reached. */
   readonly dropped: number;
   /** Requests whose resource id is absent or not numeric. */
   readonly nonNumeric: number;
+  /** Distinct ids (numeric and other) first requested at or after `since`. */
+  distinctSince(since: number): number;
 }
 
-/** What a rule may read about one entity's current window. */
+/** Sliding sums over the last window length, ending at the entity's latest event. */
+export interface RecentCounters {
+  events: number;
+  bytesOut: number;
+  rowsOut: number;
+  /** Requests on routes that named a resource kind (id routes), and those answered 403/404. */
+  idRouteRequests: number;
+  idRouteDenied: number;
+  /** 2xx answers on id routes to an unauthenticated principal. */
+  unauthSensitive: number;
+  /** Events under emergency (break-glass) access. */
+  emergency: number;
+  /** Events with PHI findings. */
+  phi: number;
+  /** Start of the sliding span (exclusive). */
+  since: number;
+}
+
+/** What a rule may read about one entity (a principal, or a route for route-keyed rules). */
 export interface WindowView {
   readonly entity: Entity;
   /** Tenant of the entity's first event in this window. */
   readonly tenant: string;
-  /** Window bounds, epoch ms, [windowStart, windowEnd). */
+  /** Tumbling window bounds, epoch ms, [windowStart, windowEnd): the alert's identity. */
   readonly windowStart: number;
   readonly windowEnd: number;
   readonly firstSeen: number;
   readonly lastSeen: number;
-  /** Events counted in this window. */
+  /** Totals in the tumbling window. */
   readonly events: number;
   readonly bytesOut: number;
-  /** Every route the entity touched in this window (bounded; see routesDropped). */
+  readonly rowsOut: number;
+  /** Every route the entity touched within the id horizon (bounded; see routesDropped). */
   readonly routes: readonly RouteIdsView[];
   /** Routes changed by the event being processed; every route for a full evaluation. */
   readonly changed: readonly RouteIdsView[];
   /** Routes not tracked because the per-entity cap was reached. */
   readonly routesDropped: number;
+  /** The (redacted) event being processed; null in a full evaluation. */
+  readonly event: AccessEvent | null;
+  /** Resources read under emergency access within the id horizon: `route\0id` → time. */
+  readonly emergencyResources: ReadonlyMap<string, number> | null;
+  /** Sliding counters over the last window length. */
+  recent(): RecentCounters;
+  /** Distinct resources on id routes first requested within the last window length. */
+  recentDistinctResources(): number;
+  /** Distinct client addresses and user agents within the last window length (sessions only, else 0). */
+  peers(): { ips: number; agents: number };
 }
 
-/** Baseline statistics of an entity (or its peer group), per feature. */
+/** Where a baseline came from: the entity itself, its peer group, or every entity of the tenant. */
+export type BaselineSource = 'entity' | 'peer' | 'global';
+
+/** Baseline statistics of an entity (or its peer group), per feature, for one hour of the week. */
 export interface Baseline {
+  readonly source: BaselineSource;
   readonly features: Readonly<Record<string, BaselineSummary>>;
+}
+
+/** Per-window feature values the engine reports when a window closes (what baselines learn from). */
+export interface WindowFeatures {
+  events: number;
+  bytes_out: number;
+  rows_out: number;
+  distinct_resources: number;
 }
 
 /** Where the engine gets baselines. Synchronous: the detector keeps them in memory. */
 export interface BaselineStore {
   get(entity: Entity, tenant: string, windowStart: number): Baseline | undefined;
+  /** Stores that learn from the stream itself take each closed window's features. */
+  observe?(entity: Entity, tenant: string, windowStart: number, features: WindowFeatures): void;
 }
 
 export interface Finding {
@@ -94,7 +148,7 @@ export type RuleTrigger = 'new-id' | 'every-event';
 export interface Rule<C> {
   /** 'sequential-enumeration': alert.rule, metric label, the rule's file name. */
   id: string;
-  /** Which window state it reads. The engine supports 'principal' today. */
+  /** Which state it reads: the event's principal, or its route (route-keyed: distributed patterns). */
   keyBy: 'principal' | 'route';
   trigger: RuleTrigger;
   /** Merged with the rules file (rules.yaml). */

@@ -370,7 +370,13 @@ export function createEngine(opts: EngineOptions): Engine {
     let out: Alert[] | null = null;
     if (changed !== null || anyEveryEvent) out = evaluate(principalRules, w, e, changed !== null);
     if (routeRules.length > 0 && e.resource_kind !== null && e.resource_id !== null) {
-      const rw = stateFor(routeStates, e.tenant + '\u0000' + e.route, { type: 'route', value: e.route }, ts, e.tenant);
+      const rw = stateFor(
+        routeStates,
+        e.tenant + '\u0000' + e.route,
+        { type: 'route', value: e.route },
+        ts,
+        e.tenant,
+      );
       if (rw !== null && rw.addRouteKeyed(e, principalHash(type + ':' + value)) !== null) {
         const more = evaluate(routeRules, rw, e, true);
         if (more !== null) out = out === null ? more : out.concat(more);

@@ -440,9 +440,8 @@ export class EntityWindow implements WindowView {
 
   /** A view whose `changed` lists every route: what a rule sees in a full evaluation. */
   fullView(): WindowView {
-    const self = this;
     return Object.assign(Object.create(Object.getPrototypeOf(this)), this, {
-      changed: self.routes,
+      changed: this.routes,
     }) as WindowView;
   }
 }

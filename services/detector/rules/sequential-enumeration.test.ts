@@ -1,119 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { accessEventWith } from '#shared/avro/access-event-defaults.js';
-import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import type { Alert } from '#shared/avro/generated/alert.js';
-import { PACKAGE_ROOT } from '#shared/paths.js';
-import { createEngine } from '../engine/engine.js';
 import { EntityWindow } from '../engine/window-state.js';
+import { goldenSuite, toEvent } from './golden.js';
 import {
   longestRun,
   SEQUENTIAL_ENUMERATION_DEFAULTS,
   sequentialEnumeration,
 } from './sequential-enumeration.js';
 
-// Golden cases: rules/testdata/sequential-enumeration/<case>.json = events in → alerts out.
-// Events are partial AccessEvents (ts as ISO text); the test fills the other fields. `expect`
-// holds, per alert_id, every emission (event index + observed) and the last emitted Alert.
-// UPDATE_GOLDEN=1 rewrites `expect` from the current code (review the diff before committing).
-
-const DIR = join(PACKAGE_ROOT, 'services', 'detector', 'rules', 'testdata', 'sequential-enumeration');
-
-interface GoldenEvent extends Partial<Omit<AccessEvent, 'ts'>> {
-  ts: string;
-}
-
-interface Expected {
-  alert_id: string;
-  emissions: Array<{ at: number; observed: number }>;
-  last: Alert;
-}
-
-interface GoldenCase {
-  description: string;
-  config?: Record<string, unknown>;
-  windowMs?: number;
-  events: GoldenEvent[];
-  expect: Expected[];
-}
-
-function toEvent(g: GoldenEvent, i: number): AccessEvent {
-  return accessEventWith({
-    event_id: `ev-${String(i).padStart(4, '0')}`,
-    source: 'golden',
-    tenant: 'clinic-a',
-    bytes_out: 100,
-    ...g,
-    ts: Date.parse(g.ts),
-  });
-}
-
-function run(c: GoldenCase): Expected[] {
-  const engine = createEngine({
-    rules: [sequentialEnumeration],
-    config: c.config ? { [sequentialEnumeration.id]: c.config } : undefined,
-    windowMs: c.windowMs,
-  });
-  const byId = new Map<string, Expected>();
-  c.events.forEach((g, i) => {
-    for (const a of engine.process(toEvent(g, i))) {
-      let x = byId.get(a.alert_id);
-      if (x === undefined) {
-        x = { alert_id: a.alert_id, emissions: [], last: a };
-        byId.set(a.alert_id, x);
-      }
-      x.emissions.push({ at: i, observed: a.explanation.observed });
-      x.last = a;
-    }
-  });
-  return [...byId.values()];
-}
-
-/** Pretty JSON with one event per line, so a fixture reads like a log. */
-function formatCase(c: GoldenCase): string {
-  const { events, expect, ...head } = c;
-  const headText = JSON.stringify(head, null, 2).slice(0, -2);
-  const ev = events.map((e) => `    ${JSON.stringify(e)}`).join(',\n');
-  const ex = JSON.stringify(expect, null, 2).replace(/\n/g, '\n  ');
-  return `${headText},\n  "events": [\n${ev}\n  ],\n  "expect": ${ex}\n}\n`;
-}
-
-const files = readdirSync(DIR)
-  .filter((f) => f.endsWith('.json'))
-  .sort();
-
-test('golden cases exist, including quiet ones', () => {
-  assert.ok(files.length >= 4);
-  const quiet = files.filter(
-    (f) => (JSON.parse(readFileSync(join(DIR, f), 'utf8')) as GoldenCase).expect.length === 0,
-  );
-  assert.ok(quiet.length >= 3, `quiet cases: ${quiet.join(', ')}`);
-});
-
-for (const f of files) {
-  test(`golden ${f}`, () => {
-    const path = join(DIR, f);
-    const c = JSON.parse(readFileSync(path, 'utf8')) as GoldenCase;
-    const got = run(c);
-    if (process.env['UPDATE_GOLDEN'] === '1') {
-      writeFileSync(path, formatCase({ ...c, expect: got }));
-      return;
-    }
-    assert.deepEqual(got, c.expect, c.description);
-    for (const x of got) {
-      // Re-emitted only when observed grows; never more than 10 samples.
-      for (let k = 1; k < x.emissions.length; k++) {
-        assert.ok(
-          (x.emissions[k] as { observed: number }).observed >
-            (x.emissions[k - 1] as { observed: number }).observed,
-        );
-      }
-      assert.ok(x.last.explanation.sample_event_ids.length <= 10);
-    }
-  });
-}
+goldenSuite(sequentialEnumeration, 3);
 
 test('longestRun: gaps up to maxGap, shuffles do not matter once sorted', () => {
   assert.deepEqual(longestRun([], 0, 3), { from: 0, to: -1, length: 0 });

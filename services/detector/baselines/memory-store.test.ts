@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { hourOfWeek, MemoryBaselineStore, summary } from './memory-store.js';
+
+const W = 600_000;
+const MON = Date.UTC(2025, 3, 14, 0, 0, 0); // a Monday
+const f = (bytes: number) => ({ events: 4, bytes_out: bytes, rows_out: 0, distinct_resources: 1 });
+
+test('hourOfWeek: Monday 00:00 UTC is 0, Sunday 23:00 is 167', () => {
+  assert.equal(hourOfWeek(MON), 0);
+  assert.equal(hourOfWeek(MON + 167 * 3_600_000), 167);
+  assert.equal(hourOfWeek(MON + 168 * 3_600_000), 0);
+});
+
+test('summary: median, p95, MAD, n', () => {
+  const s = summary([100, 2, 3, 4, 1]);
+  assert.deepEqual({ ...s, p95: Math.round(s.p95 * 10) / 10 }, { p50: 3, p95: 80.8, mad: 1, n: 5 });
+});
+
+test('warm-up, then entity, with peer and global fallbacks', () => {
+  const s = new MemoryBaselineStore({ minHistory: 3 });
+  const key = { type: 'api_key', value: 'k1' };
+  assert.equal(s.get(key, 't', MON), undefined, 'nothing learnt: no baseline');
+  s.observe(key, 't', MON, f(100));
+  s.observe(key, 't', MON + W, f(200));
+  assert.equal(s.get(key, 't', MON + 2 * W), undefined, 'two windows: still warming up');
+  s.observe(key, 't', MON + 2 * W, f(300));
+  const b = s.get(key, 't', MON + 3 * W);
+  assert.equal(b?.source, 'entity');
+  assert.equal(b?.features['bytes_out']?.p50, 200);
+  // a new key of the same type falls back to its peers; a new IP to the tenant
+  assert.equal(s.get({ type: 'api_key', value: 'k2' }, 't', MON)?.source, 'peer');
+  assert.equal(s.get({ type: 'client_ip', value: '1.2.3.4' }, 't', MON)?.source, 'global');
+  assert.equal(s.get({ type: 'client_ip', value: '1.2.3.4' }, 'other-tenant', MON), undefined);
+});
+
+test('seasonal: the same hour of week is preferred once it alone has enough windows', () => {
+  const s = new MemoryBaselineStore({ minHistory: 3, historyWindows: 64 });
+  const key = { type: 'user', value: 'u' };
+  // busy at 09:00 (1 MB), quiet at 15:00 (1 KB), three weeks
+  for (let week = 0; week < 3; week++) {
+    const base = MON + week * 7 * 86_400_000;
+    s.observe(key, 't', base + 9 * 3_600_000, f(1_000_000));
+    s.observe(key, 't', base + 15 * 3_600_000, f(1_000));
+  }
+  const at9 = s.get(key, 't', MON + 21 * 86_400_000 + 9 * 3_600_000);
+  const at15 = s.get(key, 't', MON + 21 * 86_400_000 + 15 * 3_600_000);
+  assert.equal(at9?.features['bytes_out']?.p50, 1_000_000);
+  assert.equal(at15?.features['bytes_out']?.p50, 1_000);
+});
+
+test('bounded: the stalest entity history is dropped at maxEntities', () => {
+  const s = new MemoryBaselineStore({ maxEntities: 2, minHistory: 1 });
+  s.observe({ type: 'client_ip', value: 'a' }, 't', MON, f(1));
+  s.observe({ type: 'client_ip', value: 'b' }, 't', MON, f(1));
+  s.observe({ type: 'client_ip', value: 'a' }, 't', MON + W, f(1));
+  s.observe({ type: 'client_ip', value: 'c' }, 't', MON, f(1));
+  assert.equal(s.size, 2);
+  assert.equal(s.get({ type: 'client_ip', value: 'b' }, 't', MON)?.source, 'peer', 'b was dropped');
+  assert.equal(s.get({ type: 'client_ip', value: 'a' }, 't', MON)?.source, 'entity');
+});

@@ -1,0 +1,4 @@
+import { distinctResourceBurst } from './distinct-resource-burst.js';
+import { goldenSuite } from './golden.js';
+
+goldenSuite(distinctResourceBurst);

@@ -1,0 +1,84 @@
+// distinct-resource-burst: one principal reads many different records (orders, patients,
+// recordings...) in the last window, far above its baseline, in no sequential order (sequential
+// walks are sequential-enumeration's). Covers UUID / hash ids that cannot be walked in order.
+//
+// Fires when distinct resources on id routes first read within the last window reach
+// max(minDistinct, baseline p95 x factor), and the longest near-sequential run is less than half
+// of them.
+
+import { entityKey } from '#shared/principal.js';
+import { sampleEvents, topRoutes } from './explain.js';
+import { longestRun } from './sequential-enumeration.js';
+import type { Finding, Rule, Severity } from './types.js';
+
+export interface DistinctResourceBurstConfig {
+  minDistinct: number;
+  factor: number;
+  minHistory: number;
+  /** Resource kinds that count. */
+  kinds: readonly string[];
+  severity: Severity;
+}
+
+export const DISTINCT_RESOURCE_BURST_DEFAULTS: Readonly<DistinctResourceBurstConfig> = Object.freeze({
+  minDistinct: 60,
+  factor: 5,
+  minHistory: 12,
+  kinds: Object.freeze(['order', 'customer', 'patient', 'appointment', 'recording', 'export', 'user']),
+  severity: 'high',
+});
+
+export const distinctResourceBurst: Rule<DistinctResourceBurstConfig> = {
+  id: 'distinct-resource-burst',
+  keyBy: 'principal',
+  trigger: 'every-event',
+  defaults: DISTINCT_RESOURCE_BURST_DEFAULTS,
+  evaluate(w, b, cfg): Finding[] {
+    const e = w.event;
+    if (
+      e !== null &&
+      (e.resource_id === null || e.resource_kind === null || !cfg.kinds.includes(e.resource_kind))
+    )
+      return [];
+    // Cheap pre-check on what is stored before counting by time.
+    let stored = 0;
+    for (const r of w.routes) {
+      if (r.resourceKind !== null && cfg.kinds.includes(r.resourceKind))
+        stored += r.distinct + (r.others?.size ?? 0);
+    }
+    if (stored < cfg.minDistinct) return [];
+    const since = w.recent().since;
+    let observed = 0;
+    let seqMax = 0;
+    const counted = w.routes.filter((r) => r.resourceKind !== null && cfg.kinds.includes(r.resourceKind));
+    for (const r of counted) {
+      observed += r.distinctSince(since);
+      const run = longestRun(r.sorted, r.distinct, 3).length;
+      if (run > seqMax) seqMax = run;
+    }
+    const s = b?.features['distinct_resources'];
+    const threshold =
+      s !== undefined && s.n >= cfg.minHistory
+        ? Math.max(cfg.minDistinct, s.p95 * cfg.factor)
+        : cfg.minDistinct;
+    if (observed < threshold || seqMax * 2 >= observed) return [];
+    return [
+      {
+        severity: cfg.severity,
+        entity: w.entity,
+        feature: 'distinct_resources',
+        observed,
+        baseline: s ?? null,
+        score: observed / threshold,
+        title: `${observed} distinct records read in 10 min by ${entityKey(w.entity)}`,
+        topResources: topRoutes(
+          counted,
+          (r) => r.distinctSince(since),
+          (r) => `${r.distinctSince(since)} distinct`,
+        ),
+        sampleEventIds: sampleEvents(w, counted),
+        labels: e?.resource_kind ? { resource_kind: e.resource_kind } : {},
+      },
+    ];
+  },
+};

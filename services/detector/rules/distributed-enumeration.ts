@@ -1,0 +1,80 @@
+// distributed-enumeration: one id walk spread over many addresses (a proxy pool or botnet), so
+// no single principal crosses sequential-enumeration's bar. Route-keyed: the engine keeps, per
+// tenant + id route, the ids requested and a hash of who asked for each.
+//
+// Fires when the run the new id extends, counting ids first requested within windowMs, has at
+// least minRun ids, from at least minPrincipals distinct principals, none of which asked for more
+// than maxTopShare of them.
+
+import { sampleEvents } from './explain.js';
+import { runToJudge } from './sequential-enumeration.js';
+import type { Finding, Rule, Severity } from './types.js';
+
+export interface DistributedEnumerationConfig {
+  minRun: number;
+  maxGap: number;
+  minPrincipals: number;
+  maxTopShare: number;
+  windowMs: number;
+  kinds: readonly string[];
+  severity: Severity;
+}
+
+export const DISTRIBUTED_ENUMERATION_DEFAULTS: Readonly<DistributedEnumerationConfig> = Object.freeze({
+  minRun: 30,
+  maxGap: 3,
+  minPrincipals: 5,
+  maxTopShare: 0.5,
+  windowMs: 3_600_000,
+  kinds: Object.freeze(['order', 'customer', 'patient', 'appointment', 'recording', 'export', 'user']),
+  severity: 'high',
+});
+
+export const distributedEnumeration: Rule<DistributedEnumerationConfig> = {
+  id: 'distributed-enumeration',
+  keyBy: 'route',
+  trigger: 'new-id',
+  defaults: DISTRIBUTED_ENUMERATION_DEFAULTS,
+  evaluate(w, _b, cfg): Finding[] {
+    const r = w.changed[0];
+    if (r === undefined || r.principals === null || r.distinct < cfg.minRun) return [];
+    if (r.resourceKind === null || !cfg.kinds.includes(r.resourceKind)) return [];
+    const run = runToJudge(r, cfg.maxGap, w.event !== null);
+    if (run.length < cfg.minRun) return [];
+    const lo = r.sorted[run.from] as number;
+    const hi = r.sorted[run.to] as number;
+    const since = w.lastSeen - cfg.windowMs;
+    const byPrincipal = new Map<number, number>();
+    let inRun = 0;
+    let firstSeen = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < r.ids.length; i++) {
+      const id = r.ids[i] as number;
+      const t = r.ts[i] as number;
+      if (id < lo || id > hi || t < since) continue;
+      inRun++;
+      if (t < firstSeen) firstSeen = t;
+      const p = r.principals[i] as number;
+      byPrincipal.set(p, (byPrincipal.get(p) ?? 0) + 1);
+    }
+    if (inRun < cfg.minRun || byPrincipal.size < cfg.minPrincipals) return [];
+    let top = 0;
+    for (const c of byPrincipal.values()) if (c > top) top = c;
+    if (top / inRun > cfg.maxTopShare) return [];
+    return [
+      {
+        severity: cfg.severity,
+        entity: w.entity,
+        feature: 'distributed_sequential_ids',
+        observed: inRun,
+        baseline: null,
+        score: inRun / cfg.minRun,
+        title: `Distributed ID walk on ${r.route}: ${inRun} ids from ${byPrincipal.size} principals`,
+        topResources: [`${r.route} ids ${lo}..${hi}`, `${byPrincipal.size} principals, top ${top} ids`],
+        sampleEventIds: sampleEvents(w, [r]),
+        labels: { route: r.route, resource_kind: r.resourceKind },
+        firstSeen,
+        tenant: r.tenant,
+      },
+    ];
+  },
+};

@@ -1,0 +1,4 @@
+import { egress } from './egress.js';
+import { goldenSuite } from './golden.js';
+
+goldenSuite(egress);

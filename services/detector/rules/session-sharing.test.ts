@@ -1,0 +1,4 @@
+import { goldenSuite } from './golden.js';
+import { sessionSharing } from './session-sharing.js';
+
+goldenSuite(sessionSharing);

@@ -1,0 +1,4 @@
+import { goldenSuite } from './golden.js';
+import { unauthenticatedSensitive } from './unauthenticated-sensitive.js';
+
+goldenSuite(unauthenticatedSensitive);

@@ -2,6 +2,26 @@
 import { Command, Option } from 'commander';
 import { type Config, loadConfig } from '#shared/config.js';
 import { isLeakwatchError } from '#shared/errors.js';
+import { FORMAT_IDS } from '../collector/parsers/types.js';
+import { registerEvalCommand } from './eval-command.js';
+import type { ParseCommandOptions } from './parse.js';
+import type { ScanCommandOptions } from './scan.js';
+import { registerSimulateCommand } from './simulate-command.js';
+
+/** Runs a file command; a configuration or input problem is a message and exit code 2, not a stack. */
+async function cliErrors(name: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (isLeakwatchError(err) || code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
+      console.error(`leakwatch ${name}: ${(err as Error).message}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+}
 
 function config(overrides?: Record<string, unknown>): Readonly<Config> {
   try {
@@ -32,7 +52,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('collector')
     .description('tail access logs, parse and redact them, publish AccessEvents to Kafka')
     .argument('[files...]', 'log files to read (default: COLLECTOR_FILES)')
-    .addOption(new Option('--format <format>', 'log format').choices(['nginx', 'apache']))
+    .addOption(new Option('--format <format>', 'log format').choices([...FORMAT_IDS]))
     .option('--no-follow', 'read the files once and exit instead of following them')
     .option('--dev', 'allow a built-in redaction key (never in production)')
     .action(async (files: string[], opts: { format?: string; follow: boolean; dev?: boolean }) => {
@@ -74,6 +94,53 @@ export async function main(argv: string[]): Promise<void> {
     .action(async () => {
       const { runMigrate } = await import('./migrate.js');
       process.exitCode = await runMigrate(config());
+    });
+
+  const formatOption = () =>
+    new Option('--format <format>', 'log format, or auto (detected from the first lines)')
+      .choices(['auto', ...FORMAT_IDS])
+      .default('auto');
+
+  program
+    .command('parse')
+    .description('print the normalised, redacted AccessEvents of log files as NDJSON; summary on stderr')
+    .argument('<files...>', 'log files (plain or .gz), or - for stdin')
+    .addOption(formatOption())
+    .option('--log-format <string>', 'nginx log_format / Apache LogFormat string (formats nginx, apache)')
+    .option('--tenant <name>', 'tenant written into the events', 'default')
+    .option('--redaction-key <key>', 'PHI tokenising key (default: COLLECTOR_REDACTION_KEY, else random)')
+    .option('--dev', 'use the built-in (not secret) redaction key')
+    .option('--rejects', 'print each rejected line reason on stderr')
+    .action(async (files: string[], opts: ParseCommandOptions) => {
+      const { runParse } = await import('./parse.js');
+      await cliErrors('parse', () => runParse(files, opts));
+    });
+
+  program
+    .command('scan')
+    .description('run the detections over log files; alerts as NDJSON on stdout, summary on stderr')
+    .argument('<files...>', 'log files (plain or .gz), or - for stdin, in time order')
+    .addOption(formatOption())
+    .option('--log-format <string>', 'nginx log_format / Apache LogFormat string (formats nginx, apache)')
+    .option('--config <rules.yaml>', 'rules file (thresholds, allow-lists, severities)')
+    .option('--tenant <name>', 'tenant written into the alerts', 'default')
+    .option('--redaction-key <key>', 'PHI tokenising key (default: COLLECTOR_REDACTION_KEY, else random)')
+    .option('--dev', 'use the built-in (not secret) redaction key')
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .action(async (files: string[], opts: ScanCommandOptions) => {
+      const { runScan } = await import('./scan.js');
+      await cliErrors('scan', () => runScan(files, opts));
+    });
+
+  registerSimulateCommand(program);
+  registerEvalCommand(program);
+
+  program
+    .command('rules')
+    .description('print every rule with its default settings, as a rules.yaml to edit')
+    .action(async () => {
+      const { defaultRulesYaml } = await import('../detector/rules/rules-config.js');
+      process.stdout.write(defaultRulesYaml());
     });
 
   program

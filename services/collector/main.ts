@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Config } from '#shared/config.js';
 import { ConfigInvalid } from '#shared/errors.js';
 import { createKafka, prepareTopics } from '#shared/kafka/client.js';
@@ -8,7 +7,7 @@ import { createLogger } from '#shared/log.js';
 import { initMetrics } from '#shared/metrics.js';
 import { startOpsServer } from '#shared/ops-server.js';
 import { createCollector } from './collector.js';
-import { createRedactor } from './normalize/redact.js';
+import { DEV_REDACTION_KEY, redactorForKey } from './redaction-key.js';
 
 export async function runCollector(config: Readonly<Config>): Promise<void> {
   const log = createLogger('collector', config.log.level);
@@ -27,9 +26,9 @@ export async function runCollector(config: Readonly<Config>): Promise<void> {
           );
         }
         log.warn('--dev: using a built-in redaction key; tokens are NOT secret');
-        key = 'leakwatch-dev-key-not-secret';
+        key = DEV_REDACTION_KEY;
       }
-      const redactor = createRedactor(createHash('sha256').update(key).digest());
+      const redactor = redactorForKey(key);
       const kafka = createKafka(config, log, 'leakwatch-collector');
       await prepareTopics(kafka, allTopics(config), config.topics.partitions, log);
       const collector = createCollector(config, kafka, redactor, log);

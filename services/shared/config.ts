@@ -11,6 +11,59 @@ const Identifier = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' });
 const TopicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$' });
 const Role = Type.Union([Type.Literal('viewer'), Type.Literal('responder'), Type.Literal('admin')]);
 
+const Names = Type.Array(Type.String({ minLength: 1, maxLength: 200 }));
+
+/** collector.normalize (services/collector/normalize/options.ts compiles it once). */
+const NormalizeSchema = Type.Object(
+  {
+    /** Session cookie names, hashed into session_hash; a trailing `*` matches a prefix (`wordpress_logged_in_*`). */
+    sessionCookies: Names,
+    /** Request headers (lowercase) carrying a session token, hashed into session_hash. */
+    sessionHeaders: Names,
+    /** Query parameters carrying an API key (never kept: key ids as is, secrets as a keyed hash). */
+    apiKeyQueryParams: Names,
+    /** Request headers (lowercase) carrying an API key or token; always hashed. */
+    apiKeyHeaders: Names,
+    /** CIDRs of our own proxies / load balancers: X-Forwarded-For is walked right to left past them. */
+    trustedProxies: Type.Array(Type.String({ pattern: '^[0-9A-Fa-f:.]+(/\\d{1,3})?$' })),
+    /** Break-glass signals: truthy header (1/true/yes/on), query parameter, route prefix, or user. */
+    emergencySignals: Type.Object(
+      { headers: Names, queryParams: Names, routePrefixes: Names, users: Names },
+      { additionalProperties: false },
+    ),
+    /** Signals that the request was authenticated, besides a user, session or API key. */
+    authenticatedSignals: Type.Object(
+      {
+        /** Cookie names (`*` suffix = prefix) present only for logged-in users. */
+        cookies: Names,
+        /** Request headers (lowercase) present only on authenticated requests. */
+        headers: Names,
+        /** Statuses that mean the credentials were refused: then authenticated is false. */
+        unauthorizedStatuses: Type.Array(Type.Integer({ minimum: 100, maximum: 599 })),
+      },
+      { additionalProperties: false },
+    ),
+    /** Extra database table → resource_kind entries (added to the built-in table; lowercase names). */
+    tableKinds: Type.Record(
+      Type.String({ minLength: 1 }),
+      Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }),
+    ),
+    phi: Type.Object(
+      {
+        /** Free-text MRN regular expression, case-insensitive; capture group 1 is the number. */
+        mrnPattern: Type.String({ minLength: 1, maxLength: 500 }),
+        /** More parameter / column names per named PHI kind, added to the built-in lists. */
+        extraParams: Type.Object(
+          { dob: Names, mrn: Names, icd10: Names, phone: Names, name: Names },
+          { additionalProperties: false },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     tenant: Type.String({ minLength: 1, maxLength: 200 }),
@@ -65,6 +118,8 @@ export const ConfigSchema = Type.Object(
         dev: Type.Boolean(),
         batchSize: Type.Integer({ minimum: 1, maximum: 100000 }),
         httpPort: Port,
+        /** How records become AccessEvents: principal signals, DB table kinds, PHI detector lists. */
+        normalize: NormalizeSchema,
       },
       { additionalProperties: false },
     ),
@@ -121,6 +176,46 @@ export const DEFAULTS: Config = {
     dev: false,
     batchSize: 500,
     httpPort: 9101,
+    normalize: {
+      sessionCookies: [
+        'PHPSESSID',
+        'wordpress_logged_in_*',
+        'wordpress_sec_*',
+        'frontend',
+        '_secure_session_id',
+        'sessionid',
+        'session',
+        'connect.sid',
+        'JSESSIONID',
+      ],
+      sessionHeaders: ['x-session-id'],
+      apiKeyQueryParams: ['consumer_key', 'api_key', 'apikey', 'access_token', 'key_id'],
+      apiKeyHeaders: ['x-api-key', 'x-shopify-access-token', 'authorization'],
+      // Loopback, RFC 1918, link-local, CGNAT, IPv6 loopback / ULA / link-local.
+      trustedProxies: [
+        '127.0.0.0/8',
+        '10.0.0.0/8',
+        '172.16.0.0/12',
+        '192.168.0.0/16',
+        '169.254.0.0/16',
+        '100.64.0.0/10',
+        '::1/128',
+        'fc00::/7',
+        'fe80::/10',
+      ],
+      emergencySignals: {
+        headers: ['x-break-glass', 'x-emergency-access'],
+        queryParams: ['break_glass', 'emergency_access'],
+        routePrefixes: ['/emergency/', '/break-glass/'],
+        users: [],
+      },
+      authenticatedSignals: { cookies: ['wordpress_logged_in_*'], headers: [], unauthorizedStatuses: [401] },
+      tableKinds: {},
+      phi: {
+        mrnPattern: '(?<![A-Za-z0-9])MRN[-: #]?(\\d{6,10})(?![0-9])',
+        extraParams: { dob: [], mrn: [], icd10: [], phone: [], name: [] },
+      },
+    },
   },
   detector: { groupId: 'leakwatch-detector', windowMs: 10 * 60 * 1000, httpPort: 9102 },
   archiver: { groupId: 'leakwatch-archiver', batchRows: 5000, flushMs: 1000, httpPort: 9103 },

@@ -141,6 +141,31 @@ export const ApiUnauthorized = createError('LW_ERR_API_UNAUTHORIZED', 'missing o
 });
 export const ApiForbidden = createError('LW_ERR_API_FORBIDDEN', 'role %s may not %s', { statusCode: 403 });
 
+// collector inputs
+export const InputNotFound = createError('LW_ERR_INPUT_NOT_FOUND', 'no such input file: %s', {
+  statusCode: 500,
+});
+export const CheckpointInvalid = createError(
+  'LW_ERR_CHECKPOINT_INVALID',
+  'checkpoint file %s is unusable (%s); fix or remove it (inputs then start as configured by fromStart)',
+  { statusCode: 500 },
+);
+export const IngestBadBody = createError('LW_ERR_INGEST_BAD_BODY', 'bad ingest body: %s', {
+  statusCode: 400,
+});
+export const IngestTooLarge = createError('LW_ERR_INGEST_TOO_LARGE', 'request body larger than %s bytes', {
+  statusCode: 413,
+});
+export const IngestUnsupportedType = createError(
+  'LW_ERR_INGEST_UNSUPPORTED_TYPE',
+  'unsupported content type %s; send application/x-ndjson, application/json or text/plain',
+  { statusCode: 415 },
+);
+export const IngestBusy = createError('LW_ERR_INGEST_BUSY', 'ingest is behind (%s); retry later', {
+  statusCode: 503,
+  retriable: true,
+});
+
 // lifecycle
 export const ShutdownTimeout = createError(
   'LW_ERR_SHUTDOWN_TIMEOUT',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { createRedactor, findPhi } from './redact.js';
+import { createPhiDetectors, createRedactor, findPhi } from './redact.js';
 
 const KEY = Buffer.from('0123456789abcdef0123456789abcdef');
 const red = createRedactor(KEY);
@@ -146,4 +146,199 @@ test('findPhi resolves overlaps and orders by position', () => {
     m.map((x) => x.kind),
     ['email', 'ssn', 'card'],
   );
+});
+
+// ---- named PHI kinds (dob, mrn, icd10, phone, name) ------------------------------------------------
+
+test('dates of birth under named parameters, ISO / US / European, normalised to ISO', () => {
+  const t = expectedToken('dob', '1980-04-02');
+  for (const target of [
+    '/register?dob=1980-04-02',
+    '/register?birthdate=4/2/1980',
+    '/register?birth_date=04%2F02%2F1980',
+    '/register?date_of_birth=02.04.1980',
+    '/register?DateOfBirth=1980-04-02',
+    '/checkout?billing_dob=1980-04-02T00:00:00',
+    '/m?customer%5Bdob%5D=1980-04-02',
+  ]) {
+    const r = red.redactTarget(target);
+    assert.deepEqual([...r.findings], ['phi_in_url:dob'], target);
+    assert.ok(r.target.endsWith(`=${t}`), `${target} → ${r.target}`);
+  }
+  // in free text as `name=value` / `name: value`
+  assert.deepEqual([...red.redactText('x (dob: 1980-04-02)').kinds], ['dob']);
+  // near misses: not a date, not a real day, a date under another name, a date in a path
+  for (const quiet of [
+    '/register?dob=unknown',
+    '/register?dob=1980-02-30',
+    '/register?dob=2024-13-01',
+    '/register?dob=80-04-02',
+    '/register?dob=1780-04-02',
+    '/register?dobby=1980-04-02',
+    '/register?date=1980-04-02',
+    '/blog/1980-04-02/post',
+  ]) {
+    assert.deepEqual([...red.redactTarget(quiet).findings], [], quiet);
+  }
+});
+
+test('MRNs: values of MRN parameters, and MRN<digits> in free text (one token for both)', () => {
+  const r = red.redactTarget('/chart?mrn=00123456');
+  assert.equal(r.target, `/chart?mrn=${expectedToken('mrn', '00123456')}`);
+  assert.deepEqual([...r.findings], ['phi_in_url:mrn']);
+  assert.deepEqual([...red.redactTarget('/chart?patient_mrn=AB-77812').findings], ['phi_in_url:mrn']);
+  assert.deepEqual([...red.redactTarget('/chart?chart_number=998877').findings], ['phi_in_url:mrn']);
+  const p = red.redactTarget('/notes/MRN-00123456/view');
+  assert.equal(p.target, `/notes/${expectedToken('mrn', '00123456')}/view`);
+  assert.equal(
+    red.redactText('lookup mrn:00123456 ok').text,
+    `lookup ${expectedToken('mrn', '00123456')} ok`,
+  );
+  for (const quiet of [
+    '/notes/MRN-12345/view', // too short
+    '/notes/MRN-12345678901/view', // too long
+    '/notes/XMRN1234567/view', // glued to a word
+    '/chart?mrn=abc', // no digit
+    '/chart?mrn=12', // too short
+    '/chart?mrnx=00123456',
+  ]) {
+    assert.deepEqual([...red.redactTarget(quiet).findings], [], quiet);
+  }
+});
+
+test('MRN pattern and parameter names are configurable', () => {
+  const custom = createRedactor(KEY, {
+    detectors: createPhiDetectors({ mrnPattern: 'PT(\\d{5})', extraParams: { mrn: ['record_no'] } }),
+  });
+  assert.deepEqual([...custom.redactTarget('/x/PT12345').findings], ['phi_in_url:mrn']);
+  assert.deepEqual([...custom.redactTarget('/x?record_no=44556').findings], ['phi_in_url:mrn']);
+  assert.deepEqual([...custom.redactTarget('/x/MRN-00123456').findings], []);
+  assert.throws(() => createPhiDetectors({ mrnPattern: '(' }), SyntaxError);
+});
+
+test('ICD-10 codes under diagnosis parameters (lists too)', () => {
+  const r = red.redactTarget('/visit?dx=E11.9');
+  assert.equal(r.target, `/visit?dx=${expectedToken('icd10', 'E11.9')}`);
+  assert.deepEqual([...r.findings], ['phi_in_url:icd10']);
+  for (const t of [
+    '/v?icd10=e11.9',
+    '/v?diagnosis_code=F32.A',
+    '/v?icd=I10',
+    '/v?diagnosis=E11.9,I10',
+    '/v?dx=S72.001A',
+  ]) {
+    assert.deepEqual([...red.redactTarget(t).findings], ['phi_in_url:icd10'], t);
+  }
+  for (const quiet of [
+    '/v?dx=U07.1',
+    '/v?dx=E1',
+    '/v?dx=11.9',
+    '/v?dx=E11.',
+    '/v?dx=hello',
+    '/v?code=E11.9',
+    '/E11.9/x',
+  ]) {
+    assert.deepEqual([...red.redactTarget(quiet).findings], [], quiet);
+  }
+});
+
+test('phone numbers: phone parameters, and E.164 anywhere', () => {
+  const r = red.redactTarget('/checkout?billing_phone=(555)+123-4567');
+  assert.equal(r.target, `/checkout?billing_phone=${expectedToken('phone', '5551234567')}`);
+  assert.deepEqual([...r.findings], ['phi_in_url:phone']);
+  for (const t of [
+    '/c?phone=555.123.4567',
+    '/c?tel=%2B44+20+7946+0958',
+    '/c?mobile=5551234567',
+    '/sms/+15551234567/send',
+    '/c?q=%2B4915112345678',
+  ]) {
+    assert.deepEqual([...red.redactTarget(t).findings], ['phi_in_url:phone'], t);
+  }
+  assertGone(red.redactTarget('/sms/+15551234567/send').target, ['+15551234567', '15551234567']);
+  for (const quiet of [
+    '/c?phone=12345', // too short
+    '/c?phone=call-me',
+    '/c?phone=1234567890123456', // too long
+    '/v/1.0+12345678', // glued
+    '/x/+1234567', // E.164 too short
+    '/x/+1234567890123456', // too long
+    '/phone/555-123-4567', // no + and not a phone parameter
+    '/c?page=5551234567',
+  ]) {
+    assert.deepEqual([...red.redactTarget(quiet).findings], [], quiet);
+  }
+});
+
+test('names under name parameters', () => {
+  const r = red.redactTarget('/checkout?billing_first_name=Jane&billing_last_name=O%27Neil-Smith');
+  assert.equal(
+    r.target,
+    `/checkout?billing_first_name=${expectedToken('name', 'jane')}&billing_last_name=${expectedToken('name', "o'neil-smith")}`,
+  );
+  assert.deepEqual([...r.findings], ['phi_in_url:name']);
+  for (const t of [
+    '/p?patient_name=Jane+Q.+Doe',
+    '/p?fname=Zoë',
+    '/p?name=Jane',
+    '/p?shipping_last_name=Doe',
+    '/p?full_name=Jean-Luc%20Picard',
+  ]) {
+    assert.deepEqual([...red.redactTarget(t).findings], ['phi_in_url:name'], t);
+  }
+  for (const quiet of [
+    '/p?name=',
+    '/p?name=123',
+    '/p?name=J',
+    '/p?name=item_42',
+    '/p?username=jdoe',
+    '/p?first_name_label=Jane',
+  ]) {
+    assert.deepEqual([...red.redactTarget(quiet).findings], [], quiet);
+  }
+  // an e-mail under a name parameter is an e-mail
+  assert.deepEqual([...red.redactTarget('/p?name=jane%40example.org').findings], ['phi_in_url:email']);
+});
+
+test('findings follow the catalogue order; every kind at once; idempotent', () => {
+  const r = red.redactTarget(
+    '/p/123-45-6789?email=a%40b.org&cc=4111111111111111&dob=1980-04-02&mrn=00123456&dx=E11.9&phone=5551234567&first_name=Jane',
+  );
+  assert.deepEqual(
+    [...r.findings],
+    ['ssn', 'email', 'card', 'dob', 'mrn', 'icd10', 'phone', 'name'].map((k) => `phi_in_url:${k}`),
+  );
+  assert.equal(red.redactTarget(r.target).target, r.target);
+  assertGone(r.target, [
+    '123-45-6789',
+    'a@b.org',
+    '4111111111111111',
+    '1980-04-02',
+    '00123456',
+    'E11.9',
+    '5551234567',
+    'Jane',
+  ]);
+});
+
+test('redactText with a parameter name reads the value as that parameter', () => {
+  assert.deepEqual([...red.redactText('1980-04-02', 'dob').kinds], ['dob']);
+  assert.deepEqual([...red.redactText('Jane', 'first_name').kinds], ['name']);
+  assert.deepEqual([...red.redactText('Jane', 'product').kinds], []);
+  assert.equal(red.redactText('Jane', 'first_name').text, expectedToken('name', 'jane'));
+});
+
+test('named detectors stay linear on hostile input', () => {
+  for (const s of [
+    'dob='.repeat(50_000),
+    `${'a'.repeat(100_000)}=`,
+    ':'.repeat(100_000),
+    '+1'.repeat(50_000),
+    'MRN'.repeat(50_000),
+  ]) {
+    const t0 = performance.now();
+    red.redactText(s);
+    red.redactTarget(`/?${s}`);
+    assert.ok(performance.now() - t0 < 1000, `slow on ${s.slice(0, 10)}`);
+  }
 });

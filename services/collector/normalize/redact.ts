@@ -35,8 +35,16 @@ export interface PhiMatch {
 
 export interface PhiDetector {
   kind: string;
-  /** Appends every match in s to out (any order; overlaps are resolved by findPhi). */
+  /** Appends every match in free text s to out (any order; overlaps are resolved by findPhi). */
   scan(s: string, out: PhiMatch[]): void;
+  /**
+   * Named-parameter detectors: lowercase parameter names (`dob`, `billing_phone`) whose values this
+   * detector reads. Matched in query strings, `name=value` / `name: value` / `"name":"value"` pairs in
+   * free text, and (collector) SQL literals compared to a column of that name.
+   */
+  params?: ReadonlySet<string>;
+  /** Appends the matches in s[from, to), the whole value of one of `params` (already decoded). */
+  scanValue?(s: string, from: number, to: number, out: PhiMatch[]): void;
 }
 
 export interface RedactedTarget {
@@ -53,11 +61,17 @@ export interface RedactedText {
 }
 
 export interface Redactor {
-  /** `tok_<kind>_<16 hex>`; kind is lowercase letters and digits. */
+  /** `tok_<kind>_<16 hex>`; kind is lowercase letters and digits (`api_key`: inner `_` allowed). */
   token(kind: string, value: string): string;
   redactTarget(target: string): RedactedTarget;
-  /** Free text (user names, user agents): PHI items replaced by tokens, the rest kept. */
-  redactText(text: string): RedactedText;
+  /**
+   * Free text (user names, user agents, SQL literals): PHI items replaced by tokens, the rest kept.
+   * With `param`, the text is the value of a parameter / column of that name, so the named
+   * detectors (dob, mrn, icd10, phone, name) read it too.
+   */
+  redactText(text: string, param?: string | null): RedactedText;
+  /** The detector catalogue this redactor uses (findings are reported in its order). */
+  readonly detectors: readonly PhiDetector[];
 }
 
 export interface RedactorOptions {
@@ -65,6 +79,8 @@ export interface RedactorOptions {
   idQueryKeys?: readonly string[];
   /** Tokens memoised per kind before that kind's memo is cleared. Default 20000. */
   cacheSize?: number;
+  /** Detector catalogue (createPhiDetectors builds one from config). Default PHI_DETECTORS. */
+  detectors?: readonly PhiDetector[];
 }
 
 export const DEFAULT_ID_QUERY_KEYS: readonly string[] = Object.freeze([
@@ -270,20 +286,495 @@ function digitsOnly(s: string, from: number, to: number): string {
   return d;
 }
 
-/** The catalogue, in the order findings are reported. Grows with the PHI issue (DOB, MRN, ICD-10, phone). */
+// ---- named-parameter detectors (dob, mrn, icd10, phone, name) -----------------------------------------
+//
+// These kinds are only PHI in context: `1980-04-02` is a date, under `dob=` it is a date of birth;
+// `Jane` is a word, under `first_name=` it is a name. Each detector has the parameter names it reads
+// (`params`) and a value matcher (`scanValue`); MRN and phone also have a free-text form
+// (`MRN 1234567`, E.164 `+15551234567`). Values are matched whole (trimmed), ICD-10 values as lists.
+
+/** The free-text scan of detectors that only read named values (skipped by findPhi). */
+export function noScan(_s: string, _out: PhiMatch[]): void {}
+
+function isSpace(c: number): boolean {
+  return c === SP || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+/** [from, to) with blanks trimmed on both sides. */
+function trimRange(s: string, from: number, to: number): [number, number] {
+  while (from < to && isSpace(s.charCodeAt(from))) from++;
+  while (to > from && isSpace(s.charCodeAt(to - 1))) to--;
+  return [from, to];
+}
+
+/** 1–2 digits at s[i..]: [value, length] or null. */
+function digits12(s: string, i: number, to: number): [number, number] | null {
+  if (i >= to || !isDigit(s.charCodeAt(i))) return null;
+  if (i + 1 < to && isDigit(s.charCodeAt(i + 1))) return [num(s, i, 2), 2];
+  return [num(s, i, 1), 1];
+}
+
+function validDate(y: number, m: number, d: number): boolean {
+  if (y < 1880 || y > 2100 || m < 1 || m > 12 || d < 1) return false;
+  const dim =
+    m === 2
+      ? y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
+        ? 29
+        : 28
+      : m === 4 || m === 6 || m === 9 || m === 11
+        ? 30
+        : 31;
+  return d <= dim;
+}
+
+function iso(y: number, m: number, d: number): string {
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
+}
+
+/**
+ * A calendar date filling s[from, to): ISO `YYYY-MM-DD` (or `/`, `.`; an ISO time may follow after
+ * `T` or a blank), US `M/D/YYYY` or `M-D-YYYY`, European `D.M.YYYY`. Returns it as ISO, else null.
+ */
+export function parseDateValue(s: string, from: number, to: number): string | null {
+  const n = to - from;
+  if (n < 8) return null;
+  if (n >= 10 && digitsAt(s, from, 4)) {
+    const sep = s.charCodeAt(from + 4);
+    if ((sep !== DASH && sep !== 0x2f && sep !== 0x2e) || s.charCodeAt(from + 7) !== sep) return null;
+    if (!digitsAt(s, from + 5, 2) || !digitsAt(s, from + 8, 2)) return null;
+    if (n > 10) {
+      const t = s.charCodeAt(from + 10);
+      if ((t !== 0x54 && t !== SP) || !isDigit(s.charCodeAt(from + 11))) return null;
+    }
+    const y = num(s, from, 4);
+    const m = num(s, from + 5, 2);
+    const d = num(s, from + 8, 2);
+    return validDate(y, m, d) ? iso(y, m, d) : null;
+  }
+  const a = digits12(s, from, to);
+  if (a === null) return null;
+  let i = from + a[1];
+  const sep = s.charCodeAt(i);
+  if (sep !== 0x2f && sep !== DASH && sep !== 0x2e) return null;
+  const b = digits12(s, i + 1, to);
+  if (b === null) return null;
+  i += 1 + b[1];
+  if (s.charCodeAt(i) !== sep || to - (i + 1) !== 4 || !digitsAt(s, i + 1, 4)) return null;
+  const y = num(s, i + 1, 4);
+  // `.` is day.month (Europe); `/` and `-` month/day (US).
+  const [m, d] = sep === 0x2e ? [b[0], a[0]] : [a[0], b[0]];
+  return validDate(y, m, d) ? iso(y, m, d) : null;
+}
+
+function paramSet(names: readonly string[]): ReadonlySet<string> {
+  return new Set(names.map((x) => x.toLowerCase()));
+}
+
+export const DOB_PARAMS: readonly string[] = Object.freeze([
+  'dob',
+  'birthdate',
+  'birth_date',
+  'birthday',
+  'date_of_birth',
+  'dateofbirth',
+  'billing_dob',
+  'billing_birthdate',
+  'patient_dob',
+]);
+
+/** Date of birth: a date under a named parameter (`dob=1980-04-02`, `birthdate=4/2/1980`, `dob=02.04.1980`). */
+export function createDobDetector(extraParams: readonly string[] = []): PhiDetector {
+  return {
+    kind: 'dob',
+    params: paramSet([...DOB_PARAMS, ...extraParams]),
+    scan: noScan,
+    scanValue(s, from, to, out) {
+      const [a, b] = trimRange(s, from, to);
+      const d = parseDateValue(s, a, b);
+      if (d !== null) out.push({ kind: 'dob', start: a, end: b, norm: d });
+    },
+  };
+}
+
+export const MRN_PARAMS: readonly string[] = Object.freeze([
+  'mrn',
+  'medical_record_number',
+  'medical_record_no',
+  'patient_mrn',
+  'chart_number',
+  'chart_no',
+]);
+
+/** Default free-text MRN: `MRN` then an optional `-`, `:`, `#` or blank, then 6–10 digits; case-insensitive. */
+export const DEFAULT_MRN_PATTERN = '(?<![A-Za-z0-9])MRN[-: #]?(\\d{6,10})(?![0-9])';
+
+/** An MRN value: 4–20 letters, digits and dashes with at least one digit, optionally `MRN`-prefixed. */
+function mrnValue(s: string, from: number, to: number): string | null {
+  const n = to - from;
+  if (n < 4 || n > 24) return null;
+  let hasDigit = false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (isDigit(c)) hasDigit = true;
+    else if (!((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) && c !== DASH) return null;
+  }
+  if (!hasDigit) return null;
+  let v = s.slice(from, to).toUpperCase();
+  if (v.startsWith('MRN')) v = v.slice(v.charCodeAt(3) === DASH ? 4 : 3);
+  return v.length >= 4 ? v : null;
+}
+
+/**
+ * Medical record numbers: any value of the MRN parameters (`mrn=0012345`), and `pattern` in free
+ * text (default DEFAULT_MRN_PATTERN; compiled case-insensitive; its first capture group, when it
+ * has one, is the number that is hashed, so `MRN-0012345` and `mrn=0012345` share a token).
+ * Throws a SyntaxError on a bad pattern.
+ */
+export function createMrnDetector(
+  pattern: string = DEFAULT_MRN_PATTERN,
+  extraParams: readonly string[] = [],
+): PhiDetector {
+  const re = new RegExp(pattern, 'gi');
+  // The default pattern needs the letters MRN: three native searches skip the regex on most strings.
+  const prefilter = pattern === DEFAULT_MRN_PATTERN;
+  return {
+    kind: 'mrn',
+    params: paramSet([...MRN_PARAMS, ...extraParams]),
+    scan(s, out) {
+      if (prefilter && s.indexOf('MRN') === -1 && s.indexOf('mrn') === -1 && s.indexOf('Mrn') === -1) return;
+      re.lastIndex = 0;
+      for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+        if (m[0] === '') {
+          re.lastIndex++;
+          continue;
+        }
+        const v = (m[1] ?? m[0]).toUpperCase();
+        out.push({ kind: 'mrn', start: m.index, end: m.index + m[0].length, norm: v });
+      }
+    },
+    scanValue(s, from, to, out) {
+      const [a, b] = trimRange(s, from, to);
+      const v = mrnValue(s, a, b);
+      if (v !== null) out.push({ kind: 'mrn', start: a, end: b, norm: v });
+    },
+  };
+}
+
+export const ICD10_PARAMS: readonly string[] = Object.freeze([
+  'icd',
+  'icd10',
+  'icd_10',
+  'icd10_code',
+  'icd_code',
+  'dx',
+  'dx_code',
+  'diagnosis',
+  'diagnosis_code',
+]);
+
+/** `[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?` filling s[a, b), case-insensitive. */
+function isIcd10(s: string, a: number, b: number): boolean {
+  const n = b - a;
+  if (n !== 3 && (n < 5 || n > 8)) return false;
+  const c0 = s.charCodeAt(a) | 0x20;
+  if (c0 < 0x61 || c0 > 0x7a || c0 === 0x75) return false;
+  if (!isDigit(s.charCodeAt(a + 1))) return false;
+  const c2 = s.charCodeAt(a + 2);
+  if (!isDigit(c2) && (c2 | 0x20) !== 0x61 && (c2 | 0x20) !== 0x62) return false;
+  if (n === 3) return true;
+  if (s.charCodeAt(a + 3) !== 0x2e) return false;
+  for (let i = a + 4; i < b; i++) {
+    const c = s.charCodeAt(i);
+    const l = c | 0x20;
+    if (!isDigit(c) && !(l >= 0x61 && l <= 0x7a && l !== 0x75)) return false;
+  }
+  return true;
+}
+
+/** ICD-10 codes under a diagnosis parameter: `dx=E11.9`, `icd10=E11.9,I10` (each code a match). */
+export function createIcd10Detector(extraParams: readonly string[] = []): PhiDetector {
+  return {
+    kind: 'icd10',
+    params: paramSet([...ICD10_PARAMS, ...extraParams]),
+    scan: noScan,
+    scanValue(s, from, to, out) {
+      let i = from;
+      while (i < to) {
+        let j = i;
+        while (j < to) {
+          const c = s.charCodeAt(j);
+          if (c === 0x2c || c === 0x3b || c === 0x7c || isSpace(c)) break;
+          j++;
+        }
+        if (j > i && isIcd10(s, i, j))
+          out.push({ kind: 'icd10', start: i, end: j, norm: s.slice(i, j).toUpperCase() });
+        i = j + 1;
+      }
+    },
+  };
+}
+
+export const PHONE_PARAMS: readonly string[] = Object.freeze([
+  'phone',
+  'tel',
+  'telephone',
+  'mobile',
+  'cell',
+  'phone_number',
+  'phonenumber',
+  'mobile_phone',
+  'billing_phone',
+  'shipping_phone',
+  'patient_phone',
+  'contact_phone',
+]);
+
+/** A phone number filling s[a, b): digits with blanks, `-`, `.`, `/`, `()` and a leading `+`; 7–15 digits. */
+function phoneValue(s: string, a: number, b: number): string | null {
+  if (b - a < 7 || b - a > 32) return null;
+  let d = '';
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (isDigit(c)) d += s[i];
+    else if (c === 0x2b) {
+      if (i !== a) return null;
+    } else if (c !== SP && c !== DASH && c !== 0x2e && c !== 0x2f && c !== 0x28 && c !== 0x29) return null;
+  }
+  return d.length >= 7 && d.length <= 15 ? d : null;
+}
+
+/**
+ * Phone numbers: any phone-shaped value of the phone parameters (`billing_phone=(555) 123-4567`),
+ * and E.164 numbers anywhere (`+` then 8–15 digits, not glued to a letter or digit before, no digit
+ * after). The hashed form is the digits only.
+ */
+export function createPhoneDetector(extraParams: readonly string[] = []): PhiDetector {
+  return {
+    kind: 'phone',
+    params: paramSet([...PHONE_PARAMS, ...extraParams]),
+    scan(s, out) {
+      for (let p = s.indexOf('+'); p !== -1; p = s.indexOf('+', p + 1)) {
+        if (p > 0) {
+          const b = s.charCodeAt(p - 1);
+          if (isAlnum(b) || b === 0x2b || b === 0x2e) continue;
+        }
+        let e = p + 1;
+        while (e < s.length && isDigit(s.charCodeAt(e))) e++;
+        const n = e - p - 1;
+        if (n < 8 || n > 15 || s.charCodeAt(p + 1) === 0x30) continue;
+        out.push({ kind: 'phone', start: p, end: e, norm: s.slice(p + 1, e) });
+        p = e - 1;
+      }
+    },
+    scanValue(s, from, to, out) {
+      const [a, b] = trimRange(s, from, to);
+      const v = phoneValue(s, a, b);
+      if (v !== null) out.push({ kind: 'phone', start: a, end: b, norm: v });
+    },
+  };
+}
+
+export const NAME_PARAMS: readonly string[] = Object.freeze([
+  'name',
+  'full_name',
+  'fullname',
+  'first_name',
+  'firstname',
+  'last_name',
+  'lastname',
+  'middle_name',
+  'middlename',
+  'fname',
+  'lname',
+  'patient_name',
+  'billing_first_name',
+  'billing_last_name',
+  'shipping_first_name',
+  'shipping_last_name',
+]);
+
+const NAME_RE = /^\p{L}[\p{L}\p{M} .'’-]{0,79}$/u;
+
+/**
+ * Personal names under name parameters (`first_name=Jane`, `patient_name=Jane+Doe`): 2–80 letters,
+ * blanks, `.`, `'`, `-`, starting with a letter (no digits, no `@`). Hashed lowercased, blanks collapsed.
+ */
+export function createNameDetector(extraParams: readonly string[] = []): PhiDetector {
+  return {
+    kind: 'name',
+    params: paramSet([...NAME_PARAMS, ...extraParams]),
+    scan: noScan,
+    scanValue(s, from, to, out) {
+      const [a, b] = trimRange(s, from, to);
+      if (b - a < 2 || b - a > 80) return;
+      const v = a === 0 && b === s.length ? s : s.slice(a, b);
+      if (!NAME_RE.test(v)) return;
+      out.push({ kind: 'name', start: a, end: b, norm: v.toLowerCase().replace(/\s+/g, ' ') });
+    },
+  };
+}
+
+export const dobDetector: PhiDetector = createDobDetector();
+export const mrnDetector: PhiDetector = createMrnDetector();
+export const icd10Detector: PhiDetector = createIcd10Detector();
+export const phoneDetector: PhiDetector = createPhoneDetector();
+export const nameDetector: PhiDetector = createNameDetector();
+
+/** The catalogue, in the order findings are reported. */
 export const PHI_DETECTORS: readonly PhiDetector[] = Object.freeze([
   ssnDetector,
   emailDetector,
   cardDetector,
+  dobDetector,
+  mrnDetector,
+  icd10Detector,
+  phoneDetector,
+  nameDetector,
 ]);
+
+export interface PhiDetectorOptions {
+  /** Free-text MRN regular expression (case-insensitive; group 1 = the number). Default DEFAULT_MRN_PATTERN. */
+  mrnPattern?: string;
+  /** More parameter names per named kind, added to the built-in lists. */
+  extraParams?: Partial<Record<'dob' | 'mrn' | 'icd10' | 'phone' | 'name', readonly string[]>>;
+}
+
+/** The catalogue with configured MRN pattern and extra parameter names (same kinds, same order). */
+export function createPhiDetectors(opts: PhiDetectorOptions = {}): readonly PhiDetector[] {
+  const x = opts.extraParams ?? {};
+  return Object.freeze([
+    ssnDetector,
+    emailDetector,
+    cardDetector,
+    createDobDetector(x.dob),
+    createMrnDetector(opts.mrnPattern, x.mrn),
+    createIcd10Detector(x.icd10),
+    createPhoneDetector(x.phone),
+    createNameDetector(x.name),
+  ]);
+}
+
+// ---- finding ---------------------------------------------------------------------------------------
+
+interface DetectorSet {
+  list: readonly PhiDetector[];
+  /** Detectors with a free-text scan. */
+  text: readonly PhiDetector[];
+  /** Parameter name (lowercase) → its detector (the first that names it). */
+  byParam: ReadonlyMap<string, PhiDetector>;
+  minKey: number;
+  maxKey: number;
+}
+
+const compiledSets = new WeakMap<readonly PhiDetector[], DetectorSet>();
+
+function detectorSet(list: readonly PhiDetector[]): DetectorSet {
+  let set = compiledSets.get(list);
+  if (set === undefined) {
+    const byParam = new Map<string, PhiDetector>();
+    let minKey = Number.POSITIVE_INFINITY;
+    let maxKey = 0;
+    for (const d of list) {
+      if (d.params === undefined || d.scanValue === undefined) continue;
+      for (const p of d.params) {
+        if (byParam.has(p)) continue;
+        byParam.set(p, d);
+        minKey = Math.min(minKey, p.length);
+        maxKey = Math.max(maxKey, p.length);
+      }
+    }
+    set = { list, text: list.filter((d) => d.scan !== noScan), byParam, minKey, maxKey };
+    compiledSets.set(list, set);
+  }
+  return set;
+}
+
+function isKeyChar(c: number): boolean {
+  return isAlnum(c) || c === 0x5f || c === DASH;
+}
+
+/**
+ * The named detector for a parameter name as written: lowercased; `billing[dob]` / `customer[address][phone]`
+ * read as their last bracketed part; leading underscores dropped (`_billing_phone`, WordPress meta keys).
+ */
+function paramDetector(set: DetectorSet, key: string): PhiDetector | undefined {
+  if (set.byParam.size === 0 || key.length < set.minKey) return undefined;
+  let k = key;
+  if (k.charCodeAt(k.length - 1) === 0x5d) {
+    const lb = k.lastIndexOf('[');
+    if (lb !== -1) k = k.slice(lb + 1, -1);
+  }
+  while (k.charCodeAt(0) === 0x5f) k = k.slice(1);
+  if (k.length < set.minKey || k.length > set.maxKey) return undefined;
+  return set.byParam.get(k) ?? set.byParam.get(k.toLowerCase());
+}
+
+/** `name=value`, `name: value`, `"name":"value"` pairs in free text whose name is a named detector's. */
+function scanPairs(s: string, set: DetectorSet, out: PhiMatch[]): void {
+  const n = s.length;
+  let eq = s.indexOf('=');
+  let colon = s.indexOf(':');
+  while (eq !== -1 || colon !== -1) {
+    let i: number;
+    if (colon === -1 || (eq !== -1 && eq < colon)) {
+      i = eq;
+      eq = s.indexOf('=', i + 1);
+    } else {
+      i = colon;
+      colon = s.indexOf(':', i + 1);
+    }
+    // the name before the separator (optionally quoted or bracketed)
+    let e = i;
+    let q = s.charCodeAt(e - 1);
+    if (q === 0x22 || q === 0x27 || q === 0x5d) e--;
+    else q = 0;
+    let b = e;
+    while (b > 0 && e - b <= set.maxKey + 1 && isKeyChar(s.charCodeAt(b - 1))) b--;
+    if (q === 0x5d) {
+      // `billing[dob]`: the bracketed name
+      if (s.charCodeAt(b - 1) !== 0x5b) continue;
+    }
+    if (e - b < set.minKey || e - b > set.maxKey) continue;
+    const d = paramDetector(set, s.slice(b, e));
+    if (d === undefined) continue;
+    // the value: blanks and one opening quote skipped; up to a delimiter
+    let v = i + 1;
+    while (v < n && s.charCodeAt(v) === SP) v++;
+    const open = s.charCodeAt(v);
+    if (open === 0x22 || open === 0x27) v++;
+    let w = v;
+    while (w < n) {
+      const x = s.charCodeAt(w);
+      if (
+        x === 0x26 ||
+        x === 0x3b ||
+        x === 0x22 ||
+        x === 0x27 ||
+        x === 0x2c ||
+        x === 0x29 ||
+        x === 0x3c ||
+        x === 0x3e ||
+        isSpace(x)
+      ) {
+        // names and dates may hold blanks inside quotes
+        if (isSpace(x) && (open === 0x22 || open === 0x27)) {
+          w++;
+          continue;
+        }
+        break;
+      }
+      w++;
+    }
+    if (w > v) (d.scanValue as NonNullable<PhiDetector['scanValue']>)(s, v, w, out);
+    if (eq !== -1 && eq < w) eq = s.indexOf('=', w);
+    if (colon !== -1 && colon < w) colon = s.indexOf(':', w);
+  }
+}
 
 const NO_MATCHES: PhiMatch[] = [];
 const scratch: PhiMatch[] = [];
 
-/** Every PHI item in s, sorted by position, without overlaps (the earlier, then longer, wins). */
-export function findPhi(s: string, detectors: readonly PhiDetector[] = PHI_DETECTORS): PhiMatch[] {
-  if (s.length < 6) return NO_MATCHES;
-  for (const d of detectors) d.scan(s, scratch);
+function resolve(): PhiMatch[] {
   if (scratch.length === 0) return NO_MATCHES;
   const out = scratch.slice();
   scratch.length = 0;
@@ -300,9 +791,36 @@ export function findPhi(s: string, detectors: readonly PhiDetector[] = PHI_DETEC
   return kept;
 }
 
+function collect(s: string, set: DetectorSet, named: PhiDetector | undefined): PhiMatch[] {
+  if (named !== undefined)
+    (named.scanValue as NonNullable<PhiDetector['scanValue']>)(s, 0, s.length, scratch);
+  if (s.length >= 6) {
+    const text = set.text;
+    for (let i = 0; i < text.length; i++) (text[i] as PhiDetector).scan(s, scratch);
+    if (set.byParam.size > 0) scanPairs(s, set, scratch);
+  }
+  return resolve();
+}
+
+/**
+ * Every PHI item in s, sorted by position, without overlaps (the earlier, then longer, wins).
+ * With `param`, s is the value of a parameter of that name (named detectors read it whole).
+ */
+export function findPhi(
+  s: string,
+  detectors: readonly PhiDetector[] = PHI_DETECTORS,
+  param?: string | null,
+): PhiMatch[] {
+  const set = detectorSet(detectors);
+  const named = param == null ? undefined : paramDetector(set, param);
+  return collect(s, set, named);
+}
+
 // ---- redactor --------------------------------------------------------------------------------------
 
-const KIND_RE = /^[a-z0-9]+$/;
+// Lowercase letters and digits; inner underscores allowed for principal kinds (`api_key`), which
+// never appear inside targets (route.ts tokenKind only recognises kinds without `_`).
+const KIND_RE = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
 
 function allDigits(s: string): boolean {
   if (s.length === 0) return false;
@@ -329,9 +847,13 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
   const hmacKey = Buffer.from(key); // private copy
   const idKeys = new Set(opts.idQueryKeys ?? DEFAULT_ID_QUERY_KEYS);
   const cacheSize = opts.cacheSize ?? 20000;
+  const detectors = opts.detectors ?? PHI_DETECTORS;
+  const set = detectorSet(detectors);
   const memo = new Map<string, Map<string, string>>();
   const kindOrder = new Map<string, number>();
-  for (const [i, d] of PHI_DETECTORS.entries()) kindOrder.set(d.kind, i);
+  for (const d of detectors) if (!kindOrder.has(d.kind)) kindOrder.set(d.kind, kindOrder.size);
+  const phi = (s: string, param?: string) =>
+    collect(s, set, param === undefined ? undefined : paramDetector(set, param));
 
   function token(kind: string, value: string): string {
     let m = memo.get(kind);
@@ -406,7 +928,7 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
 
   function redactPath(path: string): { path: string; mask: number } {
     if (path.indexOf('%') === -1) {
-      const ms = findPhi(path);
+      const ms = phi(path);
       if (ms.length === 0) return { path, mask: 0 };
       return { path: replaceMatches(path, ms), mask: maskOf(ms) };
     }
@@ -416,7 +938,7 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
     for (let i = 0; i < segs.length; i++) {
       const raw = segs[i] as string;
       const dec = raw.indexOf('%') === -1 ? raw : safeDecode(raw);
-      const ms = findPhi(dec);
+      const ms = phi(dec);
       if (ms.length === 0) continue;
       mask |= maskOf(ms);
       segs[i] = replaceMatches(dec, ms, true);
@@ -427,7 +949,7 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
   function redactValue(key: string, raw: string): { value: string; mask: number } {
     if (raw === '' || tokenKind(raw) !== null) return { value: raw, mask: 0 };
     const dec = formDecode(raw);
-    const ms = findPhi(dec);
+    const ms = phi(dec, key);
     if (ms.length === 0) {
       if (idKeys.has(key) && dec.length <= 12 && allDigits(dec)) return { value: raw, mask: 0 };
       return { value: token('q', dec), mask: 0 };
@@ -451,7 +973,7 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
         // bare parameter (`?foo`, `?123-45-6789`): kept unless it carries PHI
         const part = q.slice(p, amp);
         const dec = part === '' || tokenKind(part) !== null ? '' : formDecode(part);
-        const ms = findPhi(dec);
+        const ms = phi(dec);
         if (ms.length > 0) {
           mask |= maskOf(ms);
           const m0 = ms[0] as PhiMatch;
@@ -461,7 +983,7 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
       } else {
         let key = q.slice(p, eq);
         const dk = formDecode(key);
-        const km = findPhi(dk);
+        const km = phi(dk);
         if (km.length > 0) {
           mask |= maskOf(km);
           key = replaceMatches(dk, km, true);
@@ -486,11 +1008,11 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
     return { target: rp.path + '?' + rq.query, findings: findingsOf(rp.mask | rq.mask) };
   }
 
-  function redactText(text: string): RedactedText {
-    const ms = findPhi(text);
+  function redactText(text: string, param?: string | null): RedactedText {
+    const ms = phi(text, param ?? undefined);
     if (ms.length === 0) return { text, kinds: EMPTY };
     return { text: replaceMatches(text, ms), kinds: kindsOf(maskOf(ms)) };
   }
 
-  return { token, redactTarget, redactText };
+  return { token, redactTarget, redactText, detectors };
 }

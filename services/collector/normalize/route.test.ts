@@ -34,7 +34,10 @@ const CASES: Array<[string, Want]> = [
   // a collection: the kind (a bulk read of orders), no resource id
   ['/wp-json/wc/v3/orders', ['/wp-json/wc/v3/orders', null, 'order']],
   ['/recordings/2025/visit-000123.mp4', ['/recordings/{id}/{file}', 'visit-000123.mp4', 'recording']],
-  ['/wp-content/uploads/wc-exports/orders-2025-11.csv', ['/wp-content/uploads/wc-exports/{file}', 'orders-2025-11.csv', 'export']],
+  [
+    '/wp-content/uploads/wc-exports/orders-2025-11.csv',
+    ['/wp-content/uploads/wc-exports/{file}', 'orders-2025-11.csv', 'export'],
+  ],
   ['/WP-JSON/wc/v3/Orders/5', ['/WP-JSON/wc/v3/Orders/{id}', '5', 'order']],
   ['/wp-json/wp/v2/users/1', ['/wp-json/wp/v2/users/{id}', '1', 'user']],
   ['/my-account/view-order/4321/', ['/my-account/view-order/{id}/', '4321', 'order']],

@@ -1,24 +1,55 @@
-// ParsedHttpLine → AccessEvent (schemas/avro/access-event.avsc): the only place a web log line
-// becomes the shared contract. Everything that leaves here is redacted:
-//  - the request target is redacted (redact.ts) before route.ts sees it, so route, resource_id
-//    and findings come from the redacted target;
+// AccessRecord → AccessEvent (schemas/avro/access-event.avsc): the only place a parsed record
+// becomes the shared contract (recordToAccessEvent); toAccessEvent is the adapter for the nginx /
+// Apache combined parser's ParsedHttpLine. Everything that leaves here is redacted:
+//  - web / api / storage: the request target is redacted (redact.ts) before route.ts sees it, so
+//    route, resource_id and findings (`phi_in_url:<kind>`) come from the redacted target;
+//  - db: the SQL is summarised (sql.ts, db.ts): route `<OPERATION> <tables>`, attrs.sql = the
+//    literal-free template, PHI in literals → `phi_in_sql:<kind>`; the connection id goes to
+//    attrs.connection_id (it is not a session token);
 //  - the referer is reduced to its host (`attrs.referer_host`); the full referer is never kept;
-//  - a remote user that is a PHI item (an e-mail address as basic-auth user) becomes its token;
-//  - PHI items in the user agent are replaced by tokens.
+//  - user / db user that are a PHI item (an e-mail address as login) become their token; PHI items
+//    in the user agent and in record attrs are replaced by tokens;
+//  - headers and cookies are read for the principal and never copied.
 //
-// event_id = first 32 hex of sha256(source + '\n' + position): a replay of the same file gives
-// the same ids.
+// Principal (options.ts, from collector.normalize):
+//  - session_hash = redactor.token('session', raw): the first configured session cookie (`*` =
+//    prefix), else session header, else the record's session id (not for db);
+//  - api_key_id: record.apiKey, else the configured headers, else the configured query parameters.
+//    A key *id* (AWS `AKIA…`/`ASIA…`, a numeric integration id) not from a header is kept; anything
+//    else (WooCommerce `ck_…`, Shopify `shpat_…`, `Authorization: Bearer …`, any header value) is
+//    redactor.token('api_key', raw), raw being the value exactly as logged. Query values are also
+//    tokenised in the target by redactTarget, and the route drops the query: a key never leaves.
+//  - client_ip: net.ts resolveClientIp over the trusted proxies (default: loopback, RFC 1918, CGNAT,
+//    link-local, ULA — the old "private peer" heuristic).
+//  - authenticated = record.authenticated ?? ((user || session || API key || authenticated signal)
+//    and the status is not an unauthorized one (401));
+//  - emergency_access: a truthy emergency header (1/true/yes/on), an emergency query parameter
+//    (present, not 0/false/no/off), a route under an emergency prefix, or an emergency user.
 //
-// client_ip: the peer address nginx logged, unless it is a private/loopback address and the line
-// also logged a forwarded-for list; then the right-most public address of that list (the first
-// hop our side did not add), or the left-most address when all are private. Without a configured
-// trusted-proxy list this is the choice that a client cannot spoof by prepending addresses.
+// event_id = first 32 hex of sha256(source + '\n' + position): a replay gives the same ids.
 
 import { hash } from 'node:crypto';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { ParsedHttpLine } from '../parsers/nginx-combined.js';
+import type { AccessRecord } from '../parsers/types.js';
+import { summarizeDb } from './db.js';
+import { resolveClientIp, splitForwardedFor } from './net.js';
+import { compileNormalizeOptions, findCookie, type NormalizeOptions } from './options.js';
 import type { Redactor } from './redact.js';
-import { type CompiledRouteTable, normalizeRoute } from './route.js';
+import { type CompiledRouteTable, normalizeRoute, safeDecode } from './route.js';
+
+export interface NormalizeContext {
+  /** Which log: file path or stream name. Part of event_id. */
+  source: string;
+  tenant: string;
+  /** Position of the record in `source` (byte offset, `offset:index`). Part of event_id. */
+  position: string;
+  redactor: Redactor;
+  /** Route table (compileRouteTable); the built-in one when absent. */
+  routes?: CompiledRouteTable | undefined;
+  /** compileNormalizeOptions(cfg.collector.normalize), compiled once. */
+  options: NormalizeOptions;
+}
 
 export interface ToAccessEventContext {
   /** Which log: file path or stream name. Part of event_id. */
@@ -29,6 +60,8 @@ export interface ToAccessEventContext {
   redactor: Redactor;
   /** Route table (compileRouteTable); the built-in one when absent. */
   routes?: CompiledRouteTable;
+  /** Compiled collector.normalize; the defaults when absent. */
+  options?: NormalizeOptions;
 }
 
 /** Route used when the request line could not be split into method, target, protocol. */
@@ -39,53 +72,257 @@ export function eventId(source: string, position: number | bigint | string): str
   return hash('sha256', source + '\n' + String(position), 'hex').slice(0, 32);
 }
 
+let defaultOptions: NormalizeOptions | undefined;
+/** compileNormalizeOptions() with the config defaults, compiled on first use. */
+export function defaultNormalizeOptions(): NormalizeOptions {
+  defaultOptions ??= compileNormalizeOptions();
+  return defaultOptions;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Adapter for the combined-format parser: the line as an AccessRecord, then recordToAccessEvent. */
 export function toAccessEvent(parsed: ParsedHttpLine, ctx: ToAccessEventContext): AccessEvent {
-  const { redactor } = ctx;
+  const record: AccessRecord = {
+    tsMs: parsed.tsMs,
+    sourceKind: 'web',
+    clientIp: parsed.clientIp,
+    forwardedFor: parsed.forwardedFor,
+    user: parsed.remoteUser,
+    dbUser: null,
+    userAgent: parsed.userAgent,
+    referer: parsed.referer,
+    method: parsed.method,
+    target: parsed.target,
+    sql: null,
+    dbOperation: null,
+    tables: [],
+    status: parsed.status,
+    bytesOut: parsed.bytes,
+    rowsOut: null,
+    durationMs: null,
+    headers: NO_HEADERS,
+    cookies: NO_HEADERS,
+    sessionId: null,
+    apiKey: null,
+    authenticated: null,
+    attrs: {},
+  };
+  return recordToAccessEvent(record, {
+    source: ctx.source,
+    tenant: ctx.tenant,
+    position: String(ctx.position),
+    redactor: ctx.redactor,
+    routes: ctx.routes,
+    options: ctx.options ?? defaultNormalizeOptions(),
+  });
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+const FALSY = new Set(['0', 'false', 'no', 'off']);
+const TRUTHY = new Set(['1', 'true', 'yes', 'on', 'y']);
+
+/** AWS access key ids (`AKIA…`, `ASIA…`, …) and numeric integration ids: ids, not secrets. */
+export function isApiKeyId(v: string): boolean {
+  if (/^\d{1,12}$/.test(v)) return true;
+  return /^(?:AKIA|ASIA|AIDA|AROA|ANPA|ANVA|APKA|ABIA|ACCA)[A-Z0-9]{12,124}$/.test(v);
+}
+
+function nonEmpty(v: string | null | undefined): v is string {
+  return v !== null && v !== undefined && v !== '' && v !== '-';
+}
+
+/** Form-decoded value of the first query parameter named `key` (lowercase compare) in a raw target; '' when bare. */
+function queryValue(target: string, key: string): string | null {
+  const q = target.indexOf('?');
+  if (q === -1) return null;
+  let end = target.indexOf('#', q);
+  if (end === -1) end = target.length;
+  let p = q + 1;
+  while (p < end) {
+    let amp = target.indexOf('&', p);
+    if (amp === -1 || amp > end) amp = end;
+    const eq = target.indexOf('=', p);
+    const kEnd = eq === -1 || eq > amp ? amp : eq;
+    const k = target.slice(p, kEnd);
+    if (k.length === key.length || k.indexOf('%') !== -1) {
+      if (safeDecode(k).toLowerCase() === key) {
+        if (kEnd === amp) return '';
+        const v = target.slice(eq + 1, amp);
+        return safeDecode(v.indexOf('+') === -1 ? v : v.replaceAll('+', ' '));
+      }
+    }
+    p = amp + 1;
+  }
+  return null;
+}
+
+/** s starts with the lowercase prefix p, ASCII case-insensitively (no allocation). */
+function startsWithIgnoreCase(s: string, p: string): boolean {
+  if (s.length < p.length) return false;
+  for (let i = 0; i < p.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== p.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** The one AccessRecord → AccessEvent mapping (see the header). */
+export function recordToAccessEvent(record: AccessRecord, ctx: NormalizeContext): AccessEvent {
+  const { redactor, options: o } = ctx;
+  const isDb = record.sourceKind === 'db';
   let route = UNPARSED_ROUTE;
   let resourceId: string | null = null;
   let resourceKind: string | null = null;
   let findings: string[] = [];
-  if (parsed.target !== null) {
-    const red = redactor.redactTarget(parsed.target);
+  let dbOperation: string | null = null;
+  let queryKeys: readonly string[] = [];
+  const attrs: Record<string, string> = {};
+  for (const k in record.attrs) attrs[k] = redactor.redactText(record.attrs[k] as string, k).text;
+
+  if (isDb) {
+    const d = summarizeDb(record, redactor, o);
+    route = d.route;
+    dbOperation = d.operation;
+    resourceId = d.resourceId;
+    resourceKind = d.resourceKind;
+    findings = d.findings;
+    if (d.template !== null) attrs['sql'] = d.template;
+    if (nonEmpty(record.sessionId)) attrs['connection_id'] = redactor.redactText(record.sessionId).text;
+  } else if (record.target !== null) {
+    const red = redactor.redactTarget(record.target);
     const r = normalizeRoute(red.target, ctx.routes);
     route = r.route;
     resourceId = r.resourceId;
     resourceKind = r.resourceKind;
+    queryKeys = r.queryKeys;
     if (red.findings.length > 0) findings = red.findings.slice();
+  } else if (record.sourceKind !== 'web' && nonEmpty(record.method)) {
+    route = record.method;
   }
-  let userId: string | null = null;
-  if (parsed.remoteUser !== null && parsed.remoteUser !== '-' && parsed.remoteUser !== '') {
-    userId = redactor.redactText(parsed.remoteUser).text;
+
+  // ---- principal ----
+  const rawUser = nonEmpty(record.user) ? record.user : null;
+  const userId = rawUser === null ? null : redactor.redactText(rawUser).text;
+  const dbUser = nonEmpty(record.dbUser) ? redactor.redactText(record.dbUser).text : null;
+  const headers = record.headers;
+  // Web logs usually carry neither: skip the name lists then.
+  const hasHeaders = headers !== NO_HEADERS && hasKeys(headers);
+  const hasCookies = record.cookies !== NO_HEADERS && hasKeys(record.cookies);
+
+  let sessionRaw: string | null = null;
+  const sc = hasCookies ? findCookie(o.sessionCookies, record.cookies) : null;
+  if (sc !== null) sessionRaw = sc[1];
+  else if (hasHeaders || nonEmpty(record.sessionId)) {
+    for (const h of o.sessionHeaders) {
+      const v = headers[h];
+      if (nonEmpty(v)) {
+        sessionRaw = v;
+        break;
+      }
+    }
+    if (sessionRaw === null && !isDb && nonEmpty(record.sessionId)) sessionRaw = record.sessionId;
   }
-  const attrs: Record<string, string> = {};
-  if (parsed.referer !== null) {
-    const host = refererHost(parsed.referer);
-    if (host !== null) attrs['referer_host'] = host;
+  const sessionHash = sessionRaw === null ? null : redactor.token('session', sessionRaw);
+
+  let apiKeyId: string | null = null;
+  if (nonEmpty(record.apiKey)) {
+    apiKeyId = isApiKeyId(record.apiKey) ? record.apiKey : redactor.token('api_key', record.apiKey);
+  } else if (hasHeaders) {
+    for (const h of o.apiKeyHeaders) {
+      const v = headers[h];
+      if (nonEmpty(v)) {
+        apiKeyId = redactor.token('api_key', v);
+        break;
+      }
+    }
   }
-  const ua = parsed.userAgent === null ? null : redactor.redactText(parsed.userAgent).text;
+
+  let emergency = false;
+  if (queryKeys.length > 0 && record.target !== null) {
+    for (const k of queryKeys) {
+      const lk = k.toLowerCase();
+      if (apiKeyId === null && o.apiKeyQueryParams.has(lk)) {
+        const v = queryValue(record.target, lk);
+        if (nonEmpty(v)) apiKeyId = isApiKeyId(v) ? v : redactor.token('api_key', v);
+      } else if (!emergency && o.emergency.queryParams.has(lk)) {
+        const v = queryValue(record.target, lk);
+        if (v !== null && !FALSY.has(v.trim().toLowerCase())) emergency = true;
+      }
+    }
+  }
+  if (!emergency && hasHeaders) {
+    for (const h of o.emergency.headers) {
+      const v = headers[h];
+      if (v !== undefined && TRUTHY.has(v.trim().toLowerCase())) {
+        emergency = true;
+        break;
+      }
+    }
+  }
+  if (!emergency && o.emergency.routePrefixes.length > 0 && route.charCodeAt(0) === 0x2f) {
+    for (const p of o.emergency.routePrefixes) {
+      if (startsWithIgnoreCase(route, p)) {
+        emergency = true;
+        break;
+      }
+    }
+  }
+  if (!emergency && o.emergency.users.size > 0) {
+    for (const u of [rawUser, record.dbUser])
+      if (nonEmpty(u) && o.emergency.users.has(u.toLowerCase())) emergency = true;
+  }
+
+  let authenticated = record.authenticated;
+  if (authenticated === null) {
+    let signal = userId !== null || sessionHash !== null || apiKeyId !== null;
+    if (!signal && hasCookies) signal = findCookie(o.authenticated.cookies, record.cookies) !== null;
+    if (!signal && hasHeaders)
+      for (const h of o.authenticated.headers) if (nonEmpty(headers[h])) signal = true;
+    authenticated =
+      signal && !(record.status !== null && o.authenticated.unauthorizedStatuses.has(record.status));
+  }
+
+  let forwardedFor = record.forwardedFor;
+  if (forwardedFor.length === 0 && hasHeaders) {
+    const xff = headers['x-forwarded-for'];
+    if (xff !== undefined && xff !== '') forwardedFor = splitForwardedFor(xff);
+  }
+  const host = hasHeaders ? headers['host'] : undefined;
+  if (host !== undefined && attrs['host'] === undefined) attrs['host'] = redactor.redactText(host).text;
+  if (record.referer !== null) {
+    const rh = refererHost(record.referer);
+    if (rh !== null) attrs['referer_host'] = rh;
+  }
+  const ua = record.userAgent === null ? null : redactor.redactText(record.userAgent).text;
   return {
     event_id: eventId(ctx.source, ctx.position),
-    ts: parsed.tsMs,
-    source_kind: 'web',
+    ts: record.tsMs,
+    source_kind: record.sourceKind,
     source: ctx.source,
     tenant: ctx.tenant,
     user_id: userId,
-    session_hash: null,
-    api_key_id: null,
-    client_ip: clientIpOf(parsed),
+    session_hash: sessionHash,
+    api_key_id: apiKeyId,
+    client_ip: resolveClientIp(record.clientIp, forwardedFor, o.trustedProxies),
     user_agent: ua,
-    db_user: null,
-    authenticated: userId !== null,
-    emergency_access: false,
-    http_method: parsed.method,
-    db_operation: null,
+    db_user: dbUser,
+    authenticated,
+    emergency_access: emergency,
+    http_method: isDb ? null : record.method,
+    db_operation: dbOperation,
     route,
     resource_id: resourceId,
     resource_kind: resourceKind,
-    status: parsed.status,
-    bytes_out: parsed.bytes,
-    rows_out: null,
-    duration_ms: null,
+    status: record.status,
+    bytes_out: record.bytesOut,
+    rows_out: record.rowsOut,
+    duration_ms: record.durationMs,
     findings,
     attrs,
   };
@@ -135,15 +372,12 @@ export function refererHost(referer: string): string | null {
   return host;
 }
 
-/** See the header: the peer, or the right-most public forwarded address behind a private peer. */
-export function clientIpOf(p: Pick<ParsedHttpLine, 'clientIp' | 'forwardedFor'>): string {
-  const fwd = p.forwardedFor;
-  if (fwd.length === 0 || !isPrivateIp(p.clientIp)) return p.clientIp;
-  for (let i = fwd.length - 1; i >= 0; i--) {
-    const a = fwd[i] as string;
-    if (!isPrivateIp(a)) return a;
-  }
-  return fwd[0] as string;
+/** The client address (net.ts resolveClientIp) with the configured or default trusted proxies. */
+export function clientIpOf(
+  p: Pick<ParsedHttpLine, 'clientIp' | 'forwardedFor'>,
+  options: NormalizeOptions = defaultNormalizeOptions(),
+): string {
+  return resolveClientIp(p.clientIp, p.forwardedFor, options.trustedProxies) ?? p.clientIp;
 }
 
 /** Loopback, RFC 1918, link-local, CGNAT, IPv6 ULA/link-local/loopback. Shape-based, no allocation. */

@@ -90,8 +90,8 @@ const COMMA = 0x2c;
 const D0 = 0x30;
 const D9 = 0x39;
 
-function reject(reason: RejectReason): ParseResult {
-  return { ok: false, error: ParseMalformedLine('nginx', reason) };
+function reject(reason: RejectReason, format: string): ParseResult {
+  return { ok: false, error: ParseMalformedLine(format, reason) };
 }
 
 function isDigit(c: number): boolean {
@@ -100,8 +100,9 @@ function isDigit(c: number): boolean {
 
 /**
  * Parses one line (without or with its trailing `\n` / `\r\n`). Never throws.
+ * `format` names the format in reject messages (`apache` when the Apache parser delegates here).
  */
-export function parseNginxCombined(input: string): ParseResult {
+export function parseNginxCombined(input: string, format = 'nginx'): ParseResult {
   let end = input.length;
   // Strip line terminators and trailing blanks (Dreamhost writes a trailing space on every line).
   while (end > 0) {
@@ -110,7 +111,7 @@ export function parseNginxCombined(input: string): ParseResult {
     else break;
   }
   const line = end === input.length ? input : input.slice(0, end);
-  if (end === 0) return reject('empty_line');
+  if (end === 0) return reject('empty_line', format);
 
   // ---- [$time_local]: the first ` [` followed by `dd/` ------------------------------------------
   let lb = -1;
@@ -126,9 +127,9 @@ export function parseNginxCombined(input: string): ParseResult {
       break;
     }
   }
-  if (lb === -1) return reject('no_timestamp');
+  if (lb === -1) return reject('no_timestamp', format);
   const rb = line.indexOf(']', lb + 1);
-  if (rb === -1) return reject('no_timestamp');
+  if (rb === -1) return reject('no_timestamp', format);
   const tsMs = parseTimeLocal(line, lb + 1, rb);
   if (Number.isNaN(tsMs))
     return { ok: false, error: ParseBadTimestamp(line.slice(lb + 1, Math.min(rb, lb + 40))) };
@@ -146,7 +147,7 @@ export function parseNginxCombined(input: string): ParseResult {
     // Non-dash ident: `addr ident user`.
     const userSp = line.lastIndexOf(' ', headEnd - 1);
     identAt = userSp > 0 ? line.lastIndexOf(' ', userSp - 1) : -1;
-    if (userSp <= 0 || identAt <= 0) return reject('no_client_address');
+    if (userSp <= 0 || identAt <= 0) return reject('no_client_address', format);
     addrEnd = identAt;
     userStart = userSp + 1;
   }
@@ -173,16 +174,16 @@ export function parseNginxCombined(input: string): ParseResult {
   } else {
     const tokens = splitAddressList(line, addrEnd);
     const last = tokens.pop();
-    if (last === undefined) return reject('no_client_address');
+    if (last === undefined) return reject('no_client_address', format);
     clientIp = last;
     const fwd = tokens.filter(looksLikeIp);
     if (fwd.length > 0) forwardedFor = fwd;
   }
-  if (clientIp === '') return reject('no_client_address');
+  if (clientIp === '') return reject('no_client_address', format);
 
   // ---- "$request" -----------------------------------------------------------------------------
   let p = rb + 1;
-  if (line.charCodeAt(p) !== SP || line.charCodeAt(p + 1) !== QUOTE) return reject('no_request');
+  if (line.charCodeAt(p) !== SP || line.charCodeAt(p + 1) !== QUOTE) return reject('no_request', format);
   const reqStart = p + 2;
   // The closing quote is the first unescaped `"` followed by ` <status>`.
   let reqEnd = -1;
@@ -202,7 +203,7 @@ export function parseNginxCombined(input: string): ParseResult {
       }
     }
   }
-  if (reqEnd === -1) return reject('unterminated_request');
+  if (reqEnd === -1) return reject('unterminated_request', format);
   const request = reqEscaped ? unescapeQuoted(line, reqStart, reqEnd) : line.slice(reqStart, reqEnd);
 
   let method: string | null = null;
@@ -231,10 +232,10 @@ export function parseNginxCombined(input: string): ParseResult {
     let v = 0;
     const s0 = p;
     while (p < end && isDigit(line.charCodeAt(p))) v = v * 10 + (line.charCodeAt(p++) - D0);
-    if (p === s0 || p - s0 > 3) return reject('no_status');
+    if (p === s0 || p - s0 > 3) return reject('no_status', format);
     status = v;
   }
-  if (line.charCodeAt(p) !== SP) return reject('no_bytes');
+  if (line.charCodeAt(p) !== SP) return reject('no_bytes', format);
   p++;
   let bytes = 0;
   if (line.charCodeAt(p) === DASH) {
@@ -242,9 +243,9 @@ export function parseNginxCombined(input: string): ParseResult {
   } else {
     const b0 = p;
     while (p < end && isDigit(line.charCodeAt(p))) bytes = bytes * 10 + (line.charCodeAt(p++) - D0);
-    if (p === b0 || p - b0 > 15) return reject('no_bytes');
+    if (p === b0 || p - b0 > 15) return reject('no_bytes', format);
   }
-  if (p < end && line.charCodeAt(p) !== SP) return reject('no_bytes');
+  if (p < end && line.charCodeAt(p) !== SP) return reject('no_bytes', format);
 
   // ---- "$http_referer" "$http_user_agent" [extra...] ------------------------------------------------
   let referer: string | null = null;
@@ -322,7 +323,7 @@ export function parseNginxCombined(input: string): ParseResult {
 }
 
 /** Method token: RFC 9110 tchar, restricted to letters, digits, `-` and `_` (enough for real methods). */
-function isMethodToken(s: string, end: number): boolean {
+export function isMethodToken(s: string, end: number): boolean {
   for (let i = 0; i < end; i++) {
     const c = s.charCodeAt(i);
     const ok =
@@ -337,7 +338,7 @@ function isMethodToken(s: string, end: number): boolean {
 }
 
 /** Value between from (inclusive) and to (exclusive) with `\"` → `"` and `\\` → `\`; other escapes kept. */
-function unescapeQuoted(s: string, from: number, to: number): string {
+export function unescapeQuoted(s: string, from: number, to: number): string {
   let out = '';
   let last = from;
   for (let i = from; i < to; i++) {

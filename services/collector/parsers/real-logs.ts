@@ -1,5 +1,6 @@
 // Test and bench support: the real log samples live in the shared folder, outside the repository
 // (never copied in). Located by LEAKWATCH_SHARED_DIR, else <repo root>/../shared.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -15,9 +16,14 @@ export function realLogPath(rel: string): string | null {
   return existsSync(p) ? p : null;
 }
 
-/** The file's lines (gunzipped when it ends in .gz), without line terminators; no trailing empty line. */
+/**
+ * The file's lines (gunzipped when it ends in .gz, through `bzip2 -dc` when it ends in .bz2:
+ * Node has no bzip2), without line terminators; no trailing empty line.
+ */
 export function readRealLines(path: string): string[] {
-  let buf = readFileSync(path);
+  let buf = path.endsWith('.bz2')
+    ? execFileSync('bzip2', ['-dc', path], { maxBuffer: 1 << 30 })
+    : readFileSync(path);
   if (path.endsWith('.gz')) buf = gunzipSync(buf);
   const lines = buf.toString('utf8').split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();

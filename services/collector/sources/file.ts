@@ -1,16 +1,20 @@
 // Reads a log file as lines with their byte offsets, optionally following it as it grows.
-// Offsets make event ids deterministic (a replay gives the same ids). A file that shrinks was
-// truncated (copytruncate): reading restarts at 0. Gzip files are read once (backfill).
-// Rotation by rename, checkpoints and globs belong to the collectors issue.
-import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+// Offsets make event ids deterministic (a replay gives the same ids).
+// - copytruncate: the open file shrinks below what was read -> reading restarts at 0.
+// - rotation by rename: the path now names another inode -> the old fd is read to EOF (and kept a
+//   short grace, rotateGraceMs, since the writer only reopens on its signal), its last partial line
+//   is emitted, then the new file is read from 0 under the same source name.
+// - gzip (`.gz`) is read once, offsets in the decompressed stream (backfill of rotated files).
+// - a line longer than maxLineBytes is cut; the pending partial line is bounded the same way.
+// tailFile() reports, with each batch, the offset to resume from and the file's identity
+// (dev+inode+fingerprint of its first bytes), which files-input.ts turns into checkpoints.
+import { createHash } from 'node:crypto';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import type { InputLine } from '../parsers/types.js';
+import { LineSplitter } from './line-splitter.js';
 
-export interface Line {
-  /** Byte offset of the line start in the (decompressed) file. */
-  offset: number;
-  text: string;
-}
+export type Line = InputLine;
 
 export interface FileSourceOptions {
   path: string;
@@ -19,106 +23,210 @@ export interface FileSourceOptions {
   batchSize: number;
   pollMs?: number;
   signal?: AbortSignal;
-  /** Lines longer than this are cut (and marked) so one bad line cannot exhaust memory. */
+  /** Lines longer than this are cut so one bad line cannot exhaust memory. */
   maxLineBytes?: number;
 }
 
-const NL = 0x0a;
+/** Bytes hashed to recognise a file whose path now names different content. */
+export const FINGERPRINT_BYTES = 1024;
+
+export interface FileStamp {
+  dev: string;
+  ino: string;
+  /** sha256 hex of the first fpLen bytes (fpLen = min(size, FINGERPRINT_BYTES) when last looked). */
+  fp: string;
+  fpLen: number;
+}
+
+export interface OpenedFile {
+  stamp: FileStamp;
+  size: number;
+  gzip: boolean;
+  /** sha256 hex of the first `len` bytes, or null when the file is shorter. */
+  fingerprint(len: number): Promise<string | null>;
+}
+
+export interface TailChunk {
+  lines: Line[];
+  /** Offset just past the batch's last line: where to resume once the batch is durable. */
+  end: number;
+  file: FileStamp;
+}
+
+export interface TailOptions extends FileSourceOptions {
+  /**
+   * Where to start in a file just opened (the first one, or the new one after a rotation):
+   * a line-start offset, 'end' (after its last complete line), or 'skip' (stop here).
+   * Default: 0 for both.
+   */
+  onOpen?: (file: OpenedFile, why: 'first' | 'rotated') => Promise<number | 'end' | 'skip'>;
+  /** How long the old file of a rename rotation is still read after the path moved on. Default 1000. */
+  rotateGraceMs?: number;
+}
 
 /** Yields batches of complete lines. The consumer's await is the back-pressure: nothing is read ahead. */
 export async function* readLines(opts: FileSourceOptions): AsyncGenerator<Line[]> {
+  for await (const chunk of tailFile(opts)) yield chunk.lines;
+}
+
+export async function* tailFile(opts: TailOptions): AsyncGenerator<TailChunk> {
   const maxLine = opts.maxLineBytes ?? 64 * 1024;
   if (opts.path.endsWith('.gz')) {
-    yield* splitStream(createReadStream(opts.path).pipe(createGunzip()), opts.batchSize, maxLine);
+    yield* tailGzip(opts, maxLine);
     return;
   }
   const pollMs = opts.pollMs ?? 200;
-  const fh = await open(opts.path, 'r');
+  const grace = opts.rotateGraceMs ?? 1000;
+  const splitter = new LineSplitter(maxLine);
+  const chunk = Buffer.alloc(256 * 1024);
+  let fh: FileHandle | null = await open(opts.path, 'r');
   try {
-    let pos = 0;
-    let carry: Buffer = Buffer.alloc(0);
-    let carryOffset = 0;
-    const chunk = Buffer.alloc(256 * 1024);
+    let opened = await describe(fh, false);
+    let stamp = opened.stamp;
+    let pos = await startAt(fh, opened, opts.onOpen ? await opts.onOpen(opened, 'first') : 0, maxLine);
+    if (pos < 0) return;
+    splitter.reset(pos);
+    let movedAt: number | null = null;
     for (;;) {
       if (opts.signal?.aborted) return;
       const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
-      if (bytesRead === 0) {
-        if (!opts.follow) break;
-        const st = await stat(opts.path).catch(() => null);
-        if (st && st.size < pos) {
-          // truncated in place: start over
-          pos = 0;
-          carry = Buffer.alloc(0);
-          carryOffset = 0;
-          continue;
-        }
+      if (bytesRead > 0) {
+        pos += bytesRead;
+        const lines = splitter.push(chunk.subarray(0, bytesRead));
+        if (stamp.fpLen < FINGERPRINT_BYTES && pos > stamp.fpLen) stamp = await restamp(fh, stamp);
+        yield* batches(lines, splitter.lineStart, stamp, opts.batchSize);
+        continue;
+      }
+      if (!opts.follow) break;
+      const size = (await fh.stat()).size;
+      if (size < pos) {
+        // truncated in place (copytruncate): start over
+        pos = 0;
+        splitter.reset(0);
+        stamp = await restamp(fh, { ...stamp, fpLen: 0 });
+        continue;
+      }
+      const now = await stat(opts.path, { bigint: true }).catch(() => null);
+      if (now && String(now.dev) === stamp.dev && String(now.ino) === stamp.ino) {
+        movedAt = null;
         await sleep(pollMs, opts.signal);
         continue;
       }
-      const data = carry.length
-        ? Buffer.concat([carry, chunk.subarray(0, bytesRead)])
-        : chunk.subarray(0, bytesRead);
-      const base = carry.length ? carryOffset : pos;
-      pos += bytesRead;
-      const { lines, rest, restOffset } = split(data, base, maxLine);
-      carry = Buffer.from(rest);
-      carryOffset = restOffset;
-      for (let i = 0; i < lines.length; i += opts.batchSize) yield lines.slice(i, i + opts.batchSize);
+      // the path is gone or names another file: drain the old one a little longer
+      movedAt ??= Date.now();
+      if (Date.now() - movedAt < grace) {
+        await sleep(Math.min(pollMs, grace), opts.signal);
+        continue;
+      }
+      yield* batches(splitter.end(), pos, stamp, opts.batchSize);
+      await fh.close();
+      fh = null;
+      if (!now) return; // removed and not replaced: this source is done
+      fh = await open(opts.path, 'r').catch(() => null);
+      if (!fh) return;
+      opened = await describe(fh, false);
+      stamp = opened.stamp;
+      pos = await startAt(fh, opened, opts.onOpen ? await opts.onOpen(opened, 'rotated') : 0, maxLine);
+      if (pos < 0) return;
+      splitter.reset(pos);
+      movedAt = null;
     }
     // last line without a newline (file not followed): still a line
-    if (carry.length) yield [{ offset: carryOffset, text: carry.toString('utf8') }];
+    yield* batches(splitter.end(), pos, stamp, opts.batchSize);
+  } finally {
+    await fh?.close();
+  }
+}
+
+async function* tailGzip(opts: TailOptions, maxLine: number): AsyncGenerator<TailChunk> {
+  const fh = await open(opts.path, 'r');
+  try {
+    const opened = await describe(fh, true);
+    const start = opts.onOpen ? await opts.onOpen(opened, 'first') : 0;
+    if (start === 'skip' || start === 'end') return;
+    const splitter = new LineSplitter(maxLine);
+    const stream = fh.createReadStream({ start: 0, autoClose: false }).pipe(createGunzip());
+    try {
+      for await (const data of stream as AsyncIterable<Buffer>) {
+        if (opts.signal?.aborted) return;
+        const lines = splitter.push(data).filter((l) => l.offset >= start);
+        if (splitter.lineStart > start)
+          yield* batches(lines, splitter.lineStart, opened.stamp, opts.batchSize);
+      }
+      const last = splitter.end().filter((l) => l.offset >= start);
+      yield* batches(last, splitter.position, opened.stamp, opts.batchSize);
+    } finally {
+      stream.destroy();
+    }
   } finally {
     await fh.close();
   }
 }
 
-function split(
-  data: Buffer,
-  base: number,
-  maxLine: number,
-): { lines: Line[]; rest: Buffer; restOffset: number } {
-  const lines: Line[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = data.indexOf(NL, start);
-    if (nl < 0) break;
-    let end = nl;
-    if (end > start && data[end - 1] === 0x0d) end--; // CRLF
-    const len = end - start;
-    const text = data.toString('utf8', start, len > maxLine ? start + maxLine : end);
-    lines.push({ offset: base + start, text });
-    start = nl + 1;
+function* batches(lines: Line[], end: number, file: FileStamp, size: number): Generator<TailChunk> {
+  for (let i = 0; i < lines.length; i += size) {
+    const next = lines[i + size];
+    yield { lines: lines.slice(i, i + size), end: next ? next.offset : end, file };
   }
-  return { lines, rest: data.subarray(start), restOffset: base + start };
 }
 
-async function* splitStream(
-  stream: NodeJS.ReadableStream,
-  batchSize: number,
-  maxLine: number,
-): AsyncGenerator<Line[]> {
-  let carry: Buffer = Buffer.alloc(0);
-  let base = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    const { lines, rest, restOffset } = split(data, base, maxLine);
-    carry = Buffer.from(rest);
-    base = restOffset;
-    for (let i = 0; i < lines.length; i += batchSize) yield lines.slice(i, i + batchSize);
-  }
-  if (carry.length) yield [{ offset: base, text: carry.toString('utf8') }];
+async function describe(fh: FileHandle, gzip: boolean): Promise<OpenedFile> {
+  const st = await fh.stat({ bigint: true });
+  const size = Number(st.size);
+  const fpLen = Math.min(size, FINGERPRINT_BYTES);
+  const stamp = { dev: String(st.dev), ino: String(st.ino), fp: (await hashHead(fh, fpLen)) ?? '', fpLen };
+  return {
+    stamp,
+    size,
+    gzip,
+    fingerprint: (len) => (len === stamp.fpLen ? Promise.resolve(stamp.fp) : hashHead(fh, len)),
+  };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+async function restamp(fh: FileHandle, stamp: FileStamp): Promise<FileStamp> {
+  const size = (await fh.stat()).size;
+  const fpLen = Math.min(size, FINGERPRINT_BYTES);
+  return { ...stamp, fp: (await hashHead(fh, fpLen)) ?? '', fpLen };
+}
+
+/** sha256 hex of the first `len` bytes, null when the file is shorter. */
+async function hashHead(fh: FileHandle, len: number): Promise<string | null> {
+  const buf = Buffer.alloc(len);
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await fh.read(buf, got, len - got, got);
+    if (bytesRead === 0) return null;
+    got += bytesRead;
+  }
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+/** Resolves a start choice to an offset; -1 means skip the file. 'end' is just after the last newline. */
+async function startAt(
+  fh: FileHandle,
+  opened: OpenedFile,
+  start: number | 'end' | 'skip',
+  maxLine: number,
+): Promise<number> {
+  if (start === 'skip') return -1;
+  if (start !== 'end') return start;
+  const size = opened.size;
+  const len = Math.min(size, maxLine + 1);
+  const buf = Buffer.alloc(len);
+  const { bytesRead } = await fh.read(buf, 0, len, size - len);
+  const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+  return nl < 0 ? size : size - len + nl + 1;
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

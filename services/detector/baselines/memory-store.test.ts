@@ -21,17 +21,17 @@ test('warm-up, then entity, with peer and global fallbacks', () => {
   const s = new MemoryBaselineStore({ minHistory: 3 });
   const key = { type: 'api_key', value: 'k1' };
   assert.equal(s.get(key, 't', MON), undefined, 'nothing learnt: no baseline');
-  s.observe(key, 't', MON, f(100));
-  s.observe(key, 't', MON + W, f(200));
+  s.observe(key, 't', MON, 'order', f(100));
+  s.observe(key, 't', MON + W, 'order', f(200));
   assert.equal(s.get(key, 't', MON + 2 * W), undefined, 'two windows: still warming up');
-  s.observe(key, 't', MON + 2 * W, f(300));
+  s.observe(key, 't', MON + 2 * W, 'order', f(300));
   const b = s.get(key, 't', MON + 3 * W);
   assert.equal(b?.source, 'entity');
   assert.equal(b?.features['bytes_out']?.p50, 200);
-  // a new key of the same type falls back to its peers; a new IP to the tenant
-  assert.equal(s.get({ type: 'api_key', value: 'k2' }, 't', MON)?.source, 'peer');
-  assert.equal(s.get({ type: 'client_ip', value: '1.2.3.4' }, 't', MON)?.source, 'global');
-  assert.equal(s.get({ type: 'client_ip', value: '1.2.3.4' }, 'other-tenant', MON), undefined);
+  // a newcomer reading orders falls back to its peers (order readers); one reading recordings to the tenant
+  assert.equal(s.get({ type: 'api_key', value: 'k2' }, 't', MON, 'order')?.source, 'peer');
+  assert.equal(s.get({ type: 'client_ip', value: '1.2.3.4' }, 't', MON, 'recording')?.source, 'global');
+  assert.equal(s.get({ type: 'client_ip', value: '1.2.3.4' }, 'other-tenant', MON, 'order'), undefined);
 });
 
 test('seasonal: the same hour of week is preferred once it alone has enough windows', () => {
@@ -40,8 +40,8 @@ test('seasonal: the same hour of week is preferred once it alone has enough wind
   // busy at 09:00 (1 MB), quiet at 15:00 (1 KB), three weeks
   for (let week = 0; week < 3; week++) {
     const base = MON + week * 7 * 86_400_000;
-    s.observe(key, 't', base + 9 * 3_600_000, f(1_000_000));
-    s.observe(key, 't', base + 15 * 3_600_000, f(1_000));
+    s.observe(key, 't', base + 9 * 3_600_000, 'none', f(1_000_000));
+    s.observe(key, 't', base + 15 * 3_600_000, 'none', f(1_000));
   }
   const at9 = s.get(key, 't', MON + 21 * 86_400_000 + 9 * 3_600_000);
   const at15 = s.get(key, 't', MON + 21 * 86_400_000 + 15 * 3_600_000);
@@ -51,10 +51,10 @@ test('seasonal: the same hour of week is preferred once it alone has enough wind
 
 test('bounded: the stalest entity history is dropped at maxEntities', () => {
   const s = new MemoryBaselineStore({ maxEntities: 2, minHistory: 1 });
-  s.observe({ type: 'client_ip', value: 'a' }, 't', MON, f(1));
-  s.observe({ type: 'client_ip', value: 'b' }, 't', MON, f(1));
-  s.observe({ type: 'client_ip', value: 'a' }, 't', MON + W, f(1));
-  s.observe({ type: 'client_ip', value: 'c' }, 't', MON, f(1));
+  s.observe({ type: 'client_ip', value: 'a' }, 't', MON, 'none', f(1));
+  s.observe({ type: 'client_ip', value: 'b' }, 't', MON, 'none', f(1));
+  s.observe({ type: 'client_ip', value: 'a' }, 't', MON + W, 'none', f(1));
+  s.observe({ type: 'client_ip', value: 'c' }, 't', MON, 'none', f(1));
   assert.equal(s.size, 2);
   assert.equal(s.get({ type: 'client_ip', value: 'b' }, 't', MON)?.source, 'peer', 'b was dropped');
   assert.equal(s.get({ type: 'client_ip', value: 'a' }, 't', MON)?.source, 'entity');

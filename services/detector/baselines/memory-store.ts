@@ -6,8 +6,9 @@
 // them with robust statistics (median, MAD, p95, n — simple-statistics):
 //   1. the entity's own windows at the same hour of week (±1 h), when there are `minHistory` of them;
 //   2. else all of the entity's windows, when there are `minHistory`;
-//   3. else its peer group (same tenant and entity type: API keys with API keys, sessions with
-//      sessions), when the group has `minHistory` windows;
+//   3. else its peer group: windows of any entity of the tenant with the same peer class (the
+//      resource kind of the window's largest response: recording viewers with recording viewers,
+//      order API clients with order API clients), when the group has `minHistory` windows;
 //   4. else every entity of the tenant ('global'); undefined when even that is too short.
 // Warm-up is explicit: Baseline.source and each summary's n say what the numbers rest on, and
 // rules decide (egress needs n >= its minHistory from the entity, and a larger margin otherwise).
@@ -132,7 +133,13 @@ export class MemoryBaselineStore implements BaselineStore {
     return this.entities.size;
   }
 
-  observe(entity: Entity, tenant: string, windowStart: number, features: WindowFeatures): void {
+  observe(
+    entity: Entity,
+    tenant: string,
+    windowStart: number,
+    peerClass: string,
+    features: WindowFeatures,
+  ): void {
     const hour = hourOfWeek(windowStart);
     const key = tenant + '\u0000' + entity.type + '\u0000' + entity.value;
     let h = this.entities.get(key);
@@ -148,11 +155,11 @@ export class MemoryBaselineStore implements BaselineStore {
     }
     this.entities.set(key, h);
     h.add(hour, features);
-    this.group(tenant + '\u0000' + entity.type).add(hour, features);
+    this.group(tenant + '\u0001' + peerClass).add(hour, features);
     this.group(tenant).add(hour, features);
   }
 
-  get(entity: Entity, tenant: string, windowStart: number): Baseline | undefined {
+  get(entity: Entity, tenant: string, windowStart: number, peerClass = 'none'): Baseline | undefined {
     const { minHistory } = this.opts;
     const h = this.entities.get(tenant + '\u0000' + entity.type + '\u0000' + entity.value);
     if (h !== undefined && h.n >= minHistory) {
@@ -167,7 +174,7 @@ export class MemoryBaselineStore implements BaselineStore {
       if (h.all !== null) return { source: 'entity', features: h.all };
     }
     for (const [key, source] of [
-      [tenant + '\u0000' + entity.type, 'peer'],
+      [tenant + '\u0001' + peerClass, 'peer'],
       [tenant, 'global'],
     ] as const) {
       const g = this.groups.get(key);

@@ -254,7 +254,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (!p.everyEvent && !newId) continue;
       if (p.allow?.(e)) continue;
       st.evaluations++;
-      const b = baselines?.get(w.entity, w.tenant, w.windowStart);
+      const b = baselines?.get(w.entity, w.tenant, w.windowStart, w.peerClass);
       const findings = p.rule.evaluate(w, b, p.cfg);
       for (const f of findings) {
         const key = p.rule.id + '\u0000' + f.entity.type + '\u0000' + f.entity.value;
@@ -290,7 +290,7 @@ export function createEngine(opts: EngineOptions): Engine {
   /** Reports a closed window's totals to a learning baseline store. */
   function closeWindow(w: EntityWindow): void {
     if (baselines?.observe === undefined || w.events === 0 || w.entity.type === 'route') return;
-    baselines.observe(w.entity, w.tenant, w.windowStart, {
+    baselines.observe(w.entity, w.tenant, w.windowStart, w.peerClass, {
       events: w.events,
       bytes_out: w.bytesOut,
       rows_out: w.rowsOut,

@@ -220,6 +220,8 @@ export class EntityWindow implements WindowView {
   events = 0;
   bytesOut = 0;
   rowsOut = 0;
+  peerClass = 'none';
+  private largest = -1;
   routes: RouteState[] = [];
   changed: RouteState[] = [];
   routesDropped = 0;
@@ -264,6 +266,8 @@ export class EntityWindow implements WindowView {
     this.events = 0;
     this.bytesOut = 0;
     this.rowsOut = 0;
+    this.peerClass = 'none';
+    this.largest = -1;
     this.changed.length = 0;
     this.emitted = null;
     this.prune(windowStart);
@@ -345,6 +349,10 @@ export class EntityWindow implements WindowView {
     this.events++;
     this.bytesOut += e.bytes_out;
     if (e.rows_out !== null) this.rowsOut += e.rows_out;
+    if (e.bytes_out > this.largest) {
+      this.largest = e.bytes_out;
+      this.peerClass = e.resource_kind ?? 'none';
+    }
     if (ts < this.firstSeen) this.firstSeen = ts;
     if (ts > this.lastSeen) this.lastSeen = ts;
     this.bump(ts, F_EVENTS, 1);

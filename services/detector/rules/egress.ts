@@ -5,7 +5,9 @@
 // - absolute volume (no baseline needed, works from the first event): bytes >= absoluteBytes or
 //   rows >= absoluteRows in the last window;
 // - baseline: observed above max(minBytes, p95 x factor, median + madK x 1.4826 x MAD) of the
-//   entity's own windows, or p95 x peerFactor when the baseline is its peer group or the tenant.
+//   entity's own windows; when the baseline is its peer group or the tenant (a principal with no
+//   history of its own), above max(peerMinBytes, p95 x peerFactor): a newcomer downloading one
+//   large public file is normal, a newcomer pulling hundreds of megabytes is not.
 //   A baseline with fewer than minHistory windows is warm-up: no baseline alert from it.
 
 import { entityKey } from '#shared/principal.js';
@@ -17,6 +19,8 @@ export interface EgressConfig {
   absoluteRows: number;
   minBytes: number;
   minRows: number;
+  peerMinBytes: number;
+  peerMinRows: number;
   factor: number;
   madK: number;
   peerFactor: number;
@@ -29,8 +33,10 @@ export interface EgressConfig {
 export const EGRESS_DEFAULTS: Readonly<EgressConfig> = Object.freeze({
   absoluteBytes: 2 * 1024 ** 3,
   absoluteRows: 200_000,
-  minBytes: 20 * 1024 ** 2,
+  minBytes: 1024 ** 2,
   minRows: 5_000,
+  peerMinBytes: 256 * 1024 ** 2,
+  peerMinRows: 50_000,
   factor: 10,
   madK: 8,
   peerFactor: 50,
@@ -59,7 +65,7 @@ function baselineThreshold(
   const t =
     b.source === 'entity'
       ? Math.max(floor, s.p95 * cfg.factor, s.p50 + cfg.madK * MAD_SCALE * s.mad)
-      : Math.max(floor, s.p95 * cfg.peerFactor);
+      : Math.max(feature === 'bytes_out' ? cfg.peerMinBytes : cfg.peerMinRows, s.p95 * cfg.peerFactor);
   return { threshold: t, summary: s };
 }
 

@@ -67,6 +67,8 @@ export interface WindowView {
   readonly entity: Entity;
   /** Tenant of the entity's first event in this window. */
   readonly tenant: string;
+  /** Peer group this window: the resource kind of its largest response, 'none' without a kind. */
+  readonly peerClass: string;
   /** Tumbling window bounds, epoch ms, [windowStart, windowEnd): the alert's identity. */
   readonly windowStart: number;
   readonly windowEnd: number;
@@ -111,11 +113,22 @@ export interface WindowFeatures {
   distinct_resources: number;
 }
 
-/** Where the engine gets baselines. Synchronous: the detector keeps them in memory. */
+/**
+ * Where the engine gets baselines. Synchronous: the detector keeps them in memory.
+ * `peerClass` names the entity's peer group for this window: the resource kind of its largest
+ * response ('none' when it had no kind) — patients streaming their own recordings are compared
+ * with other recording viewers, not with API clients.
+ */
 export interface BaselineStore {
-  get(entity: Entity, tenant: string, windowStart: number): Baseline | undefined;
+  get(entity: Entity, tenant: string, windowStart: number, peerClass: string): Baseline | undefined;
   /** Stores that learn from the stream itself take each closed window's features. */
-  observe?(entity: Entity, tenant: string, windowStart: number, features: WindowFeatures): void;
+  observe?(
+    entity: Entity,
+    tenant: string,
+    windowStart: number,
+    peerClass: string,
+    features: WindowFeatures,
+  ): void;
 }
 
 export interface Finding {

@@ -1,0 +1,83 @@
+// Reading log files for `leakwatch parse` and `leakwatch scan`: plain or gzip files, or `-` for
+// stdin, line by line with byte offsets (event ids stay deterministic), the format given or
+// detected from the first lines (`auto`), and every line through the collector's own pipeline.
+import { stat } from 'node:fs/promises';
+import { ConfigInvalid } from '#shared/errors.js';
+import { createPipeline, type Outcome, type Pipeline } from '../collector/formats/pipeline.js';
+import { detectFormat, type FormatChoice, formatById } from '../collector/formats/registry.js';
+import type { NormalizeOptions } from '../collector/normalize/options.js';
+import type { Redactor } from '../collector/normalize/redact.js';
+import type { InputLine } from '../collector/parsers/types.js';
+import { readLines } from '../collector/sources/file.js';
+import { createStreamInput } from '../collector/sources/stream-input.js';
+
+export interface LogInputOptions {
+  format: FormatChoice;
+  formatOptions?: Record<string, unknown>;
+  tenant: string;
+  redactor: Redactor;
+  normalize: NormalizeOptions;
+  /** Told which format `auto` chose, and how sure it was. */
+  onDetected?: (path: string, id: string, score: number) => void;
+  /** Bytes read so far in this file (plain files), for progress. */
+  onProgress?: (path: string, offset: number) => void;
+  /** Longest line kept; CloudTrail delivery files put megabytes on one line. */
+  maxLineBytes?: number;
+}
+
+const BATCH = 2048;
+
+async function* lineBatches(path: string, maxLineBytes: number): AsyncGenerator<InputLine[]> {
+  if (path === '-') {
+    const input = createStreamInput(process.stdin, { batchSize: BATCH, maxLineBytes });
+    for await (const b of input.batches(new AbortController().signal)) yield b.lines;
+    return;
+  }
+  yield* readLines({ path, follow: false, batchSize: BATCH, maxLineBytes });
+}
+
+/** Size of a plain file (progress bars); null for stdin and gzip. */
+export async function plainSize(path: string): Promise<number | null> {
+  if (path === '-' || path.endsWith('.gz')) return null;
+  return (await stat(path)).size;
+}
+
+/**
+ * Yields the outcomes of every line of `path`, batch by batch. The pipeline (and its tally) is
+ * returned through `onPipeline` once the format is known.
+ */
+export async function* readLogOutcomes(
+  path: string,
+  opts: LogInputOptions,
+  onPipeline?: (p: Pipeline) => void,
+): AsyncGenerator<Outcome[]> {
+  let pipeline: Pipeline | null = null;
+  const source = path === '-' ? 'stdin' : path;
+  for await (const lines of lineBatches(path, opts.maxLineBytes ?? 64 * 1024 * 1024)) {
+    if (pipeline === null) {
+      let id: string = opts.format;
+      if (id === 'auto') {
+        const d = detectFormat(lines.slice(0, 50).map((l) => l.text));
+        if (d === null)
+          throw ConfigInvalid(`${path}: cannot tell the log format from its first lines; give --format`);
+        id = d.id;
+        opts.onDetected?.(path, d.id, d.score);
+      }
+      pipeline = createPipeline({
+        format: formatById(id),
+        formatOptions: opts.formatOptions,
+        source,
+        tenant: opts.tenant,
+        redactor: opts.redactor,
+        normalize: opts.normalize,
+      });
+      onPipeline?.(pipeline);
+    }
+    const out: Outcome[] = [];
+    for (const l of lines) for (const o of pipeline.push(l)) out.push(o);
+    const last = lines[lines.length - 1];
+    if (last !== undefined) opts.onProgress?.(path, last.offset + last.text.length + 1);
+    yield out;
+  }
+  if (pipeline !== null) yield pipeline.end();
+}

@@ -1,0 +1,64 @@
+// `leakwatch parse FILE [--format F]`: normalised, redacted AccessEvents as NDJSON on stdout, and
+// on stderr the summary line `parsed N, rejected M (reasons…)`. For checking a format and the
+// redaction on a real log before pointing the collector at it.
+
+import {
+  addTally,
+  emptyTally,
+  formatTally,
+  type Pipeline,
+  type Tally,
+} from '../collector/formats/pipeline.js';
+import type { FormatChoice } from '../collector/formats/registry.js';
+import { compileNormalizeOptions } from '../collector/normalize/options.js';
+import { redactorForKey } from '../collector/redaction-key.js';
+import { readLogOutcomes } from './log-input.js';
+import { chooseRedactionKey } from './redaction-options.js';
+import { writeLine } from './stdout.js';
+
+export interface ParseCommandOptions {
+  format: FormatChoice;
+  logFormat?: string;
+  tenant: string;
+  redactionKey?: string;
+  dev?: boolean;
+  rejects?: boolean;
+}
+
+export async function runParse(files: string[], o: ParseCommandOptions): Promise<Tally> {
+  const { key, note } = chooseRedactionKey(o);
+  if (note) process.stderr.write(`leakwatch parse: ${note}\n`);
+  const normalize = compileNormalizeOptions();
+  const redactor = redactorForKey(key, normalize.redactor);
+  const total = emptyTally();
+  for (const path of files) {
+    let pipeline: Pipeline | undefined;
+    for await (const outcomes of readLogOutcomes(
+      path,
+      {
+        format: o.format,
+        formatOptions: o.logFormat ? { logFormat: o.logFormat } : undefined,
+        tenant: o.tenant,
+        redactor,
+        normalize,
+        onDetected: (p, id, score) =>
+          process.stderr.write(`leakwatch parse: ${p}: format ${id} (auto, sniff ${score.toFixed(2)})\n`),
+      },
+      (p) => {
+        pipeline = p;
+      },
+    )) {
+      for (const x of outcomes) {
+        if (x.kind === 'event') await writeLine(JSON.stringify(x.event));
+        else if (x.kind === 'rejected' && o.rejects)
+          process.stderr.write(`rejected ${path}@${x.position}: ${x.error.message}\n`);
+      }
+    }
+    if (pipeline) {
+      if (files.length > 1) process.stderr.write(`${path}: ${formatTally(pipeline.tally)}\n`);
+      addTally(total, pipeline.tally);
+    }
+  }
+  process.stderr.write(`${formatTally(total)}\n`);
+  return total;
+}

@@ -1,0 +1,130 @@
+// Lines → parsed records → redacted AccessEvents, the same for the collector, `parse` and `scan`.
+// Rejected records keep their reason and position (dead letters, summary); skipped records (banners,
+// checkpoints) are counted by kind. The tallies always add up: every physical line is accounted
+// for by exactly one outcome (multi-line records count all their lines).
+import type { AccessEvent } from '#shared/avro/generated/access-event.js';
+import type { LeakwatchError } from '#shared/errors.js';
+import type { NormalizeOptions } from '../normalize/options.js';
+import type { Redactor } from '../normalize/redact.js';
+import type { CompiledRouteTable } from '../normalize/route.js';
+import { recordToAccessEvent } from '../normalize/to-access-event.js';
+import type { InputLine, LogFormat, RecordParser, RecordResult } from '../parsers/types.js';
+
+export type Outcome =
+  | { kind: 'event'; event: AccessEvent; position: string }
+  | { kind: 'rejected'; error: LeakwatchError; position: string; text: string }
+  | { kind: 'skipped'; what: string; position: string };
+
+export interface PipelineOptions {
+  format: LogFormat;
+  formatOptions?: Record<string, unknown>;
+  source: string;
+  tenant: string;
+  redactor: Redactor;
+  normalize: NormalizeOptions;
+  routes?: CompiledRouteTable;
+}
+
+export interface Tally {
+  lines: number;
+  parsed: number;
+  rejected: number;
+  skipped: number;
+  rejectReasons: Record<string, number>;
+  skippedKinds: Record<string, number>;
+}
+
+export function emptyTally(): Tally {
+  return { lines: 0, parsed: 0, rejected: 0, skipped: 0, rejectReasons: {}, skippedKinds: {} };
+}
+
+export function addTally(into: Tally, t: Tally): void {
+  into.lines += t.lines;
+  into.parsed += t.parsed;
+  into.rejected += t.rejected;
+  into.skipped += t.skipped;
+  for (const [k, v] of Object.entries(t.rejectReasons))
+    into.rejectReasons[k] = (into.rejectReasons[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(t.skippedKinds)) into.skippedKinds[k] = (into.skippedKinds[k] ?? 0) + v;
+}
+
+/** `parsed N, rejected M (reason: n, …), skipped K (kind: n, …)` */
+export function formatTally(t: Tally): string {
+  const list = (m: Record<string, number>) =>
+    Object.entries(m)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ');
+  let s = `parsed ${t.parsed}, rejected ${t.rejected}`;
+  if (t.rejected > 0) s += ` (${list(t.rejectReasons)})`;
+  if (t.skipped > 0) s += `, skipped ${t.skipped} (${list(t.skippedKinds)})`;
+  return s + ` from ${t.lines} lines`;
+}
+
+export interface Pipeline {
+  push(line: InputLine): Outcome[];
+  end(): Outcome[];
+  readonly tally: Tally;
+}
+
+/** Reject reason of an error: the parser's reason after `line: `, else the error code. */
+function reasonOf(err: LeakwatchError): string {
+  const d = err.details?.['reason'];
+  if (typeof d === 'string') return d;
+  const m = /: ([a-z_]+)$/.exec(err.message);
+  return m?.[1] ?? err.code;
+}
+
+export function createPipeline(opts: PipelineOptions): Pipeline {
+  const parser: RecordParser = opts.format.create(opts.formatOptions);
+  const tally = emptyTally();
+  const ctx = {
+    source: opts.source,
+    tenant: opts.tenant,
+    position: '',
+    redactor: opts.redactor,
+    routes: opts.routes,
+    options: opts.normalize,
+  };
+
+  function convert(results: RecordResult[]): Outcome[] {
+    const out: Outcome[] = [];
+    for (const r of results) {
+      if (r.ok === true) {
+        ctx.position = r.position;
+        try {
+          out.push({ kind: 'event', event: recordToAccessEvent(r.record, ctx), position: r.position });
+          tally.parsed++;
+        } catch (err) {
+          // Normalisation must not throw on parsed input; if it does, the record is rejected, not lost.
+          const e = err as LeakwatchError;
+          tally.rejected++;
+          const reason = 'normalize_failed';
+          tally.rejectReasons[reason] = (tally.rejectReasons[reason] ?? 0) + 1;
+          out.push({ kind: 'rejected', error: e, position: r.position, text: '' });
+        }
+      } else if (r.ok === false) {
+        tally.rejected++;
+        const reason = reasonOf(r.error);
+        tally.rejectReasons[reason] = (tally.rejectReasons[reason] ?? 0) + 1;
+        out.push({ kind: 'rejected', error: r.error, position: r.position, text: r.text });
+      } else {
+        tally.skipped++;
+        tally.skippedKinds[r.kind] = (tally.skippedKinds[r.kind] ?? 0) + 1;
+        out.push({ kind: 'skipped', what: r.kind, position: r.position });
+      }
+    }
+    return out;
+  }
+
+  return {
+    tally,
+    push(line) {
+      tally.lines++;
+      return convert(parser.push(line));
+    },
+    end() {
+      return convert(parser.end());
+    },
+  };
+}

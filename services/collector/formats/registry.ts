@@ -1,0 +1,67 @@
+// Every log format leakwatch reads, by id (`--format`, `collector.format`), and `auto`: the format
+// whose sniff() is surest about the first lines. One table, so the collector, `leakwatch parse`
+// and `leakwatch scan` accept exactly the same formats.
+import { ConfigInvalid } from '#shared/errors.js';
+import { apacheFormat } from '../parsers/apache.js';
+import { apiJsonFormat } from '../parsers/api-json.js';
+import { cloudtrailFormat } from '../parsers/cloudtrail.js';
+import { jsonAccessFormat } from '../parsers/json-access.js';
+import { mariadbAuditFormat } from '../parsers/mariadb-audit.js';
+import { mysqlAuditFormat } from '../parsers/mysql-audit.js';
+import { mysqlGeneralFormat } from '../parsers/mysql-general.js';
+import { mysqlSlowFormat } from '../parsers/mysql-slow.js';
+import { nginxFormat } from '../parsers/nginx.js';
+import { postgresFormat } from '../parsers/postgres.js';
+import { s3AccessFormat } from '../parsers/s3-access.js';
+import { FORMAT_IDS, type FormatId, type LogFormat } from '../parsers/types.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: each format validates its own options
+export const FORMATS: Readonly<Record<FormatId, LogFormat<any>>> = Object.freeze({
+  nginx: nginxFormat,
+  apache: apacheFormat,
+  json: jsonAccessFormat,
+  'mysql-slow': mysqlSlowFormat,
+  'mysql-general': mysqlGeneralFormat,
+  'mysql-audit': mysqlAuditFormat,
+  'mariadb-audit': mariadbAuditFormat,
+  postgres: postgresFormat,
+  s3: s3AccessFormat,
+  cloudtrail: cloudtrailFormat,
+  'api-json': apiJsonFormat,
+});
+
+export type FormatChoice = FormatId | 'auto';
+
+export function isFormatChoice(s: string): s is FormatChoice {
+  return s === 'auto' || (FORMAT_IDS as readonly string[]).includes(s);
+}
+
+export function formatById(id: string): LogFormat {
+  if (!isFormatChoice(id) || id === 'auto')
+    throw ConfigInvalid(`unknown log format ${id} (formats: auto, ${FORMAT_IDS.join(', ')})`);
+  return FORMATS[id];
+}
+
+export interface Detection {
+  id: FormatId;
+  score: number;
+  /** Runner-up, to say how sure the choice was. */
+  next: { id: FormatId; score: number } | null;
+}
+
+/** The format whose sniff() scores the sample highest; null when none scores above 0.3. */
+export function detectFormat(sample: readonly string[]): Detection | null {
+  const lines = sample.filter((l) => l.trim() !== '').slice(0, 20);
+  const scored = FORMAT_IDS.map((id) => {
+    let score = 0;
+    try {
+      score = FORMATS[id].sniff(lines);
+    } catch {
+      score = 0; // a sniff that throws is a format that does not recognise the sample
+    }
+    return { id, score };
+  }).sort((a, b) => b.score - a.score);
+  const best = scored[0];
+  if (best === undefined || best.score < 0.3) return null;
+  return { id: best.id, score: best.score, next: scored[1] ?? null };
+}

@@ -1,0 +1,99 @@
+// Splits a byte stream into lines with their byte offsets, holding at most maxLineBytes + 1 bytes
+// of a pending line: a line longer than maxLineBytes is cut (its remaining bytes are skipped, its
+// offset and the next line's offset stay exact), so a writer that never sends a newline cannot
+// make the reader buffer without bound. CRLF endings lose their CR.
+import type { InputLine } from '../parsers/types.js';
+
+const NL = 0x0a;
+const CR = 0x0d;
+
+export class LineSplitter {
+  /** Offset of the next byte push() will receive. */
+  private pos = 0;
+  /** Offset where the pending (incomplete) line starts. */
+  private start = 0;
+  private carry: Buffer[] = [];
+  private carryLen = 0;
+  /** Bytes of the pending line dropped because it was already longer than the cap. */
+  private dropped = 0;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  /** Restart at `offset` (a line start), forgetting any pending bytes. */
+  reset(offset: number): void {
+    this.pos = offset;
+    this.start = offset;
+    this.carry = [];
+    this.carryLen = 0;
+    this.dropped = 0;
+  }
+
+  /** Offset just past the last complete line: where a reader may resume. */
+  get lineStart(): number {
+    return this.start;
+  }
+
+  /** Offset of the next byte expected. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Bytes of the incomplete last line seen so far. */
+  get pendingBytes(): number {
+    return this.pos - this.start;
+  }
+
+  push(data: Buffer): InputLine[] {
+    const base = this.pos;
+    this.pos += data.length;
+    const out: InputLine[] = [];
+    let from = 0;
+    for (;;) {
+      const nl = data.indexOf(NL, from);
+      if (nl < 0) break;
+      out.push({ offset: this.start, text: this.finish(data.subarray(from, nl)) });
+      from = nl + 1;
+      this.start = base + from;
+    }
+    if (from < data.length) this.keep(data.subarray(from));
+    return out;
+  }
+
+  /** End of input: the incomplete last line, if any, as a line. */
+  end(): InputLine[] {
+    if (this.pos === this.start) return [];
+    const line = { offset: this.start, text: this.finish(Buffer.alloc(0)) };
+    this.start = this.pos;
+    return [line];
+  }
+
+  private keep(bytes: Buffer): void {
+    const room = this.maxLineBytes + 1 - this.carryLen;
+    if (room <= 0) {
+      this.dropped += bytes.length;
+      return;
+    }
+    const kept = bytes.length > room ? bytes.subarray(0, room) : bytes;
+    this.carry.push(Buffer.from(kept));
+    this.carryLen += kept.length;
+    this.dropped += bytes.length - kept.length;
+  }
+
+  private finish(tail: Buffer): string {
+    let line: Buffer;
+    if (this.carryLen === 0 && this.dropped === 0) line = tail;
+    else {
+      const room = Math.max(0, this.maxLineBytes + 1 - this.carryLen);
+      line = Buffer.concat([...this.carry, tail.subarray(0, room)]);
+      if (tail.length > room) this.dropped += tail.length - room;
+    }
+    let end = line.length;
+    // a CR is only the line ending when nothing was dropped after it
+    if (this.dropped === 0 && end > 0 && line[end - 1] === CR) end--;
+    if (end > this.maxLineBytes) end = this.maxLineBytes;
+    this.carry = [];
+    this.carryLen = 0;
+    this.dropped = 0;
+    return line.toString('utf8', 0, end);
+  }
+}

@@ -1,0 +1,23 @@
+// The one shape every collector input has (files, stdin, syslog, HTTP ingest), so the collector
+// reads all of them the same way: pull a batch, publish its events to Kafka, then commit() it.
+// Batches are pulled, never pushed: the consumer's await is the back-pressure. commit() is what
+// makes delivery at-least-once (a file checkpoint advances, an HTTP forwarder gets its 200);
+// anything read but not committed is read again after a crash, and event_id dedups downstream.
+import type { InputLine } from '../parsers/types.js';
+
+export interface SourceBatch {
+  /**
+   * Stable name of where the lines come from; goes into event_id with the line position.
+   * A file's absolute path, `stdin`, `syslog:<peer address>`, `http:<forwarder>`.
+   */
+  source: string;
+  /** Lines in source order. `offset` is the position: a byte offset for files and stdin, see each input otherwise. */
+  lines: InputLine[];
+  /** call after the batch's events are durable in Kafka: advances the checkpoint */
+  commit(): Promise<void>;
+}
+
+export interface Input {
+  batches(signal: AbortSignal): AsyncIterable<SourceBatch>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+// Every scenario class, one module each; the id is the rule that should catch it.
+import { breakGlass } from './break-glass.js';
+import { distinctResourceBurst } from './distinct-resource-burst.js';
+import { distributedEnumeration } from './distributed-enumeration.js';
+import { egressScenarios } from './egress.js';
+import { idProbing } from './id-probing.js';
+import { mediaEnumeration } from './media-enumeration.js';
+import { phiInUrl } from './phi-in-url.js';
+import { sequentialEnumeration } from './sequential-enumeration.js';
+import { sessionSharing } from './session-sharing.js';
+import type { ScenarioClass } from './types.js';
+import { unauthenticatedSensitive } from './unauthenticated-sensitive.js';
+
+export const SCENARIO_CLASSES: readonly ScenarioClass[] = Object.freeze([
+  egressScenarios,
+  sequentialEnumeration,
+  distinctResourceBurst,
+  idProbing,
+  mediaEnumeration,
+  distributedEnumeration,
+  unauthenticatedSensitive,
+  phiInUrl,
+  sessionSharing,
+  breakGlass,
+]);
+
+export const CLASS_IDS: readonly string[] = Object.freeze(SCENARIO_CLASSES.map((c) => c.id));

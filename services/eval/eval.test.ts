@@ -102,7 +102,7 @@ function alert(id: string, rule: string, type: string, value: string, first: num
 
 test('redactorFor builds the collector key (sha256 of the text) and maps raw entities to alert values', () => {
   const direct = createRedactor(createHash('sha256').update(DEV_REDACTION_KEY).digest());
-  assert.equal(entityValue({ type: 'api_key', raw: CK }, red), direct.token('apikey', CK));
+  assert.equal(entityValue({ type: 'api_key', raw: CK }, red), direct.token('api_key', CK));
   assert.equal(entityValue({ type: 'session', raw: SESS }, red), direct.token('session', SESS));
   assert.equal(entityValue({ type: 'client_ip', raw: '1.2.3.4' }, red), '1.2.3.4');
   assert.equal(entityValue({ type: 'route', raw: '/a/{id}' }, red), '/a/{id}');
@@ -114,7 +114,7 @@ test('redactorFor builds the collector key (sha256 of the text) and maps raw ent
 });
 
 test('recall, median time to detect (first firing), false alerts per 10k background lines', () => {
-  const apiKey = red.token('apikey', CK);
+  const apiKey = red.token('api_key', CK);
   const alerts = [
     // detection of the fast walk: fires at +12 s, later updates do not move the TTD
     alert('a1', 'sequential-enumeration', 'api_key', apiKey, T0, T0 + 12_000),

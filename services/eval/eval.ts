@@ -49,12 +49,11 @@ export function redactorFor(
 }
 
 /**
- * Token kinds tried first for tokenised entity types. The redactor's kinds are [a-z0-9]+ (no `_`),
- * so an API key is `tok_apikey_…`; a token of any other kind in an alert is recognised too (see
- * evaluate), so eval does not depend on which kind normalisation picked.
+ * Token kinds of tokenised entity types, as normalisation writes them (`redactor.token('api_key',
+ * raw)` → `tok_api_key_…`); a token of any other kind in an alert is recognised too (see evaluate).
  */
 export const ENTITY_TOKEN_KINDS: Readonly<Record<string, string>> = Object.freeze({
-  api_key: 'apikey',
+  api_key: 'api_key',
   session: 'session',
 });
 
@@ -66,7 +65,7 @@ export function entityValue(e: LabelEntity, redactor: Redactor): string {
   return e.raw;
 }
 
-const TOKEN_RE = /^tok_([a-z0-9]+)_[0-9a-f]{16}$/;
+const TOKEN_RE = /^tok_([a-z0-9]+(?:_[a-z0-9]+)*)_[0-9a-f]{16}$/;
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

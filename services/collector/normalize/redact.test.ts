@@ -291,6 +291,7 @@ test('names under name parameters', () => {
     '/p?name=123',
     '/p?name=J',
     '/p?name=item_42',
+    '/resolve?name=dnsscan.shadowserver.org&type=A',
     '/p?username=jdoe',
     '/p?first_name_label=Jane',
   ]) {

@@ -594,6 +594,7 @@ export const NAME_PARAMS: readonly string[] = Object.freeze([
 ]);
 
 const NAME_RE = /^\p{L}[\p{L}\p{M} .'’-]{0,79}$/u;
+const DOT_IN_WORD_RE = /\.\p{L}/u;
 
 /**
  * Personal names under name parameters (`first_name=Jane`, `patient_name=Jane+Doe`): 2–80 letters,
@@ -608,7 +609,8 @@ export function createNameDetector(extraParams: readonly string[] = []): PhiDete
       const [a, b] = trimRange(s, from, to);
       if (b - a < 2 || b - a > 80) return;
       const v = a === 0 && b === s.length ? s : s.slice(a, b);
-      if (!NAME_RE.test(v)) return;
+      // `J. Doe` is a name; `dnsscan.shadowserver.org` (a dot inside a word) is a host name.
+      if (!NAME_RE.test(v) || DOT_IN_WORD_RE.test(v)) return;
       out.push({ kind: 'name', start: a, end: b, norm: v.toLowerCase().replace(/\s+/g, ' ') });
     },
   };

@@ -4,8 +4,11 @@
 //
 // Two findings, the larger score wins:
 // - out of scope: emergency requests on routes whose kind is not in scopeKinds (observed = count);
-// - volume: distinct resources read under emergency access within the last window above
-//   max(minResources, the principal's baseline p95 of distinct resources x factor).
+// - volume: distinct resources read under emergency access within the last hour above
+//   max(minResources, the principal's own median of distinct resources per active window x
+//   windows per hour x factor) — an hour, so a clinician reading 20 charts an hour under
+//   break-glass, against their usual handful, is caught even when no 10-minute window stands out.
+//   (The median of active windows already overstates an hour: people are not active every window.)
 
 import { entityKey } from '#shared/principal.js';
 import { eventLabels, sampleEvents, topRoutes } from './explain.js';
@@ -15,6 +18,7 @@ export interface BreakGlassConfig {
   scopeKinds: readonly string[];
   minResources: number;
   factor: number;
+  volumeWindowMs: number;
   minHistory: number;
   severity: Severity;
   /** Out-of-scope emergency requests before the out-of-scope finding. */
@@ -23,8 +27,9 @@ export interface BreakGlassConfig {
 
 export const BREAK_GLASS_DEFAULTS: Readonly<BreakGlassConfig> = Object.freeze({
   scopeKinds: Object.freeze(['patient', 'appointment', 'recording']),
-  minResources: 20,
-  factor: 5,
+  minResources: 10,
+  factor: 1,
+  volumeWindowMs: 3_600_000,
   minHistory: 12,
   severity: 'critical',
   minOutOfScope: 3,
@@ -43,14 +48,15 @@ export const breakGlass: Rule<BreakGlassConfig> = {
     );
     let outOfScope = 0;
     for (const r of outRoutes) outOfScope += r.emergency;
-    const since = w.recent().since;
+    const since = w.lastSeen - cfg.volumeWindowMs;
     let distinct = 0;
     if (w.emergencyResources !== null)
       for (const t of w.emergencyResources.values()) if (t > since) distinct++;
     const s = b?.features['distinct_resources'];
+    const windowsPerHour = cfg.volumeWindowMs / Math.max(1, w.windowEnd - w.windowStart);
     const threshold =
       s !== undefined && s.n >= cfg.minHistory && b?.source === 'entity'
-        ? Math.max(cfg.minResources, s.p95 * cfg.factor)
+        ? Math.max(cfg.minResources, s.p50 * windowsPerHour * cfg.factor)
         : cfg.minResources;
     const volumeScore = distinct / threshold;
     const scopeScore = outOfScope / cfg.minOutOfScope;
@@ -66,7 +72,7 @@ export const breakGlass: Rule<BreakGlassConfig> = {
         baseline: byVolume ? (s ?? null) : null,
         score: Math.max(volumeScore, scopeScore),
         title: byVolume
-          ? `Break-glass access to ${distinct} records in 10 min by ${entityKey(w.entity)}`
+          ? `Break-glass access to ${distinct} records in the last hour by ${entityKey(w.entity)}`
           : `Break-glass access outside its scope (${outOfScope} requests) by ${entityKey(w.entity)}`,
         topResources: topRoutes(
           emergencyRoutes,

@@ -21,7 +21,7 @@ export interface DistinctResourceBurstConfig {
 }
 
 export const DISTINCT_RESOURCE_BURST_DEFAULTS: Readonly<DistinctResourceBurstConfig> = Object.freeze({
-  minDistinct: 60,
+  minDistinct: 40,
   factor: 5,
   minHistory: 12,
   kinds: Object.freeze(['order', 'customer', 'patient', 'appointment', 'recording', 'export', 'user']),

@@ -5,9 +5,11 @@
 // - absolute volume (no baseline needed, works from the first event): bytes >= absoluteBytes or
 //   rows >= absoluteRows in the last window;
 // - baseline: observed above max(minBytes, p95 x factor, median + madK x 1.4826 x MAD) of the
-//   entity's own windows; when the baseline is its peer group or the tenant (a principal with no
-//   history of its own), above max(peerMinBytes, p95 x peerFactor): a newcomer downloading one
-//   large public file is normal, a newcomer pulling hundreds of megabytes is not.
+//   entity's own windows; when the baseline is its peer group (a principal with no history of its
+//   own, compared with others whose largest response was the same kind), above
+//   max(peerMinBytes, p95 x peerFactor): a newcomer downloading one large file is normal, a
+//   newcomer pulling hundreds of megabytes more than its peers is not. The tenant-wide baseline
+//   mixes every kind of traffic and is not used.
 //   A baseline with fewer than minHistory windows is warm-up: no baseline alert from it.
 
 import { entityKey } from '#shared/principal.js';
@@ -61,7 +63,8 @@ function baselineThreshold(
   cfg: EgressConfig,
 ): { threshold: number; summary: BaselineSummary } | null {
   const s = b?.features[feature];
-  if (b === undefined || s === undefined || s.n < cfg.minHistory) return null;
+  // The tenant-wide ('global') baseline mixes every kind of traffic: not a basis for egress.
+  if (b === undefined || b.source === 'global' || s === undefined || s.n < cfg.minHistory) return null;
   const t =
     b.source === 'entity'
       ? Math.max(floor, s.p95 * cfg.factor, s.p50 + cfg.madK * MAD_SCALE * s.mad)

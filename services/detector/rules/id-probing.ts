@@ -2,7 +2,8 @@
 // (404/403): guessing order, patient or appointment ids, or walking with the wrong credentials.
 //
 // Fires when, in the last window, at least minDenied requests on id routes were answered 403/404
-// and they are at least minShare of its id-route requests.
+// and they are at least minShare of its id-route requests; or, for slow guessing, when one id
+// route has collected at least slowMinDenied denials at slowMinShare or more within the id horizon.
 
 import { entityKey } from '#shared/principal.js';
 import { sampleEvents, topRoutes } from './explain.js';
@@ -11,12 +12,16 @@ import type { Finding, Rule, Severity } from './types.js';
 export interface IdProbingConfig {
   minDenied: number;
   minShare: number;
+  slowMinDenied: number;
+  slowMinShare: number;
   severity: Severity;
 }
 
 export const ID_PROBING_DEFAULTS: Readonly<IdProbingConfig> = Object.freeze({
   minDenied: 20,
   minShare: 0.5,
+  slowMinDenied: 40,
+  slowMinShare: 0.8,
   severity: 'medium',
 });
 
@@ -29,25 +34,40 @@ export const idProbing: Rule<IdProbingConfig> = {
     const e = w.event;
     if (e !== null && (e.resource_kind === null || (e.status !== 403 && e.status !== 404))) return [];
     const r = w.recent();
-    if (r.idRouteDenied < cfg.minDenied) return [];
-    const share = r.idRouteDenied / r.idRouteRequests;
-    if (share < cfg.minShare) return [];
-    const denied = w.routes.filter((x) => x.errors > 0);
+    let denied = r.idRouteDenied;
+    let requests = r.idRouteRequests;
+    const fast = denied >= cfg.minDenied && denied / requests >= cfg.minShare;
+    if (!fast) {
+      // slow guessing: one id route, hours of mostly denied requests
+      let slow = false;
+      for (const x of w.routes) {
+        if (x.resourceKind === null || x.errors < cfg.slowMinDenied || x.errors / x.count < cfg.slowMinShare)
+          continue;
+        if (!slow || x.errors > denied) {
+          denied = x.errors;
+          requests = x.count;
+        }
+        slow = true;
+      }
+      if (!slow) return [];
+    }
+    const share = denied / requests;
+    const deniedRoutes = w.routes.filter((x) => x.errors > 0);
     return [
       {
         severity: cfg.severity,
         entity: w.entity,
-        feature: 'denied_id_requests',
-        observed: r.idRouteDenied,
+        feature: fast ? 'denied_id_requests' : 'denied_id_requests_slow',
+        observed: denied,
         baseline: null,
-        score: r.idRouteDenied / cfg.minDenied,
-        title: `ID probing: ${r.idRouteDenied} of ${r.idRouteRequests} id requests denied (403/404) for ${entityKey(w.entity)}`,
+        score: denied / (fast ? cfg.minDenied : cfg.slowMinDenied),
+        title: `ID probing: ${denied} of ${requests} id requests denied (403/404) for ${entityKey(w.entity)}${fast ? '' : ' over hours'}`,
         topResources: topRoutes(
-          denied,
+          deniedRoutes,
           (x) => x.errors,
           (x) => `${x.errors} denied`,
         ),
-        sampleEventIds: sampleEvents(w, denied),
+        sampleEventIds: sampleEvents(w, deniedRoutes),
         labels: { share: share >= 0.9 ? '>=90%' : share >= 0.75 ? '>=75%' : '>=50%' },
       },
     ];

@@ -164,7 +164,7 @@ export class MemoryBaselineStore implements BaselineStore {
     const h = this.entities.get(tenant + '\u0000' + entity.type + '\u0000' + entity.value);
     if (h !== undefined && h.n >= minHistory) {
       const hour = hourOfWeek(windowStart);
-      if (h.seasonalHour !== hour || h.seasonal === null) {
+      if (h.seasonalHour !== hour) {
         h.seasonal = h.summarize(hour, minHistory);
         h.seasonalHour = hour;
       }
@@ -188,7 +188,7 @@ export class MemoryBaselineStore implements BaselineStore {
   private group(key: string): History {
     let g = this.groups.get(key);
     if (g === undefined) {
-      g = new History(this.opts.groupWindows, 64);
+      g = new History(this.opts.groupWindows, 512);
       this.groups.set(key, g);
     }
     return g;

@@ -177,8 +177,10 @@ test('state is bounded: ids per route and routes per entity are capped and count
   }
   assert.equal(last[0]?.explanation.observed, 30);
   assert.equal(engine.stats().idsDropped, 70);
-  engine.process(ev(200, { ts: T0 + 200, route: '/b' }));
-  engine.process(ev(201, { ts: T0 + 201, route: '/c' }));
+  // routes are kept only when they carry a resource (or emergency access)
+  engine.process(ev(200, { ts: T0 + 200, route: '/b/{id}', resource_id: '1' }));
+  engine.process(ev(201, { ts: T0 + 201, route: '/c/{id}', resource_id: '1' }));
+  engine.process(ev(202, { ts: T0 + 202, route: '/d' }));
   assert.equal(engine.stats().routesDropped, 1);
 });
 

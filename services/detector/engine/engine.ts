@@ -29,7 +29,7 @@ import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert, Entity } from '#shared/avro/generated/alert.js';
 import { ConfigInvalid } from '#shared/errors.js';
 import { type PrincipalType, principalType, principalValue } from '#shared/principal.js';
-import type { AnyRule, BaselineStore, Finding } from '../rules/types.js';
+import type { AnyRule, Baseline, BaselineStore, Finding } from '../rules/types.js';
 import { type DropCounters, type EmittedAlert, EntityWindow, type WindowLimits } from './window-state.js';
 
 export interface EngineOptions {
@@ -175,18 +175,18 @@ export function createEngine(opts: EngineOptions): Engine {
   const rules: PreparedRule[] = opts.rules.map((rule) => {
     if (seen.has(rule.id)) throw ConfigInvalid(`rule ${rule.id} is listed twice`);
     seen.add(rule.id);
-    const own = opts.allow?.[rule.id];
-    const all = opts.allow?.['*'];
     return {
       rule,
       cfg: resolveRuleConfig(rule, opts.config?.[rule.id]),
       everyEvent: rule.trigger === 'every-event',
-      allow: own && all ? (e: AccessEvent) => own(e) || all(e) : (own ?? all),
+      allow: opts.allow?.[rule.id],
     };
   });
   for (const id of Object.keys(opts.config ?? {})) {
     if (!seen.has(id)) throw ConfigInvalid(`configuration for unknown rule ${id}`);
   }
+  /** Allowed for every rule: checked once per event. */
+  const allowAll = opts.allow?.['*'];
   const principalRules = rules.filter((r) => r.rule.keyBy === 'principal');
   const routeRules = rules.filter((r) => r.rule.keyBy === 'route');
   const anyEveryEvent = principalRules.some((r) => r.everyEvent);
@@ -250,11 +250,17 @@ export function createEngine(opts: EngineOptions): Engine {
     const ts = e.ts;
     let out: Alert[] | null = null;
     w.event = e;
+    // One baseline lookup per event, not per rule.
+    let b: Baseline | undefined;
+    let looked = false;
     for (const p of list) {
       if (!p.everyEvent && !newId) continue;
       if (p.allow?.(e)) continue;
       st.evaluations++;
-      const b = baselines?.get(w.entity, w.tenant, w.windowStart, w.peerClass);
+      if (!looked) {
+        b = baselines?.get(w.entity, w.tenant, w.windowStart, w.peerClass);
+        looked = true;
+      }
       const findings = p.rule.evaluate(w, b, p.cfg);
       for (const f of findings) {
         const key = p.rule.id + '\u0000' + f.entity.type + '\u0000' + f.entity.value;
@@ -367,6 +373,8 @@ export function createEngine(opts: EngineOptions): Engine {
       return NONE;
     }
     const changed = w.add(e);
+    // State always counts the event; allow-listed events only skip the rules.
+    if (allowAll?.(e)) return NONE;
     let out: Alert[] | null = null;
     if (changed !== null || anyEveryEvent) out = evaluate(principalRules, w, e, changed !== null);
     if (routeRules.length > 0 && e.resource_kind !== null && e.resource_id !== null) {

@@ -8,6 +8,9 @@
 //   a walk that straddles a window boundary, or crawls one id a minute, is still one walk.
 // Bounded: at most `maxIdsPerRoute` ids per route, `maxRoutes` routes, `MAX_PEERS` addresses and
 // user agents per entity; what does not fit is counted (dropped / routesDropped), never stored.
+// Small: most entities are a browser reading a few pages, so route state is kept only for routes
+// that carry a resource (an id or a kind) or emergency access, id arrays are allocated on the
+// first id, and counters live in one typed array (make bench: bytes per active entity).
 
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Entity } from '#shared/avro/generated/alert.js';
@@ -81,6 +84,15 @@ const F_UNAUTH = 5;
 const F_EMERG = 6;
 const F_PHI = 7;
 const FIELDS = 8;
+const STRIDE = FIELDS + 1;
+/** Routes scanned linearly before a Map index is built. */
+const LINEAR_ROUTES = 8;
+
+function newBuckets(): Float64Array {
+  const b = new Float64Array(SUB_BUCKETS * STRIDE);
+  for (let s = 0; s < SUB_BUCKETS; s++) b[s * STRIDE] = Number.NEGATIVE_INFINITY;
+  return b;
+}
 
 export class RouteState implements RouteIdsView {
   readonly tenant: string;
@@ -90,10 +102,11 @@ export class RouteState implements RouteIdsView {
   errors = 0;
   emergency = 0;
   distinct = 0;
-  ids: number[] = [];
-  eventIds: string[] = [];
-  ts: number[] = [];
-  readonly sorted: number[] = [];
+  // Shared empty arrays until the first id (copy on write in addId).
+  ids: number[] = NO_NUMBERS;
+  eventIds: string[] = NO_STRINGS;
+  ts: number[] = NO_NUMBERS;
+  sorted: number[] = NO_NUMBERS;
   /** Principal hash per id; only route-keyed state fills it. */
   principals: number[] | null = null;
   /** Non-numeric resource ids (UUIDs, hashes, tokens) → last time seen. Null until the first. */
@@ -109,6 +122,12 @@ export class RouteState implements RouteIdsView {
 
   /** Records one id; true when it is a new distinct id that was stored. */
   addId(id: number, eventId: string, ts: number, cap: number, drops: DropCounters, principal = 0): boolean {
+    if (this.sorted === NO_NUMBERS) {
+      this.ids = [];
+      this.eventIds = [];
+      this.ts = [];
+      this.sorted = [];
+    }
     const s = this.sorted;
     const n = s.length;
     let pos: number;
@@ -179,6 +198,11 @@ export class RouteState implements RouteIdsView {
   }
 }
 
+const NO_NUMBERS: number[] = Object.freeze([]) as unknown as number[];
+const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
+/** `changed` when the event stored no new id. */
+const NOTHING_CHANGED: RouteState[] = Object.freeze([]) as unknown as RouteState[];
+
 function lowerBound(s: readonly number[], v: number): number {
   let lo = 0;
   let hi = s.length;
@@ -223,7 +247,7 @@ export class EntityWindow implements WindowView {
   peerClass = 'none';
   private largest = -1;
   routes: RouteState[] = [];
-  changed: RouteState[] = [];
+  changed: RouteState[] = NOTHING_CHANGED;
   routesDropped = 0;
   /** The event being processed while rules run; null otherwise. */
   event: AccessEvent | null = null;
@@ -236,10 +260,11 @@ export class EntityWindow implements WindowView {
   agents: Map<string, number> | null = null;
   /** Resources read under emergency access → time (null until the first). */
   emergencyResources: Map<string, number> | null = null;
-  private byKey = new Map<string, RouteState>();
-  /** SUB_BUCKETS x FIELDS counters, and the start of each sub-bucket. */
-  private readonly buckets = new Float64Array(SUB_BUCKETS * FIELDS);
-  private readonly bucketStart = new Float64Array(SUB_BUCKETS).fill(Number.NEGATIVE_INFINITY);
+  /** Route lookup once an entity has many routes; a linear scan below that. */
+  private byKey: Map<string, RouteState> | null = null;
+  /** Per sub-bucket: its start time, then FIELDS counters. */
+  private readonly buckets = newBuckets();
+  private recentCache: RecentCounters | null = null;
   private subMs = 0;
   private readonly limits: WindowLimits;
   private readonly drops: DropCounters;
@@ -268,7 +293,7 @@ export class EntityWindow implements WindowView {
     this.rowsOut = 0;
     this.peerClass = 'none';
     this.largest = -1;
-    this.changed.length = 0;
+    this.changed = NOTHING_CHANGED;
     this.emitted = null;
     this.prune(windowStart);
   }
@@ -280,7 +305,7 @@ export class EntityWindow implements WindowView {
       const keep: RouteState[] = [];
       for (const r of this.routes) {
         if (r.lastTs < cutoff) {
-          this.byKey.delete(r.tenant + '\u0000' + r.route);
+          this.byKey?.delete(r.tenant + '\u0000' + r.route);
           continue;
         }
         r.expire(cutoff);
@@ -297,29 +322,33 @@ export class EntityWindow implements WindowView {
   }
 
   private bump(ts: number, field: number, v: number): void {
+    this.recentCache = null;
     const b = Math.floor(ts / this.subMs);
     const slot = b % SUB_BUCKETS;
     const start = b * this.subMs;
-    const cur = this.bucketStart[slot] as number;
+    const o = slot * STRIDE;
+    const cur = this.buckets[o] as number;
     if (start > cur) {
-      this.bucketStart[slot] = start;
-      this.buckets.fill(0, slot * FIELDS, slot * FIELDS + FIELDS);
+      this.buckets.fill(0, o, o + STRIDE);
+      this.buckets[o] = start;
     } else if (start < cur) {
       return; // older than the sliding span: counted in the window totals only
     }
-    const i = slot * FIELDS + field;
+    const i = o + 1 + field;
     this.buckets[i] = (this.buckets[i] as number) + v;
   }
 
-  /** Sliding sums over the last window length, ending at the latest event. */
+  /** Sliding sums over the last window length, ending at the latest event (cached until the next event). */
   recent(): RecentCounters {
+    if (this.recentCache !== null) return this.recentCache;
     const since = this.lastActivity - this.subMs * SUB_BUCKETS;
     const sum = new Float64Array(FIELDS);
     for (let s = 0; s < SUB_BUCKETS; s++) {
-      if ((this.bucketStart[s] as number) <= since) continue;
-      for (let f = 0; f < FIELDS; f++) sum[f] = (sum[f] as number) + (this.buckets[s * FIELDS + f] as number);
+      const o = s * STRIDE;
+      if ((this.buckets[o] as number) <= since) continue;
+      for (let f = 0; f < FIELDS; f++) sum[f] = (sum[f] as number) + (this.buckets[o + 1 + f] as number);
     }
-    return {
+    this.recentCache = {
       events: sum[F_EVENTS] as number,
       bytesOut: sum[F_BYTES] as number,
       rowsOut: sum[F_ROWS] as number,
@@ -330,6 +359,18 @@ export class EntityWindow implements WindowView {
       phi: sum[F_PHI] as number,
       since,
     };
+    return this.recentCache;
+  }
+
+  /** Bytes in the sliding span, without building the full counters (cheap pre-checks). */
+  recentBytes(): number {
+    const since = this.lastActivity - this.subMs * SUB_BUCKETS;
+    let n = 0;
+    for (let s = 0; s < SUB_BUCKETS; s++) {
+      const o = s * STRIDE;
+      if ((this.buckets[o] as number) > since) n += this.buckets[o + 1 + F_BYTES] as number;
+    }
+    return n;
   }
 
   /** Distinct resources (all id routes) first requested within the last window length. */
@@ -368,9 +409,10 @@ export class EntityWindow implements WindowView {
     if (this.ips !== null) remember(this.ips, e.client_ip, ts);
     if (this.agents !== null) remember(this.agents, e.user_agent, ts);
     if (++this.sincePrune >= 256) this.prune(ts);
-    this.changed.length = 0;
-    const key = e.tenant + '\u0000' + e.route;
-    let r = this.byKey.get(key);
+    this.changed = NOTHING_CHANGED;
+    // Pages without a resource are counted above, not kept per route.
+    if (e.resource_id === null && e.resource_kind === null && !e.emergency_access) return null;
+    let r = this.findRoute(e.tenant, e.route);
     if (r === undefined) {
       if (this.routes.length >= this.limits.maxRoutes) {
         this.routesDropped++;
@@ -378,8 +420,12 @@ export class EntityWindow implements WindowView {
         return null;
       }
       r = new RouteState(e.tenant, e.route);
-      this.byKey.set(key, r);
       this.routes.push(r);
+      if (this.byKey !== null) this.byKey.set(e.tenant + '\u0000' + e.route, r);
+      else if (this.routes.length > LINEAR_ROUTES) {
+        this.byKey = new Map();
+        for (const x of this.routes) this.byKey.set(x.tenant + '\u0000' + x.route, x);
+      }
     }
     r.count++;
     if (ts > r.lastTs) r.lastTs = ts;
@@ -402,8 +448,14 @@ export class EntityWindow implements WindowView {
       return null;
     }
     if (!r.addId(id, e.event_id, ts, this.limits.maxIdsPerRoute, this.drops)) return null;
-    this.changed.push(r);
+    this.changed = [r];
     return r;
+  }
+
+  private findRoute(tenant: string, route: string): RouteState | undefined {
+    if (this.byKey !== null) return this.byKey.get(tenant + '\u0000' + route);
+    for (const r of this.routes) if (r.route === route && r.tenant === tenant) return r;
+    return undefined;
   }
 
   /**
@@ -418,12 +470,11 @@ export class EntityWindow implements WindowView {
     if (ts > this.lastSeen) this.lastSeen = ts;
     this.bump(ts, F_EVENTS, 1);
     if (++this.sincePrune >= 256) this.prune(ts);
-    this.changed.length = 0;
+    this.changed = NOTHING_CHANGED;
     let r = this.routes[0];
     if (r === undefined) {
       r = new RouteState(e.tenant, e.route);
       r.principals = [];
-      this.byKey.set(e.tenant + '\u0000' + e.route, r);
       this.routes.push(r);
     }
     r.count++;
@@ -436,7 +487,7 @@ export class EntityWindow implements WindowView {
       return null;
     }
     if (!r.addId(id, e.event_id, ts, this.limits.maxIdsPerRoute, this.drops, principal)) return null;
-    this.changed.push(r);
+    this.changed = [r];
     return r;
   }
 

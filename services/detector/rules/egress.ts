@@ -103,6 +103,8 @@ export const egress: Rule<EgressConfig> = {
     const e = w.event;
     // Cheap pre-check: only events that add volume can push it over.
     if (e !== null && e.bytes_out === 0 && (e.rows_out ?? 0) === 0) return [];
+    if ((e === null || e.rows_out === null) && w.recentBytes() < Math.min(cfg.minBytes, cfg.absoluteBytes))
+      return [];
     const t = best(w, b, cfg);
     if (t === null) return [];
     const score = t.observed / t.threshold;

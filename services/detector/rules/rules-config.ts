@@ -117,14 +117,23 @@ export function compileAllow(entries: readonly AllowEntry[]): ((e: AccessEvent) 
   if (entries.length === 0) return undefined;
   const compiled = entries.map((a) => {
     const agents = a.userAgents?.map((s) => s.toLowerCase());
+    // User agents repeat endlessly: remember the verdict per agent string (bounded).
+    const seen = new Map<string, boolean>();
+    const agentMatches = (ua: string): boolean => {
+      let v = seen.get(ua);
+      if (v === undefined) {
+        const lower = ua.toLowerCase();
+        v = (agents as string[]).some((s) => lower.includes(s));
+        if (seen.size >= 10_000) seen.clear();
+        seen.set(ua, v);
+      }
+      return v;
+    };
     const exact = new Set(a.principals?.filter((p) => !p.endsWith('*')));
     const prefixes = a.principals?.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
     return (e: AccessEvent): boolean => {
       if (a.publicOnly && e.resource_kind !== null && !PUBLIC_KINDS.has(e.resource_kind)) return false;
-      if (agents !== undefined) {
-        const ua = e.user_agent?.toLowerCase();
-        if (ua === undefined || !agents.some((s) => ua.includes(s))) return false;
-      }
+      if (agents !== undefined && (e.user_agent === null || !agentMatches(e.user_agent))) return false;
       if (a.routes !== undefined && !a.routes.some((r) => e.route.startsWith(r))) return false;
       if (a.principals !== undefined) {
         const key = principalKey(e);

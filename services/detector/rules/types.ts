@@ -90,6 +90,8 @@ export interface WindowView {
   readonly emergencyResources: ReadonlyMap<string, number> | null;
   /** Sliding counters over the last window length. */
   recent(): RecentCounters;
+  /** recent().bytesOut without building the counters. */
+  recentBytes(): number;
   /** Distinct resources on id routes first requested within the last window length. */
   recentDistinctResources(): number;
   /** Distinct client addresses and user agents within the last window length (sessions only, else 0). */

@@ -52,17 +52,29 @@ export async function main(argv: string[]): Promise<void> {
     .command('collector')
     .description('tail access logs, parse and redact them, publish AccessEvents to Kafka')
     .argument('[files...]', 'log files to read (default: COLLECTOR_FILES)')
-    .addOption(new Option('--format <format>', 'log format').choices([...FORMAT_IDS]))
+    .addOption(
+      new Option('--format <format>', 'log format (default: COLLECTOR_FORMAT, nginx)').choices([
+        'auto',
+        ...FORMAT_IDS,
+      ]),
+    )
+    .option('--log-format <string>', 'nginx log_format / Apache LogFormat string (formats nginx, apache)')
     .option('--no-follow', 'read the files once and exit instead of following them')
     .option('--dev', 'allow a built-in redaction key (never in production)')
-    .action(async (files: string[], opts: { format?: string; follow: boolean; dev?: boolean }) => {
-      const { runCollector } = await import('../collector/main.js');
-      const collector: Record<string, unknown> = { follow: opts.follow };
-      if (files.length) collector['files'] = files;
-      if (opts.format) collector['format'] = opts.format;
-      if (opts.dev) collector['dev'] = true;
-      await runCollector(config({ collector }));
-    });
+    .action(
+      async (
+        files: string[],
+        opts: { format?: string; logFormat?: string; follow: boolean; dev?: boolean },
+      ) => {
+        const { runCollector } = await import('../collector/main.js');
+        const collector: Record<string, unknown> = { follow: opts.follow };
+        if (files.length) collector['files'] = files;
+        if (opts.format) collector['format'] = opts.format;
+        if (opts.logFormat) collector['logFormat'] = opts.logFormat;
+        if (opts.dev) collector['dev'] = true;
+        await runCollector(config({ collector }));
+      },
+    );
 
   program
     .command('detector')

@@ -1,21 +1,25 @@
-// Log files -> parse -> redact -> AccessEvent (Avro) -> Kafka access.v1; bad lines -> deadletter.v1.
+// Log files -> format pipeline (parse -> normalise -> redact) -> AccessEvent (Avro) -> Kafka
+// access.v1; rejected records -> deadletter.v1 with reason and position; skipped records counted.
 // Reading waits for each batch to be acknowledged (acks=all): when Kafka is unreachable the send is
 // retried with backoff and nothing more is read (back-pressure), so nothing is dropped.
 import type { Kafka, Producer } from 'kafkajs';
 import { accessEventCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Config } from '#shared/config.js';
+import { ConfigInvalid } from '#shared/errors.js';
 import { COMPRESSION, createProducer } from '#shared/kafka/client.js';
 import { sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { principalKey } from '#shared/principal.js';
 import { retry } from '#shared/retry.js';
+import { createPipeline, type Outcome, type Pipeline } from './formats/pipeline.js';
+import { detectFormat, formatById } from './formats/registry.js';
 import { collectorMetrics as m } from './metrics.js';
+import type { NormalizeOptions } from './normalize/options.js';
 import type { Redactor } from './normalize/redact.js';
-import { toAccessEvent } from './normalize/to-access-event.js';
-import { parseNginxCombined } from './parsers/nginx-combined.js';
-import { type Line, readLines } from './sources/file.js';
+import type { LogFormat } from './parsers/types.js';
+import { readLines } from './sources/file.js';
 
 export interface Collector {
   /** Resolves when every file has been read (only without follow) or the collector is stopped. */
@@ -29,6 +33,7 @@ export function createCollector(
   cfg: Readonly<Config>,
   kafka: Kafka,
   redactor: Redactor,
+  normalize: NormalizeOptions,
   log: Logger,
 ): Collector {
   const producer: Producer = createProducer(kafka);
@@ -39,27 +44,54 @@ export function createCollector(
   let connected = false;
   let running: Promise<void> | undefined;
 
-  function parse(line: Line, source: string): { event?: AccessEvent; dead?: DeadLetter } {
-    const r = parseNginxCombined(line.text);
-    if (r.ok) {
-      const event = toAccessEvent(r.value, { source, tenant: cfg.tenant, position: line.offset, redactor });
-      for (const f of event.findings) m.phiFindings.inc({ finding: f });
-      return { event };
+  /** Sorts a batch's outcomes into events to publish and dead letters, counting each. */
+  function sort(
+    outcomes: Outcome[],
+    source: string,
+    formatId: string,
+    events: AccessEvent[],
+    dead: DeadLetter[],
+  ): void {
+    for (const o of outcomes) {
+      if (o.kind === 'event') {
+        for (const f of o.event.findings) m.phiFindings.inc({ finding: f });
+        events.push(o.event);
+      } else if (o.kind === 'rejected') {
+        m.linesRejected.inc({ format: formatId, reason: o.error.code });
+        dead.push(
+          toDeadLetter(
+            'collector',
+            { reason: o.error.code, message: o.error.message, source, position: o.position, record: o.text },
+            (text) => redactor.redactText(text).text,
+          ),
+        );
+      } else {
+        m.recordsSkipped.inc({ format: formatId, kind: o.what });
+      }
     }
-    m.linesRejected.inc({ format, reason: r.error.code });
-    return {
-      dead: toDeadLetter(
-        'collector',
-        {
-          reason: r.error.code,
-          message: r.error.message,
-          source,
-          position: String(line.offset),
-          record: line.text,
-        },
-        (text) => redactor.redactText(text).text,
-      ),
-    };
+  }
+
+  function pipelineFor(source: string, sample: readonly string[]): { pipeline: Pipeline; id: string } {
+    let id = format;
+    if (id === 'auto') {
+      const d = detectFormat(sample);
+      if (d === null)
+        throw ConfigInvalid(
+          `${source}: cannot tell the log format from its first lines; set COLLECTOR_FORMAT`,
+        );
+      id = d.id;
+      log.info({ source, format: id, sniff: d.score }, 'log format detected');
+    }
+    const fmt: LogFormat = formatById(id);
+    const pipeline = createPipeline({
+      format: fmt,
+      formatOptions: cfg.collector.logFormat ? { logFormat: cfg.collector.logFormat } : undefined,
+      source,
+      tenant: cfg.tenant,
+      redactor,
+      normalize,
+    });
+    return { pipeline, id };
   }
 
   async function send(events: AccessEvent[], dead: DeadLetter[]): Promise<void> {
@@ -96,23 +128,27 @@ export function createCollector(
 
   async function readFile(path: string): Promise<void> {
     const source = path;
+    let current: { pipeline: Pipeline; id: string } | null = null;
     for await (const batch of readLines({
       path,
       follow: cfg.collector.follow,
       batchSize: cfg.collector.batchSize,
       signal: abort.signal,
     })) {
+      current ??= pipelineFor(
+        source,
+        batch.slice(0, 50).map((l) => l.text),
+      );
+      const { pipeline, id } = current;
       const events: AccessEvent[] = [];
       const dead: DeadLetter[] = [];
       for (const line of batch) {
         if (line.text.length === 0) continue; // blank lines carry nothing
         stats.read++;
-        const r = parse(line, source);
-        if (r.event) events.push(r.event);
-        if (r.dead) dead.push(r.dead);
+        sort(pipeline.push(line), source, id, events, dead);
       }
-      m.linesRead.inc({ format }, events.length + dead.length);
-      m.linesParsed.inc({ format }, events.length);
+      m.linesRead.inc({ format: id }, batch.length);
+      m.linesParsed.inc({ format: id }, events.length);
       await send(events, dead);
       stats.parsed += events.length;
       stats.rejected += dead.length;
@@ -120,6 +156,15 @@ export function createCollector(
         { source, lastOffset: batch[batch.length - 1]?.offset, events: events.length },
         'batch published',
       );
+    }
+    if (current !== null) {
+      // The record a multi-line format still holds when the file ends (read once, not followed).
+      const events: AccessEvent[] = [];
+      const dead: DeadLetter[] = [];
+      sort(current.pipeline.end(), source, current.id, events, dead);
+      await send(events, dead);
+      stats.parsed += events.length;
+      stats.rejected += dead.length;
     }
   }
 

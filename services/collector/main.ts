@@ -7,6 +7,9 @@ import { createLogger } from '#shared/log.js';
 import { initMetrics } from '#shared/metrics.js';
 import { startOpsServer } from '#shared/ops-server.js';
 import { createCollector } from './collector.js';
+import { isFormatChoice } from './formats/registry.js';
+import { compileNormalizeOptions } from './normalize/options.js';
+import { FORMAT_IDS } from './parsers/types.js';
 import { DEV_REDACTION_KEY, redactorForKey } from './redaction-key.js';
 
 export async function runCollector(config: Readonly<Config>): Promise<void> {
@@ -28,10 +31,15 @@ export async function runCollector(config: Readonly<Config>): Promise<void> {
         log.warn('--dev: using a built-in redaction key; tokens are NOT secret');
         key = DEV_REDACTION_KEY;
       }
-      const redactor = redactorForKey(key);
+      if (!isFormatChoice(config.collector.format))
+        throw ConfigInvalid(
+          `unknown COLLECTOR_FORMAT ${config.collector.format} (formats: auto, ${FORMAT_IDS.join(', ')})`,
+        );
+      const normalize = compileNormalizeOptions(config.collector.normalize);
+      const redactor = redactorForKey(key, normalize.redactor);
       const kafka = createKafka(config, log, 'leakwatch-collector');
       await prepareTopics(kafka, allTopics(config), config.topics.partitions, log);
-      const collector = createCollector(config, kafka, redactor, log);
+      const collector = createCollector(config, kafka, redactor, normalize, log);
       const ops = await startOpsServer({
         host: config.ops.host,
         port: config.collector.httpPort,

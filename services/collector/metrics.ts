@@ -20,6 +20,12 @@ export const collectorMetrics = {
     labelNames: ['format', 'reason'] as const,
     registers: [registry],
   }),
+  recordsSkipped: new Counter({
+    name: 'leakwatch_collector_records_skipped_total',
+    help: 'Records the format defines that carry no data access (banners, checkpoints), by kind',
+    labelNames: ['format', 'kind'] as const,
+    registers: [registry],
+  }),
   phiFindings: new Counter({
     name: 'leakwatch_collector_phi_findings_total',
     help: 'PHI/PII values found and tokenised at the edge, by finding',

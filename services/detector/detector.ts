@@ -11,9 +11,10 @@ import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { retry } from '#shared/retry.js';
+import { MemoryBaselineStore } from './baselines/memory-store.js';
 import { createEngine } from './engine/engine.js';
 import { detectorMetrics as m } from './metrics.js';
-import { defaultRules } from './rules/index.js';
+import { loadRulesSetup } from './rules/rules-config.js';
 
 export type Detector = ConsumerService;
 
@@ -22,7 +23,19 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   const producer: Producer = createProducer(kafka);
   const accessCodec = accessEventCodec();
   const alertsCodec = alertCodec();
-  const engine = createEngine({ rules: defaultRules(), windowMs: cfg.detector.windowMs });
+  // The rules file is read (and refused with every problem listed) before anything connects.
+  const setup = loadRulesSetup(cfg.detector.rulesFile);
+  const engine = createEngine({
+    rules: setup.rules,
+    windowMs: cfg.detector.windowMs,
+    ...setup.engine,
+    // Learns from the stream until the ClickHouse baseline store (issue 6) replaces it.
+    baselines: new MemoryBaselineStore(),
+    onEvict: (evicted, held) => {
+      m.budgetEvictions.inc(evicted);
+      log.warn({ evicted, held }, 'engine memory budget reached: least recently active entities evicted');
+    },
+  });
   let maxEventTs = 0;
   let lastFlushTs = 0;
 

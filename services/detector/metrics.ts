@@ -18,6 +18,11 @@ export const detectorMetrics = {
     help: 'Idle entities whose window state was evicted',
     registers: [registry],
   }),
+  budgetEvictions: new Counter({
+    name: 'leakwatch_detector_budget_evictions_total',
+    help: 'Entities evicted because the engine memory budget (rules file engine.memoryBudgetMb) was reached',
+    registers: [registry],
+  }),
   deadLetters: new Counter({
     name: 'leakwatch_detector_dead_letters_total',
     help: 'Messages that could not be decoded, by reason',

@@ -110,7 +110,10 @@ export const ConfigSchema = Type.Object(
     collector: Type.Object(
       {
         files: Type.Array(Type.String({ minLength: 1 })),
-        format: Type.Union([Type.Literal('nginx'), Type.Literal('apache')]),
+        /** A format id of services/collector/formats/registry.ts, or auto; checked when the collector starts. */
+        format: Type.String({ minLength: 1 }),
+        /** nginx log_format / Apache LogFormat string for the nginx and apache formats. */
+        logFormat: Type.Optional(Type.String({ minLength: 1 })),
         follow: Type.Boolean(),
         fromStart: Type.Boolean(),
         /** HMAC key for PHI tokens; required unless dev is true. */
@@ -127,6 +130,8 @@ export const ConfigSchema = Type.Object(
       {
         groupId: Type.String({ minLength: 1 }),
         windowMs: Type.Integer({ minimum: 1000 }),
+        /** Rules file (thresholds, allow-lists, severities); the built-in defaults when absent. */
+        rulesFile: Type.Optional(Type.String({ minLength: 1 })),
         httpPort: Port,
       },
       { additionalProperties: false },
@@ -259,6 +264,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   CLICKHOUSE_PASSWORD: ['clickhouse.password', str],
   COLLECTOR_FILES: ['collector.files', list],
   COLLECTOR_FORMAT: ['collector.format', str],
+  COLLECTOR_LOG_FORMAT: ['collector.logFormat', str],
   COLLECTOR_FOLLOW: ['collector.follow', bool],
   COLLECTOR_FROM_START: ['collector.fromStart', bool],
   COLLECTOR_REDACTION_KEY: ['collector.redactionKey', str],
@@ -267,6 +273,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   COLLECTOR_HTTP_PORT: ['collector.httpPort', int],
   DETECTOR_GROUP_ID: ['detector.groupId', str],
   DETECTOR_WINDOW_MS: ['detector.windowMs', int],
+  DETECTOR_RULES_FILE: ['detector.rulesFile', str],
   DETECTOR_HTTP_PORT: ['detector.httpPort', int],
   ARCHIVER_GROUP_ID: ['archiver.groupId', str],
   ARCHIVER_BATCH_ROWS: ['archiver.batchRows', int],

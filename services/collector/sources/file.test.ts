@@ -97,7 +97,10 @@ function follow(path: string, extra: { maxLineBytes?: number; rotateGraceMs?: nu
     async until(pred: () => boolean, ms = 3000) {
       const t0 = Date.now();
       while (!pred()) {
-        if (Date.now() - t0 > ms) throw new Error('timed out');
+        if (Date.now() - t0 > ms) {
+          ac.abort();
+          throw new Error('timed out');
+        }
         await pause(5);
       }
     },

@@ -1,4 +1,4 @@
-// Log files -> format pipeline (parse -> normalise -> redact) -> AccessEvent (Avro) -> Kafka
+// Inputs (files and globs with rotation and checkpoints, stdin) -> format pipeline (parse -> normalise -> redact) -> AccessEvent (Avro) -> Kafka
 // access.v1; rejected records -> deadletter.v1 with reason and position; skipped records counted.
 // Reading waits for each batch to be acknowledged (acks=all): when Kafka is unreachable the send is
 // retried with backoff and nothing more is read (back-pressure), so nothing is dropped.
@@ -19,7 +19,7 @@ import { collectorMetrics as m } from './metrics.js';
 import type { NormalizeOptions } from './normalize/options.js';
 import type { Redactor } from './normalize/redact.js';
 import type { LogFormat } from './parsers/types.js';
-import { readLines } from './sources/file.js';
+import { createInputs } from './sources/index.js';
 
 export interface Collector {
   /** Resolves when every file has been read (only without follow) or the collector is stopped. */
@@ -126,45 +126,58 @@ export function createCollector(
     m.backpressure.set(0);
   }
 
-  async function readFile(path: string): Promise<void> {
-    const source = path;
-    let current: { pipeline: Pipeline; id: string } | null = null;
-    for await (const batch of readLines({
-      path,
+  /** Every configured input (files and globs, stdin), batch by batch, each committed once durable. */
+  async function readInputs(): Promise<void> {
+    const inputs = await createInputs({
+      files: cfg.collector.files,
       follow: cfg.collector.follow,
+      fromStart: cfg.collector.fromStart,
       batchSize: cfg.collector.batchSize,
-      signal: abort.signal,
-    })) {
-      current ??= pipelineFor(
-        source,
-        batch.slice(0, 50).map((l) => l.text),
-      );
-      const { pipeline, id } = current;
-      const events: AccessEvent[] = [];
-      const dead: DeadLetter[] = [];
-      for (const line of batch) {
-        if (line.text.length === 0) continue; // blank lines carry nothing
-        stats.read++;
-        sort(pipeline.push(line), source, id, events, dead);
+      checkpointFile: cfg.collector.checkpointFile,
+    });
+    const pipelines = new Map<string, { pipeline: Pipeline; id: string }>();
+    try {
+      for await (const batch of inputs.batches(abort.signal)) {
+        const source = batch.source;
+        let current = pipelines.get(source);
+        if (current === undefined) {
+          current = pipelineFor(
+            source,
+            batch.lines.slice(0, 50).map((l) => l.text),
+          );
+          pipelines.set(source, current);
+        }
+        const { pipeline, id } = current;
+        const events: AccessEvent[] = [];
+        const dead: DeadLetter[] = [];
+        for (const line of batch.lines) {
+          if (line.text.length === 0) continue; // blank lines carry nothing
+          stats.read++;
+          sort(pipeline.push(line), source, id, events, dead);
+        }
+        m.linesRead.inc({ format: id }, batch.lines.length);
+        m.linesParsed.inc({ format: id }, events.length);
+        await send(events, dead);
+        // Only now, with the batch acknowledged by Kafka, may the checkpoint move past it.
+        await batch.commit();
+        stats.parsed += events.length;
+        stats.rejected += dead.length;
+        log.debug(
+          { source, lastOffset: batch.lines[batch.lines.length - 1]?.offset, events: events.length },
+          'batch published',
+        );
       }
-      m.linesRead.inc({ format: id }, batch.length);
-      m.linesParsed.inc({ format: id }, events.length);
-      await send(events, dead);
-      stats.parsed += events.length;
-      stats.rejected += dead.length;
-      log.debug(
-        { source, lastOffset: batch[batch.length - 1]?.offset, events: events.length },
-        'batch published',
-      );
-    }
-    if (current !== null) {
-      // The record a multi-line format still holds when the file ends (read once, not followed).
-      const events: AccessEvent[] = [];
-      const dead: DeadLetter[] = [];
-      sort(current.pipeline.end(), source, current.id, events, dead);
-      await send(events, dead);
-      stats.parsed += events.length;
-      stats.rejected += dead.length;
+      // The records multi-line formats still hold when the inputs end (read once, not followed).
+      for (const [source, { pipeline, id }] of pipelines) {
+        const events: AccessEvent[] = [];
+        const dead: DeadLetter[] = [];
+        sort(pipeline.end(), source, id, events, dead);
+        await send(events, dead);
+        stats.parsed += events.length;
+        stats.rejected += dead.length;
+      }
+    } finally {
+      await inputs.close();
     }
   }
 
@@ -175,7 +188,7 @@ export function createCollector(
       running ??= (async () => {
         await producer.connect();
         connected = true;
-        await Promise.all(cfg.collector.files.map((f) => readFile(f)));
+        await readInputs();
         log.info(stats, 'all files read');
       })();
       return running;

@@ -116,6 +116,8 @@ export const ConfigSchema = Type.Object(
         logFormat: Type.Optional(Type.String({ minLength: 1 })),
         follow: Type.Boolean(),
         fromStart: Type.Boolean(),
+        /** Where read positions are checkpointed (after Kafka acknowledged them); none: re-read on restart. */
+        checkpointFile: Type.Optional(Type.String({ minLength: 1 })),
         /** HMAC key for PHI tokens; required unless dev is true. */
         redactionKey: Type.Optional(Type.String({ minLength: 16 })),
         dev: Type.Boolean(),
@@ -267,6 +269,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   COLLECTOR_LOG_FORMAT: ['collector.logFormat', str],
   COLLECTOR_FOLLOW: ['collector.follow', bool],
   COLLECTOR_FROM_START: ['collector.fromStart', bool],
+  COLLECTOR_CHECKPOINT_FILE: ['collector.checkpointFile', str],
   COLLECTOR_REDACTION_KEY: ['collector.redactionKey', str],
   COLLECTOR_DEV: ['collector.dev', bool],
   COLLECTOR_BATCH_SIZE: ['collector.batchSize', int],

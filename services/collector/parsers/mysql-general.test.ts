@@ -4,66 +4,12 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp } from '#shared/errors.js';
 import { summarizeSql } from '../normalize/sql.js';
+import { type Run, run } from './line-accounting.js';
 import { mysqlGeneralFormat } from './mysql-general.js';
 import { readRealLines, realLogPath, sharedDir } from './real-logs.js';
-import type { AccessRecord, RecordParser, RecordResult, Rejected, Skipped } from './types.js';
+import type { AccessRecord } from './types.js';
 
-// ---- harness: feed lines with byte offsets, account for every physical line -----------------------
-
-interface Run {
-  results: RecordResult[];
-  records: AccessRecord[];
-  rejected: Rejected[];
-  skipped: Skipped[];
-  /** Physical lines per kind, from the positions (a record spans up to the next record's first line). */
-  lines: { parsed: number; skipped: number; rejected: number };
-}
-
-function run(parser: RecordParser, lines: readonly string[]): Run {
-  const results: RecordResult[] = [];
-  const lineOf = new Map<number, number>();
-  let off = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const text = lines[i] as string;
-    lineOf.set(off, i);
-    results.push(...parser.push({ offset: off, text }));
-    off += Buffer.byteLength(text) + 1;
-  }
-  results.push(...parser.end());
-  const starts = results.map((r) => {
-    const l = lineOf.get(Number(r.position.split(':')[0]));
-    assert.ok(l !== undefined, `position ${r.position} is not the offset of a line`);
-    return l;
-  });
-  assert.equal(new Set(results.map((r) => r.position)).size, results.length, 'positions are unique');
-  if (lines.length > 0) assert.equal(starts[0], 0, 'the first line belongs to a result');
-  const acc = { parsed: 0, skipped: 0, rejected: 0 };
-  for (let k = 0; k < results.length; k++) {
-    const s = starts[k] as number;
-    let next = lines.length;
-    for (let m = k + 1; m < results.length; m++) {
-      if ((starts[m] as number) !== s) {
-        next = starts[m] as number;
-        break;
-      }
-    }
-    assert.ok(next >= s, 'results come in line order');
-    const span = k > 0 && starts[k - 1] === s ? 0 : next - s;
-    const r = results[k] as RecordResult;
-    if (r.ok === 'skip') assert.equal(r.lines, span, `skipped ${r.kind} at line ${s} spans ${span} lines`);
-    if (r.ok === true) acc.parsed += span;
-    else if (r.ok === 'skip') acc.skipped += span;
-    else acc.rejected += span;
-  }
-  assert.equal(acc.parsed + acc.skipped + acc.rejected, lines.length, 'every line accounted for');
-  return {
-    results,
-    records: results.flatMap((r) => (r.ok === true ? [r.record] : [])),
-    rejected: results.filter((r): r is Rejected => r.ok === false),
-    skipped: results.filter((r): r is Skipped => r.ok === 'skip'),
-    lines: acc,
-  };
-}
+// Line accounting: ./line-accounting.ts
 
 function parse(text: string, options?: Parameters<typeof mysqlGeneralFormat.create>[0]): Run {
   return run(mysqlGeneralFormat.create(options), text.split('\n'));

@@ -126,6 +126,17 @@ export function createCollector(
     m.backpressure.set(0);
   }
 
+  /** Sorts outcomes, publishes them (acks=all, retried until Kafka takes them) and counts them; returns the events sent. */
+  async function publish(outcomes: Outcome[], source: string, id: string): Promise<number> {
+    const events: AccessEvent[] = [];
+    const dead: DeadLetter[] = [];
+    sort(outcomes, source, id, events, dead);
+    await send(events, dead);
+    stats.parsed += events.length;
+    stats.rejected += dead.length;
+    return events.length;
+  }
+
   /** Every configured input (files and globs, stdin), batch by batch, each committed once durable. */
   async function readInputs(): Promise<void> {
     const inputs = await createInputs({
@@ -148,34 +159,24 @@ export function createCollector(
           pipelines.set(source, current);
         }
         const { pipeline, id } = current;
-        const events: AccessEvent[] = [];
-        const dead: DeadLetter[] = [];
+        const outcomes: Outcome[] = [];
         for (const line of batch.lines) {
           if (line.text.length === 0) continue; // blank lines carry nothing
           stats.read++;
-          sort(pipeline.push(line), source, id, events, dead);
+          for (const o of pipeline.push(line)) outcomes.push(o);
         }
         m.linesRead.inc({ format: id }, batch.lines.length);
-        m.linesParsed.inc({ format: id }, events.length);
-        await send(events, dead);
+        const published = await publish(outcomes, source, id);
+        m.linesParsed.inc({ format: id }, published);
         // Only now, with the batch acknowledged by Kafka, may the checkpoint move past it.
         await batch.commit();
-        stats.parsed += events.length;
-        stats.rejected += dead.length;
         log.debug(
-          { source, lastOffset: batch.lines[batch.lines.length - 1]?.offset, events: events.length },
+          { source, lastOffset: batch.lines[batch.lines.length - 1]?.offset, events: published },
           'batch published',
         );
       }
       // The records multi-line formats still hold when the inputs end (read once, not followed).
-      for (const [source, { pipeline, id }] of pipelines) {
-        const events: AccessEvent[] = [];
-        const dead: DeadLetter[] = [];
-        sort(pipeline.end(), source, id, events, dead);
-        await send(events, dead);
-        stats.parsed += events.length;
-        stats.rejected += dead.length;
-      }
+      for (const [source, { pipeline, id }] of pipelines) await publish(pipeline.end(), source, id);
     } finally {
       await inputs.close();
     }

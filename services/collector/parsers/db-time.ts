@@ -13,7 +13,7 @@
 // Two-digit years are 20YY for 00..69 and 19YY for 70..99 (MySQL's own rule).
 
 import { ConfigInvalid } from '#shared/errors.js';
-import { daysFromCivil } from './nginx-combined.js';
+import { civilToMs } from './civil-time.js';
 
 const D0 = 0x30;
 
@@ -32,26 +32,7 @@ function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
-const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Epoch ms of a local civil time at `offsetMin` east of UTC, or NaN when it is not a valid time. */
-export function civilToMs(
-  year: number,
-  month: number,
-  day: number,
-  hh: number,
-  mm: number,
-  ss: number,
-  ms: number,
-  offsetMin: number,
-): number {
-  if (month < 1 || month > 12 || day < 1 || day > (DAYS_IN_MONTH[month] ?? 0)) return Number.NaN;
-  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)))
-    return Number.NaN;
-  if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60) return Number.NaN;
-  const days = daysFromCivil(year, month, day);
-  return ((days * 24 + hh) * 60 + mm) * 60000 + ss * 1000 + ms - offsetMin * 60000;
-}
+export { civilToMs };
 
 /** Result of a time scan: epoch ms (NaN when invalid) and the index just after the time. */
 export interface TimeScan {

@@ -35,6 +35,7 @@
 //   converted to epoch ms with its zone offset, by arithmetic (no Date.parse).
 
 import { type LeakwatchError, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
+import { daysFromCivil } from './civil-time.js';
 
 export interface ParsedHttpLine {
   /** The peer address nginx logged ($remote_addr / Apache %h): an IP, or a host name. */
@@ -430,15 +431,7 @@ function monthIndex(s: string, i: number): number {
 
 const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
+export { daysFromCivil };
 
 /**
  * `dd/Mon/yyyy:HH:MM:SS[.fff] ±hhmm` between from (inclusive) and to (exclusive) → epoch ms,

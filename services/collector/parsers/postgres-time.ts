@@ -1,3 +1,5 @@
+import { civilToMs, daysFromCivil } from './civil-time.js';
+
 // Timestamps as PostgreSQL and its log shippers write them, to epoch ms UTC, by arithmetic
 // (no Date.parse, no regular expressions):
 //
@@ -15,15 +17,7 @@
 
 const D0 = 0x30;
 
-/** Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
+export { daysFromCivil };
 
 function digits(s: string, i: number, n: number): number {
   let v = 0;
@@ -35,12 +29,6 @@ function digits(s: string, i: number, n: number): number {
   return v;
 }
 
-function isLeap(y: number): boolean {
-  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-}
-
-const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 /** Wall-clock fields → ms as if UTC, or NaN when a field is out of range. */
 export function wallToMs(
   y: number,
@@ -51,11 +39,8 @@ export function wallToMs(
   s: number,
   ms: number,
 ): number {
-  if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59)
-    return Number.NaN;
-  if (s < 0 || s > 60) return Number.NaN;
-  if (d > (DAYS_IN_MONTH[mo] ?? 0) || (mo === 2 && d === 29 && !isLeap(y))) return Number.NaN;
-  return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + s * 1000 + ms;
+  if (y < 1970 || y > 9999) return Number.NaN;
+  return civilToMs(y, mo, d, h, mi, s, ms, 0);
 }
 
 // ---- zones --------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@
 // ConfigInvalid error.
 
 import { LeakwatchError, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
+import { civilToMs } from './civil-time.js';
 import {
-  daysFromCivil,
   isMethodToken,
   looksLikeIp,
   type ParsedHttpLine,
@@ -54,29 +54,7 @@ function d2(s: string, i: number): number {
   return a * 10 + b;
 }
 
-function isLeap(y: number): boolean {
-  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-}
-
-const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Epoch ms for a validated civil date-time and a zone offset in minutes east of UTC; NaN when out of range. */
-export function civilToMs(
-  year: number,
-  month: number,
-  day: number,
-  hh: number,
-  mm: number,
-  ss: number,
-  ms: number,
-  offsetMin: number,
-): number {
-  if (month < 1 || month > 12 || day < 1 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60)
-    return Number.NaN;
-  if (day > (DAYS_IN_MONTH[month] ?? 0) || (month === 2 && day === 29 && !isLeap(year))) return Number.NaN;
-  const days = daysFromCivil(year, month, day);
-  return ((days * 24 + hh) * 60 + mm) * 60000 + ss * 1000 + ms - offsetMin * 60000;
-}
+export { civilToMs };
 
 // ---- time stamps ------------------------------------------------------------------------------------
 

@@ -308,14 +308,16 @@ export function createEngine(opts: EngineOptions): Engine {
   function stateFor(
     map: Map<string, EntityWindow>,
     key: string,
-    entity: Entity,
+    type: string,
+    value: string,
     ts: number,
     tenant: string,
   ): EntityWindow | null {
     const windowStart = Math.floor(ts / windowMs) * windowMs;
     let w = map.get(key);
     if (w === undefined) {
-      w = new EntityWindow(entity, limits, drops);
+      // The entity object is built only for a new state: this runs for every event.
+      w = new EntityWindow({ type, value }, limits, drops);
       w.reset(windowStart, windowMs, tenant);
       map.set(key, w);
       st.entities++;
@@ -367,7 +369,7 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     const type = principalType(e);
     const value = principalValue(e, type);
-    const w = stateFor(entities[type], value, { type, value }, ts, e.tenant);
+    const w = stateFor(entities[type], value, type, value, ts, e.tenant);
     if (w === null) {
       st.lateEvents++;
       return NONE;
@@ -378,13 +380,7 @@ export function createEngine(opts: EngineOptions): Engine {
     let out: Alert[] | null = null;
     if (changed !== null || anyEveryEvent) out = evaluate(principalRules, w, e, changed !== null);
     if (routeRules.length > 0 && e.resource_kind !== null && e.resource_id !== null) {
-      const rw = stateFor(
-        routeStates,
-        e.tenant + '\u0000' + e.route,
-        { type: 'route', value: e.route },
-        ts,
-        e.tenant,
-      );
+      const rw = stateFor(routeStates, e.tenant + '\u0000' + e.route, 'route', e.route, ts, e.tenant);
       if (rw !== null && rw.addRouteKeyed(e, principalHash(type + ':' + value)) !== null) {
         const more = evaluate(routeRules, rw, e, true);
         if (more !== null) out = out === null ? more : out.concat(more);

@@ -1,4 +1,4 @@
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { registry } from '#shared/metrics.js';
 
 export const detectorMetrics = {
@@ -31,8 +31,39 @@ export const detectorMetrics = {
   }),
   eventToAlert: new Histogram({
     name: 'leakwatch_detector_event_to_alert_seconds',
-    help: 'Wall time from a batch arriving to its alerts being durable in Kafka',
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    help: 'Wall time from the triggering event being appended to Kafka (its produce timestamp) to its alert being acknowledged by Kafka',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [registry],
+  }),
+  lateEvents: new Counter({
+    name: 'leakwatch_detector_late_events_total',
+    help: 'Events ignored because they arrived later than the allowed lateness (event time)',
+    registers: [registry],
+  }),
+  consumerLag: new Gauge({
+    name: 'leakwatch_detector_consumer_lag',
+    help: 'Messages between the last processed offset and the partition high watermark, by topic and partition',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [registry],
+  }),
+  partitionsOwned: new Gauge({
+    name: 'leakwatch_detector_partitions_owned',
+    help: 'Topic-partitions this detector instance holds state for',
+    registers: [registry],
+  }),
+  rebuilds: new Counter({
+    name: 'leakwatch_detector_state_rebuilds_total',
+    help: 'Newly assigned partitions whose entity state was rebuilt by re-reading the topic',
+    registers: [registry],
+  }),
+  rebuildEvents: new Counter({
+    name: 'leakwatch_detector_state_rebuild_events_total',
+    help: 'Events re-read to rebuild the state of newly assigned partitions (their alerts are not re-sent)',
+    registers: [registry],
+  }),
+  forwarded: new Counter({
+    name: 'leakwatch_detector_forwarded_by_route_total',
+    help: 'Events on id routes forwarded to the by-route repartition topic for route-keyed rules',
     registers: [registry],
   }),
 };

@@ -92,6 +92,8 @@ export const ConfigSchema = Type.Object(
     topics: Type.Object(
       {
         access: TopicName,
+        /** Repartition topic the detector writes: id-route events keyed by tenant + route (DESIGN.md "Scale"). */
+        accessByRoute: TopicName,
         alerts: TopicName,
         deadletter: TopicName,
         partitions: Type.Integer({ minimum: 1, maximum: 1000 }),
@@ -134,6 +136,12 @@ export const ConfigSchema = Type.Object(
         windowMs: Type.Integer({ minimum: 1000 }),
         /** Rules file (thresholds, allow-lists, severities); the built-in defaults when absent. */
         rulesFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** A newly assigned partition's state is rebuilt by re-reading at most this much of it (produce time)... */
+        rebuildHorizonMs: Type.Integer({ minimum: 0 }),
+        /** ...and at most this many messages of it. */
+        rebuildMaxEvents: Type.Integer({ minimum: 0 }),
+        /** Consumer group session timeout: how long a dead instance keeps its partitions. */
+        sessionTimeoutMs: Type.Integer({ minimum: 6000, maximum: 300_000 }),
         httpPort: Port,
       },
       { additionalProperties: false },
@@ -170,6 +178,7 @@ export const DEFAULTS: Config = {
   kafka: { brokers: ['127.0.0.1:19092'], clientId: 'leakwatch' },
   topics: {
     access: 'leakwatch.access.v1',
+    accessByRoute: 'leakwatch.access-by-route.v1',
     alerts: 'leakwatch.alerts.v1',
     deadletter: 'leakwatch.deadletter.v1',
     partitions: 6,
@@ -224,7 +233,15 @@ export const DEFAULTS: Config = {
       },
     },
   },
-  detector: { groupId: 'leakwatch-detector', windowMs: 10 * 60 * 1000, httpPort: 9102 },
+  detector: {
+    groupId: 'leakwatch-detector',
+    windowMs: 10 * 60 * 1000,
+    // The engine's id horizon (6 h) plus a window: slow walks survive a rebalance.
+    rebuildHorizonMs: 6 * 3_600_000 + 10 * 60 * 1000,
+    rebuildMaxEvents: 2_000_000,
+    sessionTimeoutMs: 30_000,
+    httpPort: 9102,
+  },
   archiver: { groupId: 'leakwatch-archiver', batchRows: 5000, flushMs: 1000, httpPort: 9103 },
   api: { host: '127.0.0.1', port: 8080, tokens: [], openAccess: false },
 };
@@ -257,6 +274,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   KAFKA_BROKERS: ['kafka.brokers', list],
   KAFKA_CLIENT_ID: ['kafka.clientId', str],
   LEAKWATCH_TOPIC_ACCESS: ['topics.access', str],
+  LEAKWATCH_TOPIC_ACCESS_BY_ROUTE: ['topics.accessByRoute', str],
   LEAKWATCH_TOPIC_ALERTS: ['topics.alerts', str],
   LEAKWATCH_TOPIC_DEADLETTER: ['topics.deadletter', str],
   LEAKWATCH_TOPIC_PARTITIONS: ['topics.partitions', int],
@@ -277,6 +295,9 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   DETECTOR_GROUP_ID: ['detector.groupId', str],
   DETECTOR_WINDOW_MS: ['detector.windowMs', int],
   DETECTOR_RULES_FILE: ['detector.rulesFile', str],
+  DETECTOR_REBUILD_HORIZON_MS: ['detector.rebuildHorizonMs', int],
+  DETECTOR_REBUILD_MAX_EVENTS: ['detector.rebuildMaxEvents', int],
+  DETECTOR_SESSION_TIMEOUT_MS: ['detector.sessionTimeoutMs', int],
   DETECTOR_HTTP_PORT: ['detector.httpPort', int],
   ARCHIVER_GROUP_ID: ['archiver.groupId', str],
   ARCHIVER_BATCH_ROWS: ['archiver.batchRows', int],

@@ -52,6 +52,7 @@ before(async () => {
     CLICKHOUSE_URL: svc.clickhouseUrl,
     CLICKHOUSE_DATABASE: db,
     LEAKWATCH_TOPIC_ACCESS: `${topicBase}.access`,
+    LEAKWATCH_TOPIC_ACCESS_BY_ROUTE: `${topicBase}.access-by-route`,
     LEAKWATCH_TOPIC_ALERTS: `${topicBase}.alerts`,
     LEAKWATCH_TOPIC_DEADLETTER: `${topicBase}.deadletter`,
     LEAKWATCH_TOPIC_PARTITIONS: '3',

@@ -18,6 +18,13 @@ export interface ConsumerServiceOptions {
   topics: string[];
   eachBatch: EachBatchHandler;
   partitionsConsumedConcurrently?: number;
+  /**
+   * false: the service commits its own offsets (payload.commitOffsetsIfNecessary with explicit
+   * offsets) and resolves them itself; a seek then never commits a position it has not processed.
+   */
+  autoCommit?: boolean;
+  /** Called with the partitions this member owns after each (re)join of the group. */
+  onAssignment?: (assigned: Readonly<Record<string, readonly number[]>>) => void;
 }
 
 export function createConsumerService(o: ConsumerServiceOptions): ConsumerService {
@@ -36,8 +43,9 @@ export function createConsumerService(o: ConsumerServiceOptions): ConsumerServic
     async start() {
       await o.producer.connect();
       await o.consumer.connect();
-      o.consumer.on(o.consumer.events.GROUP_JOIN, () => {
+      o.consumer.on(o.consumer.events.GROUP_JOIN, (e) => {
         joined = true;
+        o.onAssignment?.(e.payload.memberAssignment);
       });
       o.consumer.on(o.consumer.events.CRASH, (e) => {
         if (!e.payload.restart) rejectCrash(e.payload.error);
@@ -45,6 +53,7 @@ export function createConsumerService(o: ConsumerServiceOptions): ConsumerServic
       await o.consumer.subscribe({ topics: o.topics, fromBeginning: true });
       await o.consumer.run({
         eachBatch: o.eachBatch,
+        ...(o.autoCommit === false ? { autoCommit: false, eachBatchAutoResolve: false } : {}),
         partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 1,
       });
       running = true;

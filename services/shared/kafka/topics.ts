@@ -3,12 +3,13 @@ import type { Config } from '../config.js';
 
 export const TOPICS = {
   access: 'leakwatch.access.v1',
+  accessByRoute: 'leakwatch.access-by-route.v1',
   alerts: 'leakwatch.alerts.v1',
   deadletter: 'leakwatch.deadletter.v1',
 } as const;
 
 export function allTopics(cfg: Pick<Config, 'topics'>): string[] {
-  return [cfg.topics.access, cfg.topics.alerts, cfg.topics.deadletter];
+  return [cfg.topics.access, cfg.topics.accessByRoute, cfg.topics.alerts, cfg.topics.deadletter];
 }
 
 /** What a dead letter carries: enough to find and fix the line, no plaintext PHI. */

@@ -6,6 +6,7 @@ import { runService } from '#shared/lifecycle.js';
 import { createLogger } from '#shared/log.js';
 import { initMetrics } from '#shared/metrics.js';
 import { startOpsServer } from '#shared/ops-server.js';
+import { startBaselineSchedule } from '../baselines/schedule.js';
 import { createArchiver } from './archiver.js';
 
 export async function runArchiver(config: Readonly<Config>): Promise<void> {
@@ -26,10 +27,13 @@ export async function runArchiver(config: Readonly<Config>): Promise<void> {
         readiness: archiver.ready,
       });
       await archiver.start();
+      // The baseline job reads the rollups this service's inserts feed (every BASELINES_INTERVAL_MS).
+      const baselines = startBaselineSchedule(config, ch, log);
       return {
         done: archiver.crashed,
         stop: async () => {
           await archiver.stop();
+          await baselines.stop();
           await ch.close();
           await ops.close();
         },

@@ -108,6 +108,14 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = await runMigrate(config());
     });
 
+  program
+    .command('baselines')
+    .description('compute baselines from the rollups once (the archiver runs it every BASELINES_INTERVAL_MS)')
+    .action(async () => {
+      const { runBaselinesOnce } = await import('../baselines/main.js');
+      process.exitCode = await runBaselinesOnce(config());
+    });
+
   const formatOption = () =>
     new Option('--format <format>', 'log format, or auto (detected from the first lines)')
       .choices(['auto', ...FORMAT_IDS])

@@ -22,7 +22,7 @@ import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { retry } from '#shared/retry.js';
-import { MemoryBaselineStore } from './baselines/memory-store.js';
+import { createBaselineStore } from './baselines/clickhouse-store.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { detectorMetrics as m } from './metrics.js';
 import { type PartitionState, PartitionStates, partitionKey, rebuildStart } from './partitions.js';
@@ -51,9 +51,11 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   const setup = loadRulesSetup(cfg.detector.rulesFile);
   const principalRules = setup.rules.filter((r) => r.keyBy === 'principal');
   const routeRules = setup.rules.filter((r) => r.keyBy === 'route');
-  // Learns from the stream until the ClickHouse baseline store replaces it; shared by all partitions
-  // (baselines are per entity, and an entity lives in exactly one partition).
-  const baselines = new MemoryBaselineStore();
+  // ClickHouse baselines (the baseline job's rows, cached and reloaded; kept when ClickHouse is
+  // down) over what the stream itself teaches; shared by all partitions (baselines are per entity,
+  // and an entity lives in exactly one partition).
+  const baselineStore = createBaselineStore(cfg, log);
+  const baselines = baselineStore.store;
   // The memory budget is for the whole process: each partition's engine gets its share.
   const budget = setup.engine.maxEntities;
   const perPartitionBudget =
@@ -273,12 +275,14 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   return {
     ...service,
     async start() {
+      await baselineStore.start(); // does not wait for ClickHouse
       await admin.connect();
       await service.start();
     },
     async stop() {
       await service.stop();
       await admin.disconnect().catch(() => {});
+      await baselineStore.stop();
     },
   };
 }

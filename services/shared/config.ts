@@ -136,6 +136,8 @@ export const ConfigSchema = Type.Object(
         windowMs: Type.Integer({ minimum: 1000 }),
         /** Rules file (thresholds, allow-lists, severities); the built-in defaults when absent. */
         rulesFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** Where baselines come from: ClickHouse `baselines` (the baseline job), falling back to learning from the stream; or the stream only. */
+        baselineStore: Type.Union([Type.Literal('memory'), Type.Literal('clickhouse')]),
         /** A newly assigned partition's state is rebuilt by re-reading at most this much of it (produce time)... */
         rebuildHorizonMs: Type.Integer({ minimum: 0 }),
         /** ...and at most this many messages of it. */
@@ -152,6 +154,26 @@ export const ConfigSchema = Type.Object(
         batchRows: Type.Integer({ minimum: 1, maximum: 1000000 }),
         flushMs: Type.Integer({ minimum: 10 }),
         httpPort: Port,
+      },
+      { additionalProperties: false },
+    ),
+    /** The baseline job (services/baselines) and the detector's ClickHouse baseline store. */
+    baselines: Type.Object(
+      {
+        /** How often the archiver runs the baseline job; 0: never (run `leakwatch baselines` instead). */
+        intervalMs: Type.Integer({ minimum: 0 }),
+        /** Days of 5-minute rollups the job reads, ending at the latest rolled-up event time. */
+        lookbackDays: Type.Integer({ minimum: 1, maximum: 366 }),
+        /** Windows a statistic needs before it is written (job) and used (store). */
+        minHistory: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        /** Windows sampled per peer group and per tenant (reservoir): bounds the job's memory. */
+        groupSample: Type.Integer({ minimum: 100, maximum: 10_000_000 }),
+        /** How often the detector checks for a newer baseline run and reloads. */
+        reloadMs: Type.Integer({ minimum: 1000 }),
+        /** Baselines (entity, peer group or tenant, per hour) the detector keeps in memory at most. */
+        maxCachedEntries: Type.Integer({ minimum: 1000 }),
+        /** Hours of the week whose seasonal entity baselines the detector keeps loaded (by event time). */
+        cachedHours: Type.Integer({ minimum: 1, maximum: 168 }),
       },
       { additionalProperties: false },
     ),
@@ -236,6 +258,8 @@ export const DEFAULTS: Config = {
   detector: {
     groupId: 'leakwatch-detector',
     windowMs: 10 * 60 * 1000,
+    // Safe on an empty table: until the job has written baselines, the store learns from the stream.
+    baselineStore: 'clickhouse',
     // The engine's id horizon (6 h) plus a window: slow walks survive a rebalance.
     rebuildHorizonMs: 6 * 3_600_000 + 10 * 60 * 1000,
     rebuildMaxEvents: 2_000_000,
@@ -243,6 +267,16 @@ export const DEFAULTS: Config = {
     httpPort: 9102,
   },
   archiver: { groupId: 'leakwatch-archiver', batchRows: 5000, flushMs: 1000, httpPort: 9103 },
+  baselines: {
+    intervalMs: 3_600_000,
+    // Four weeks: four samples of each hour of the week.
+    lookbackDays: 28,
+    minHistory: 12,
+    groupSample: 50_000,
+    reloadMs: 300_000,
+    maxCachedEntries: 200_000,
+    cachedHours: 6,
+  },
   api: { host: '127.0.0.1', port: 8080, tokens: [], openAccess: false },
 };
 
@@ -295,6 +329,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   DETECTOR_GROUP_ID: ['detector.groupId', str],
   DETECTOR_WINDOW_MS: ['detector.windowMs', int],
   DETECTOR_RULES_FILE: ['detector.rulesFile', str],
+  DETECTOR_BASELINE_STORE: ['detector.baselineStore', str],
   DETECTOR_REBUILD_HORIZON_MS: ['detector.rebuildHorizonMs', int],
   DETECTOR_REBUILD_MAX_EVENTS: ['detector.rebuildMaxEvents', int],
   DETECTOR_SESSION_TIMEOUT_MS: ['detector.sessionTimeoutMs', int],
@@ -303,6 +338,13 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   ARCHIVER_BATCH_ROWS: ['archiver.batchRows', int],
   ARCHIVER_FLUSH_MS: ['archiver.flushMs', int],
   ARCHIVER_HTTP_PORT: ['archiver.httpPort', int],
+  BASELINES_INTERVAL_MS: ['baselines.intervalMs', int],
+  BASELINES_LOOKBACK_DAYS: ['baselines.lookbackDays', int],
+  BASELINES_MIN_HISTORY: ['baselines.minHistory', int],
+  BASELINES_GROUP_SAMPLE: ['baselines.groupSample', int],
+  BASELINES_RELOAD_MS: ['baselines.reloadMs', int],
+  BASELINES_MAX_CACHED_ENTRIES: ['baselines.maxCachedEntries', int],
+  BASELINES_CACHED_HOURS: ['baselines.cachedHours', int],
   API_HOST: ['api.host', str],
   API_PORT: ['api.port', int],
   API_TOKENS: ['api.tokens', tokens],

@@ -1,0 +1,450 @@
+// The ClickHouse BaselineStore: serves what the baseline job (services/baselines) wrote to
+// `baselines`, from memory. get() is synchronous and never waits for ClickHouse:
+//   * every-hour rows (each entity's, each peer group's, each tenant's) load at start and again
+//     whenever a newer finished run appears in `baseline_runs` (checked every reloadMs);
+//   * an entity's seasonal rows load per hour of week, the first time get() is asked for that hour.
+//     The hour comes from the window's start, i.e. event time, so a replay of old logs loads the
+//     hours it replays. Until an hour has loaded, its lookups fall back to the every-hour rows.
+// Fallback order and Baseline shape are the in-memory store's: the entity at this hour of week
+// (±1 h), the entity over every hour, its peer group (tenant + peer class), its tenant.
+// When ClickHouse does not answer, the cache keeps serving; the outage is logged once and each
+// failed load counted. Memory is bounded: at most maxEntries baselines and cachedHours hours of
+// week (the least recently used hour is dropped first).
+import { Counter, Gauge } from 'prom-client';
+import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
+import { type ClickHouseClient, createClickHouse, queryRows } from '#shared/clickhouse/client.js';
+import { join, type SqlFragment, sql, table, uint } from '#shared/clickhouse/sql.js';
+import type { Config } from '#shared/config.js';
+import type { Logger } from '#shared/log.js';
+import { registry } from '#shared/metrics.js';
+import type { Baseline, BaselineSource, BaselineStore, WindowFeatures } from '../rules/types.js';
+import { BASELINE_FEATURES, hourOfWeek, MemoryBaselineStore } from './memory-store.js';
+
+const metrics = {
+  reloadFailures: new Counter({
+    name: 'leakwatch_detector_baseline_reload_failures_total',
+    help: 'Failed loads of baselines from ClickHouse (the cached baselines keep being served)',
+    registers: [registry],
+  }),
+  cachedEntries: new Gauge({
+    name: 'leakwatch_detector_baseline_cached_entries',
+    help: 'Baselines (entity per hour of week or every hour, peer group, tenant) held in memory',
+    registers: [registry],
+  }),
+  runVersion: new Gauge({
+    name: 'leakwatch_detector_baseline_run_timestamp_seconds',
+    help: 'Start of the baseline job run the cached baselines come from (epoch seconds; 0: none yet)',
+    registers: [registry],
+  }),
+};
+
+/** `baselines.hour_of_week` of every-hour rows (services/baselines/stats.ts ALL_HOURS). */
+const ALL_HOURS = -1;
+const WEEK_HOURS = 168;
+const NF = BASELINE_FEATURES.length;
+
+export interface ClickHouseBaselineOptions {
+  database: string;
+  /** Only baselines computed for this window length are used. */
+  windowMs: number;
+  /** Statistics over fewer windows are ignored. */
+  minHistory: number;
+  /** How often to look for a newer finished run. */
+  reloadMs: number;
+  /** Baselines held at most. */
+  maxEntries: number;
+  /** Hours of week whose seasonal baselines are held at most. */
+  cachedHours: number;
+  /** After a failed load, lookups wait this long before asking ClickHouse again. Default min(reloadMs, 30 s). */
+  retryMs?: number;
+}
+
+/** The newest finished run for a window length (v = 0, n = 0 when none). */
+export function latestRunQuery(db: string, windowMs: number): SqlFragment {
+  return sql`SELECT max(version) AS v, count() AS n FROM ${table(db, 'baseline_runs')} WHERE window_ms = ${uint(windowMs)}`;
+}
+
+/** Rows of a run (and newer partial runs) for some hours of week; FINAL keeps each key's newest. */
+export function baselineRowsQuery(
+  db: string,
+  o: { windowMs: number; version: number; minHistory: number; hours: readonly number[]; limit: number },
+): SqlFragment {
+  const hours = join(
+    o.hours.map((h) => sql`${h}`),
+    ', ',
+  );
+  return sql`SELECT hour_of_week, tenant, scope, peer_class, entity_type, entity_value, feature, median, mad, p95, n
+FROM ${table(db, 'baselines')} FINAL
+WHERE hour_of_week IN (${hours}) AND window_ms = ${uint(o.windowMs)} AND version >= ${uint(o.version)}
+  AND n >= ${uint(o.minHistory)}
+LIMIT ${uint(o.limit)}`;
+}
+
+interface BaselineRowIn {
+  hour_of_week: number;
+  tenant: string;
+  scope: string;
+  peer_class: string;
+  entity_type: string;
+  entity_value: string;
+  feature: string;
+  median: number;
+  mad: number;
+  p95: number;
+  n: number | string;
+}
+
+const entityKey = (tenant: string, type: string, value: string) => `${tenant}\u0000${type}\u0000${value}`;
+const peerKey = (tenant: string, peerClass: string) => `${tenant}\u0001${peerClass}`;
+const tenantKey = (tenant: string) => `${tenant}\u0002`;
+
+function keyOf(r: BaselineRowIn): { key: string; source: BaselineSource } | null {
+  switch (r.scope) {
+    case 'entity':
+      return { key: entityKey(r.tenant, r.entity_type, r.entity_value), source: 'entity' };
+    case 'peer':
+      return { key: peerKey(r.tenant, r.peer_class), source: 'peer' };
+    case 'global':
+      return { key: tenantKey(r.tenant), source: 'global' };
+    default:
+      return null;
+  }
+}
+
+export class ClickHouseBaselineStore implements BaselineStore {
+  private readonly retryMs: number;
+  /** Version of the run the cache holds; null: no finished run yet (or not asked yet). */
+  private version: number | null = null;
+  private loadedOnce = false;
+  /** Every-hour baselines: entities, peer groups, tenants. */
+  private general = new Map<string, Baseline>();
+  /** Seasonal entity baselines per hour of week. */
+  private hours = new Map<number, Map<string, Baseline>>();
+  private readonly hourUsed = new Float64Array(WEEK_HOURS);
+  private tick = 0;
+  /** Hours asked for and not loaded yet. */
+  private readonly wanted = new Set<number>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+  private failedAt = Number.NEGATIVE_INFINITY;
+  private down = false;
+  private truncatedWarned = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly ch: ClickHouseClient,
+    private readonly opts: ClickHouseBaselineOptions,
+    private readonly log: Logger,
+  ) {
+    this.retryMs = opts.retryMs ?? Math.min(opts.reloadMs, 30_000);
+  }
+
+  /** Baselines held. */
+  get size(): number {
+    let n = this.general.size;
+    for (const m of this.hours.values()) n += m.size;
+    return n;
+  }
+
+  get(entity: Entity, tenant: string, windowStart: number, peerClass = 'none'): Baseline | undefined {
+    const hour = hourOfWeek(windowStart);
+    const key = entityKey(tenant, entity.type, entity.value);
+    const season = this.hours.get(hour);
+    if (season === undefined) this.want(hour);
+    else this.hourUsed[hour] = ++this.tick;
+    return (
+      season?.get(key) ??
+      this.general.get(key) ??
+      this.general.get(peerKey(tenant, peerClass)) ??
+      this.general.get(tenantKey(tenant))
+    );
+  }
+
+  /** First load (never throws: an unreachable ClickHouse leaves the cache empty), then every reloadMs. */
+  async start(): Promise<void> {
+    await this.reload();
+    if (this.stopped) return;
+    this.timer = setInterval(() => void this.reload(), this.opts.reloadMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.idle();
+  }
+
+  /** Loads a newer finished run if there is one (and any hours asked for); false when ClickHouse failed. */
+  reload(): Promise<boolean> {
+    return this.enqueue(true);
+  }
+
+  /** Resolves once no load is queued or running. */
+  async idle(): Promise<void> {
+    while (this.pending > 0) await this.chain;
+  }
+
+  private want(hour: number): void {
+    this.wanted.add(hour);
+    this.kick();
+  }
+
+  /** Loads the hours asked for, unless a load is under way or ClickHouse failed within retryMs. */
+  private kick(): void {
+    if (this.pending > 0 || this.stopped || Date.now() - this.failedAt < this.retryMs) return;
+    void this.enqueue(false);
+  }
+
+  /** Loads run one at a time; hours asked for during one are loaded right after it. */
+  private enqueue(checkVersion: boolean): Promise<boolean> {
+    this.pending++;
+    const p = this.chain.then(() => this.sync(checkVersion));
+    this.chain = p.then((ok) => {
+      this.pending--;
+      // After a failure the hours wait for the next lookup past retryMs, or the next reload.
+      if (ok && this.pending === 0 && this.wanted.size > 0) this.kick();
+    });
+    return p;
+  }
+
+  private async sync(checkVersion: boolean): Promise<boolean> {
+    try {
+      const asked = [...this.wanted];
+      if (checkVersion || !this.loadedOnce) {
+        const [run] = await queryRows<{ v: string | number; n: string | number }>(
+          this.ch,
+          latestRunQuery(this.opts.database, this.opts.windowMs),
+        );
+        const version = run !== undefined && Number(run.n) > 0 ? Number(run.v) : null;
+        if (!this.loadedOnce || version !== this.version) {
+          await this.loadAll(version, asked);
+          this.recovered();
+          return true;
+        }
+      }
+      if (asked.length > 0) await this.loadHours(asked);
+      this.recovered();
+      return true;
+    } catch (err) {
+      metrics.reloadFailures.inc();
+      this.failedAt = Date.now();
+      if (!this.down) {
+        this.down = true;
+        this.log.warn(
+          { err },
+          'ClickHouse baselines could not be loaded; serving the cached baselines until it answers',
+        );
+      }
+      return false;
+    }
+  }
+
+  private recovered(): void {
+    if (this.down) {
+      this.down = false;
+      this.log.info({ entries: this.size }, 'ClickHouse baselines loaded again');
+    }
+  }
+
+  /** Replaces the whole cache with a run's rows: every-hour rows, then the hours held or asked for. */
+  private async loadAll(version: number | null, asked: number[]): Promise<void> {
+    const keep = [...this.hours.keys()]
+      .sort((a, b) => (this.hourUsed[b] as number) - (this.hourUsed[a] as number))
+      .filter((h) => !asked.includes(h));
+    const hours = [...asked, ...keep].slice(0, this.opts.cachedHours);
+    const general = new Map<string, Baseline>();
+    const byHour = new Map<number, Map<string, Baseline>>();
+    for (const h of hours) byHour.set(h, new Map());
+    if (version !== null) {
+      this.truncatedWarned = false;
+      await this.fetch(version, ALL_HOURS, this.opts.maxEntries, general);
+      let room = this.opts.maxEntries - general.size;
+      for (const h of hours) {
+        const m = byHour.get(h)!;
+        await this.fetch(version, h, room, m);
+        room -= m.size;
+      }
+    }
+    this.version = version;
+    this.loadedOnce = true;
+    this.general = general;
+    this.hours = byHour;
+    for (const h of hours) this.wanted.delete(h);
+    for (const h of asked) this.wanted.delete(h);
+    metrics.runVersion.set(version === null ? 0 : Math.floor(version / 1000));
+    this.updateGauge();
+  }
+
+  /** Loads hours of the cached run, dropping the least recently used hours beyond the bounds. */
+  private async loadHours(asked: number[]): Promise<void> {
+    for (const h of asked) {
+      if (this.hours.has(h)) {
+        this.wanted.delete(h);
+        continue;
+      }
+      const m = new Map<string, Baseline>();
+      if (this.version !== null) {
+        this.makeRoom();
+        await this.fetch(this.version, h, this.opts.maxEntries - this.size, m);
+      }
+      this.hours.set(h, m);
+      this.hourUsed[h] = ++this.tick;
+      this.wanted.delete(h);
+    }
+    this.updateGauge();
+  }
+
+  /**
+   * Before a new hour loads: drops the least recently used hours until one more fits cachedHours
+   * and the rest leave it an even share of the entries the every-hour rows leave over.
+   */
+  private makeRoom(): void {
+    const { cachedHours, maxEntries } = this.opts;
+    const budget = ((maxEntries - this.general.size) * (cachedHours - 1)) / cachedHours;
+    let held = this.size - this.general.size;
+    const order = [...this.hours.keys()].sort(
+      (a, b) => (this.hourUsed[a] as number) - (this.hourUsed[b] as number),
+    );
+    for (const h of order) {
+      if (this.hours.size < cachedHours && held <= budget) break;
+      held -= this.hours.get(h)!.size;
+      this.hours.delete(h);
+    }
+  }
+
+  /** Adds a run's rows of one hour of week (or ALL_HOURS) to `into`, at most maxEntries baselines. */
+  private async fetch(
+    version: number,
+    hour: number,
+    maxEntries: number,
+    into: Map<string, Baseline>,
+  ): Promise<void> {
+    if (maxEntries <= 0) {
+      this.warnTruncated();
+      return;
+    }
+    const limit = maxEntries * NF;
+    const rows = await queryRows<BaselineRowIn>(
+      this.ch,
+      baselineRowsQuery(this.opts.database, {
+        windowMs: this.opts.windowMs,
+        version,
+        minHistory: this.opts.minHistory,
+        hours: [hour],
+        limit,
+      }),
+    );
+    if (rows.length >= limit) this.warnTruncated();
+    for (const r of rows) {
+      const k = keyOf(r);
+      if (k === null) continue;
+      let b = into.get(k.key);
+      if (b === undefined) {
+        b = { source: k.source, features: {} };
+        into.set(k.key, b);
+      }
+      (b.features as Record<string, BaselineSummary>)[r.feature] = {
+        p50: Number(r.median),
+        p95: Number(r.p95),
+        mad: Number(r.mad),
+        n: Number(r.n),
+      };
+    }
+  }
+
+  private warnTruncated(): void {
+    if (this.truncatedWarned) return;
+    this.truncatedWarned = true;
+    this.log.warn(
+      { maxEntries: this.opts.maxEntries },
+      'baseline cache full (baselines.maxCachedEntries): some baselines are not loaded and fall back to peer or tenant baselines',
+    );
+  }
+
+  private updateGauge(): void {
+    metrics.cachedEntries.set(this.size);
+  }
+}
+
+const RANK: Readonly<Record<BaselineSource, number>> = { entity: 3, peer: 2, global: 1 };
+
+/**
+ * ClickHouse baselines first, the stream-learnt ones where they know more: the entity's own history
+ * (from either) beats a peer group, which beats the tenant. So a new deployment, an empty
+ * `baselines` table or an entity newer than the last run behave as the in-memory store does.
+ */
+export class LayeredBaselineStore implements BaselineStore {
+  constructor(
+    private readonly primary: BaselineStore,
+    private readonly fallback: BaselineStore,
+  ) {}
+
+  get(entity: Entity, tenant: string, windowStart: number, peerClass: string): Baseline | undefined {
+    const a = this.primary.get(entity, tenant, windowStart, peerClass);
+    if (a?.source === 'entity') return a;
+    const b = this.fallback.get(entity, tenant, windowStart, peerClass);
+    if (b === undefined) return a;
+    if (a === undefined) return b;
+    return RANK[b.source] > RANK[a.source] ? b : a;
+  }
+
+  observe(entity: Entity, tenant: string, windowStart: number, peerClass: string, f: WindowFeatures): void {
+    this.fallback.observe?.(entity, tenant, windowStart, peerClass, f);
+  }
+}
+
+export interface BaselineStoreHandle {
+  readonly store: BaselineStore;
+  /** Loads what it can (never fails on ClickHouse being down), then keeps reloading. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function clickHouseStoreOptions(cfg: Readonly<Config>): ClickHouseBaselineOptions {
+  return {
+    database: cfg.clickhouse.database,
+    windowMs: cfg.detector.windowMs,
+    minHistory: cfg.baselines.minHistory,
+    reloadMs: cfg.baselines.reloadMs,
+    maxEntries: cfg.baselines.maxCachedEntries,
+    cachedHours: cfg.baselines.cachedHours,
+  };
+}
+
+/**
+ * The detector's baseline store as configured (detector.baselineStore): 'clickhouse' = ClickHouse
+ * baselines layered over stream learning; 'memory' = stream learning only. Pass `ch` to share a
+ * client (it is then not closed by stop()).
+ */
+export function createBaselineStore(
+  cfg: Readonly<Config>,
+  log: Logger,
+  ch?: ClickHouseClient,
+): BaselineStoreHandle {
+  const memory = new MemoryBaselineStore({ minHistory: cfg.baselines.minHistory });
+  const memoryOnly = { store: memory, start: async () => {}, stop: async () => {} };
+  if (cfg.detector.baselineStore === 'memory') return memoryOnly;
+  if (cfg.detector.windowMs % 300_000 !== 0) {
+    // The job cannot regroup 5-minute rollups into such windows, so there would never be rows.
+    log.warn(
+      { windowMs: cfg.detector.windowMs },
+      'detector.windowMs is not a multiple of 5 minutes: ClickHouse baselines cannot be used; learning from the stream only',
+    );
+    return memoryOnly;
+  }
+  const client = ch ?? createClickHouse(cfg);
+  const store = new ClickHouseBaselineStore(
+    client,
+    clickHouseStoreOptions(cfg),
+    log.child({ component: 'baselines' }),
+  );
+  return {
+    store: new LayeredBaselineStore(store, memory),
+    start: () => store.start(),
+    stop: async () => {
+      await store.stop();
+      if (ch === undefined) await client.close();
+    },
+  };
+}

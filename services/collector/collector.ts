@@ -1,7 +1,18 @@
-// Inputs (files and globs with rotation and checkpoints, stdin) -> format pipeline (parse -> normalise -> redact) -> AccessEvent (Avro) -> Kafka
-// access.v1; rejected records -> deadletter.v1 with reason and position; skipped records counted.
+// Inputs (files and globs with rotation and checkpoints, stdin, syslog, HTTP ingest; any number at
+// once) -> format pipeline (parse -> normalise -> redact) -> AccessEvent (Avro) -> Kafka access.v1;
+// rejected records -> deadletter.v1 with reason and position; skipped records counted. Every line,
+// blank ones too, goes to the pipeline: the format decides what a blank line is (most skip it).
 // Reading waits for each batch to be acknowledged (acks=all): when Kafka is unreachable the send is
-// retried with backoff and nothing more is read (back-pressure), so nothing is dropped.
+// retried with backoff and nothing more is read (back-pressure), so nothing is dropped. Batches are
+// committed (file checkpoint, HTTP 200) only after that.
+//
+// event_id: the pipeline derives it from the source name and the record's position. A file's
+// positions are byte offsets, which start over in a new file under the same path (rotation) and after
+// a copytruncate, so for files the id is derived from the file generation instead (sources/checkpoints.ts):
+// eventId(generation, position). One pipeline reads one generation; when a source moves on to the next,
+// the records the old one still held (multi-line formats) are published first, under the old generation.
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { Kafka, Producer } from 'kafkajs';
 import { accessEventCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
@@ -15,18 +26,57 @@ import { principalKey } from '#shared/principal.js';
 import { retry } from '#shared/retry.js';
 import { createPipeline, type Outcome, type Pipeline } from './formats/pipeline.js';
 import { detectFormat, formatById } from './formats/registry.js';
-import { collectorMetrics as m } from './metrics.js';
+import { collectorMetrics as m, trackListeners } from './metrics.js';
 import type { NormalizeOptions } from './normalize/options.js';
 import type { Redactor } from './normalize/redact.js';
-import type { LogFormat } from './parsers/types.js';
-import { createInputs } from './sources/index.js';
+import { eventId } from './normalize/to-access-event.js';
+import { type ConfiguredInputs, inputKindOf, inputsFromConfig } from './sources/from-config.js';
+import { createInputs, type Inputs, type InputsOptions } from './sources/index.js';
+
+export interface CollectorListeners {
+  syslogUdp: AddressInfo | null;
+  syslogTcp: AddressInfo | null;
+  ingest: AddressInfo | null;
+}
+
+export interface CollectorStats {
+  /** Physical lines read, blank ones included. */
+  read: number;
+  /** Events published. */
+  parsed: number;
+  /** Records dead-lettered. */
+  rejected: number;
+  /** Records the format skips (blank lines, banners). */
+  skipped: number;
+}
 
 export interface Collector {
-  /** Resolves when every file has been read (only without follow) or the collector is stopped. */
+  /** Binds the listeners (a taken port fails here); run() calls it if nobody did. Idempotent. */
+  start(): Promise<CollectorListeners>;
+  /** Resolves when every input has ended (files without follow, no listener) or the collector is stopped. */
   run(): Promise<void>;
   stop(): Promise<void>;
   ready(): string | null;
-  stats(): { read: number; parsed: number; rejected: number };
+  stats(): CollectorStats;
+}
+
+/** Test and bench knobs, on top of the configuration. */
+export interface CollectorExtras {
+  /** Stream for the `-` input (default process.stdin). */
+  stdin?: Readable;
+  fileOptions?: InputsOptions['fileOptions'];
+}
+
+/** Sources with a pipeline at once; the least recently used beyond this is ended (many syslog peers). */
+const MAX_PIPELINES = 1024;
+
+interface Slot {
+  pipeline: Pipeline;
+  /** The concrete format id (auto resolved once per source). */
+  format: string;
+  logFormat: string | undefined;
+  /** The file generation the pipeline reads (undefined: not a file). */
+  generation: string | undefined;
 }
 
 export function createCollector(
@@ -35,29 +85,33 @@ export function createCollector(
   redactor: Redactor,
   normalize: NormalizeOptions,
   log: Logger,
+  extras: CollectorExtras = {},
 ): Collector {
+  // Checked before anything connects or binds, every problem at once.
+  const configured: ConfiguredInputs = inputsFromConfig(cfg.collector);
   const producer: Producer = createProducer(kafka);
   const codec = accessEventCodec();
   const abort = new AbortController();
-  const format = cfg.collector.format;
-  const stats = { read: 0, parsed: 0, rejected: 0 };
+  const stats: CollectorStats = { read: 0, parsed: 0, rejected: 0, skipped: 0 };
   let connected = false;
   let running: Promise<void> | undefined;
+  let starting: Promise<Inputs> | undefined;
 
   /** Sorts a batch's outcomes into events to publish and dead letters, counting each. */
   function sort(
     outcomes: Outcome[],
     source: string,
-    formatId: string,
+    slot: Slot,
     events: AccessEvent[],
     dead: DeadLetter[],
   ): void {
     for (const o of outcomes) {
       if (o.kind === 'event') {
+        if (slot.generation !== undefined) o.event.event_id = eventId(slot.generation, o.position);
         for (const f of o.event.findings) m.phiFindings.inc({ finding: f });
         events.push(o.event);
       } else if (o.kind === 'rejected') {
-        m.linesRejected.inc({ format: formatId, reason: o.error.code });
+        m.linesRejected.inc({ format: slot.format, reason: o.error.code });
         dead.push(
           toDeadLetter(
             'collector',
@@ -66,15 +120,17 @@ export function createCollector(
           ),
         );
       } else {
-        m.recordsSkipped.inc({ format: formatId, kind: o.what });
+        stats.skipped++;
+        m.recordsSkipped.inc({ format: slot.format, kind: o.what });
       }
     }
   }
 
-  function pipelineFor(source: string, sample: readonly string[]): { pipeline: Pipeline; id: string } {
-    let id = format;
+  function newSlot(source: string, sample: readonly string[], generation: string | undefined): Slot {
+    const choice = configured.formats[inputKindOf(source)];
+    let id = choice.format;
     if (id === 'auto') {
-      const d = detectFormat(sample);
+      const d = detectFormat(sample.filter((l) => l.length > 0));
       if (d === null)
         throw ConfigInvalid(
           `${source}: cannot tell the log format from its first lines; set COLLECTOR_FORMAT`,
@@ -82,16 +138,24 @@ export function createCollector(
       id = d.id;
       log.info({ source, format: id, sniff: d.score }, 'log format detected');
     }
-    const fmt: LogFormat = formatById(id);
+    return slotOf(source, id, choice.logFormat, generation);
+  }
+
+  function slotOf(
+    source: string,
+    format: string,
+    logFormat: string | undefined,
+    generation: string | undefined,
+  ): Slot {
     const pipeline = createPipeline({
-      format: fmt,
-      formatOptions: cfg.collector.logFormat ? { logFormat: cfg.collector.logFormat } : undefined,
+      format: formatById(format),
+      formatOptions: logFormat ? { logFormat } : undefined,
       source,
       tenant: cfg.tenant,
       redactor,
       normalize,
     });
-    return { pipeline, id };
+    return { pipeline, format, logFormat, generation };
   }
 
   async function send(events: AccessEvent[], dead: DeadLetter[]): Promise<void> {
@@ -127,47 +191,68 @@ export function createCollector(
   }
 
   /** Sorts outcomes, publishes them (acks=all, retried until Kafka takes them) and counts them; returns the events sent. */
-  async function publish(outcomes: Outcome[], source: string, id: string): Promise<number> {
+  async function publish(outcomes: Outcome[], source: string, slot: Slot): Promise<number> {
+    if (outcomes.length === 0) return 0;
     const events: AccessEvent[] = [];
     const dead: DeadLetter[] = [];
-    sort(outcomes, source, id, events, dead);
+    sort(outcomes, source, slot, events, dead);
     await send(events, dead);
     stats.parsed += events.length;
     stats.rejected += dead.length;
+    m.linesParsed.inc({ format: slot.format }, events.length);
     return events.length;
   }
 
-  /** Every configured input (files and globs, stdin), batch by batch, each committed once durable. */
-  async function readInputs(): Promise<void> {
-    const inputs = await createInputs({
-      files: cfg.collector.files,
-      follow: cfg.collector.follow,
-      fromStart: cfg.collector.fromStart,
-      batchSize: cfg.collector.batchSize,
-      checkpointFile: cfg.collector.checkpointFile,
+  function bind(): Promise<Inputs> {
+    starting ??= createInputs({
+      ...configured.options,
+      ...(extras.stdin && { stdin: extras.stdin }),
+      ...(extras.fileOptions && { fileOptions: extras.fileOptions }),
+    }).then((inputs) => {
+      trackListeners({
+        syslog: () => inputs.syslog?.stats() ?? null,
+        ingest: () => inputs.http?.stats() ?? null,
+      });
+      const listening = listenersOf(inputs);
+      if (listening.syslogUdp || listening.syslogTcp || listening.ingest)
+        log.info(listening, 'collector listening');
+      return inputs;
     });
-    const pipelines = new Map<string, { pipeline: Pipeline; id: string }>();
+    return starting;
+  }
+
+  /** Every configured input, batch by batch, each committed once durable. */
+  async function readInputs(inputs: Inputs): Promise<void> {
+    const slots = new Map<string, Slot>();
     try {
       for await (const batch of inputs.batches(abort.signal)) {
         const source = batch.source;
-        let current = pipelines.get(source);
-        if (current === undefined) {
-          current = pipelineFor(
+        let slot = slots.get(source);
+        if (slot !== undefined && slot.generation !== batch.generation) {
+          // The file started over (rotated, truncated): what the old generation still held ends with it.
+          await publish(slot.pipeline.end(), source, slot);
+          slot = slotOf(source, slot.format, slot.logFormat, batch.generation);
+        }
+        if (slot === undefined) {
+          slot = newSlot(
             source,
             batch.lines.slice(0, 50).map((l) => l.text),
+            batch.generation,
           );
-          pipelines.set(source, current);
         }
-        const { pipeline, id } = current;
+        // Map order = recency: the least recently used source is the first key.
+        slots.delete(source);
+        slots.set(source, slot);
+        if (slots.size > MAX_PIPELINES) {
+          const [oldSource, old] = slots.entries().next().value as [string, Slot];
+          slots.delete(oldSource);
+          await publish(old.pipeline.end(), oldSource, old);
+        }
         const outcomes: Outcome[] = [];
-        for (const line of batch.lines) {
-          if (line.text.length === 0) continue; // blank lines carry nothing
-          stats.read++;
-          for (const o of pipeline.push(line)) outcomes.push(o);
-        }
-        m.linesRead.inc({ format: id }, batch.lines.length);
-        const published = await publish(outcomes, source, id);
-        m.linesParsed.inc({ format: id }, published);
+        for (const line of batch.lines) for (const o of slot.pipeline.push(line)) outcomes.push(o);
+        stats.read += batch.lines.length;
+        m.linesRead.inc({ format: slot.format }, batch.lines.length);
+        const published = await publish(outcomes, source, slot);
         // Only now, with the batch acknowledged by Kafka, may the checkpoint move past it.
         await batch.commit();
         log.debug(
@@ -175,29 +260,47 @@ export function createCollector(
           'batch published',
         );
       }
-      // The records multi-line formats still hold when the inputs end (read once, not followed).
-      for (const [source, { pipeline, id }] of pipelines) await publish(pipeline.end(), source, id);
+      // The records multi-line formats still hold when the inputs end or the collector stops: their
+      // lines are committed already, so this is their only chance.
+      for (const [source, slot] of slots) await publish(slot.pipeline.end(), source, slot);
     } finally {
       await inputs.close();
+      trackListeners(null);
     }
   }
 
   return {
     stats: () => ({ ...stats }),
     ready: () => (abort.signal.aborted ? 'stopping' : connected ? null : 'connecting to Kafka'),
+    start: async () => listenersOf(await bind()),
     run() {
       running ??= (async () => {
-        await producer.connect();
+        const inputs = await bind();
+        try {
+          await producer.connect();
+        } catch (err) {
+          await inputs.close();
+          throw err;
+        }
         connected = true;
-        await readInputs();
-        log.info(stats, 'all files read');
+        await readInputs(inputs);
+        log.info(stats, abort.signal.aborted ? 'inputs closed' : 'all inputs read');
       })();
       return running;
     },
     async stop() {
       abort.abort();
-      await running?.catch(() => {});
+      if (running) await running.catch(() => {});
+      else if (starting) await (await starting.catch(() => null))?.close();
       await producer.disconnect();
     },
+  };
+}
+
+function listenersOf(inputs: Inputs): CollectorListeners {
+  return {
+    syslogUdp: inputs.syslog?.udpAddress() ?? null,
+    syslogTcp: inputs.syslog?.tcpAddress() ?? null,
+    ingest: inputs.http?.address() ?? null,
   };
 }

@@ -11,6 +11,7 @@ import { isFormatChoice } from './formats/registry.js';
 import { compileNormalizeOptions } from './normalize/options.js';
 import { FORMAT_IDS } from './parsers/types.js';
 import { DEV_REDACTION_KEY, redactorForKey } from './redaction-key.js';
+import { inputsFromConfig } from './sources/from-config.js';
 
 export async function runCollector(config: Readonly<Config>): Promise<void> {
   const log = createLogger('collector', config.log.level);
@@ -19,8 +20,7 @@ export async function runCollector(config: Readonly<Config>): Promise<void> {
     name: 'collector',
     log,
     start: async () => {
-      if (config.collector.files.length === 0)
-        throw ConfigInvalid('no input: give files or set COLLECTOR_FILES');
+      inputsFromConfig(config.collector); // every input problem listed before waiting for Kafka
       let key = config.collector.redactionKey;
       if (!key) {
         if (!config.collector.dev) {
@@ -31,15 +31,20 @@ export async function runCollector(config: Readonly<Config>): Promise<void> {
         log.warn('--dev: using a built-in redaction key; tokens are NOT secret');
         key = DEV_REDACTION_KEY;
       }
-      if (!isFormatChoice(config.collector.format))
-        throw ConfigInvalid(
-          `unknown COLLECTOR_FORMAT ${config.collector.format} (formats: auto, ${FORMAT_IDS.join(', ')})`,
-        );
+      for (const [name, format] of [
+        ['COLLECTOR_FORMAT', config.collector.format],
+        ['COLLECTOR_SYSLOG_FORMAT', config.collector.syslog.format],
+        ['COLLECTOR_INGEST_FORMAT', config.collector.ingest.format],
+      ] as const)
+        if (format !== undefined && !isFormatChoice(format))
+          throw ConfigInvalid(`unknown ${name} ${format} (formats: auto, ${FORMAT_IDS.join(', ')})`);
       const normalize = compileNormalizeOptions(config.collector.normalize);
       const redactor = redactorForKey(key, normalize.redactor);
       const kafka = createKafka(config, log, 'leakwatch-collector');
       await prepareTopics(kafka, allTopics(config), config.topics.partitions, log);
       const collector = createCollector(config, kafka, redactor, normalize, log);
+      // Listeners bound before the service says it started: a taken port is a start failure.
+      await collector.start();
       const ops = await startOpsServer({
         host: config.ops.host,
         port: config.collector.httpPort,

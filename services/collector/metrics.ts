@@ -1,6 +1,19 @@
 import { Counter, Gauge } from 'prom-client';
 import { registry } from '#shared/metrics.js';
 
+/** What the listeners count themselves (sources/syslog.ts, sources/http-ingest.ts), read at scrape time. */
+export interface ListenerStats {
+  syslog(): { received: number; dropped: number; oversize: number; refusedConnections: number } | null;
+  ingest(): { accepted: number; rejected: number; busy: number } | null;
+}
+
+let listeners: ListenerStats | null = null;
+
+/** The running collector's listeners; null when it stops. */
+export function trackListeners(l: ListenerStats | null): void {
+  listeners = l;
+}
+
 export const collectorMetrics = {
   linesRead: new Counter({
     name: 'leakwatch_collector_lines_read_total',
@@ -36,6 +49,33 @@ export const collectorMetrics = {
     name: 'leakwatch_collector_publish_failures_total',
     help: 'Failed Kafka sends (each is retried; reading pauses meanwhile)',
     registers: [registry],
+  }),
+  syslogMessages: new Gauge({
+    name: 'leakwatch_collector_syslog_messages',
+    help: 'Syslog messages since start, by outcome: received; dropped (UDP while the collector was behind); oversize (cut or skipped); refused (TCP connections over the limit)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      const s = listeners?.syslog();
+      if (!s) return;
+      this.set({ outcome: 'received' }, s.received);
+      this.set({ outcome: 'dropped' }, s.dropped);
+      this.set({ outcome: 'oversize' }, s.oversize);
+      this.set({ outcome: 'refused' }, s.refusedConnections);
+    },
+  }),
+  ingestRequests: new Gauge({
+    name: 'leakwatch_collector_ingest_outcomes',
+    help: 'HTTP ingest since start: lines accepted (durable in Kafka), requests rejected (4xx), requests answered busy (503)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      const s = listeners?.ingest();
+      if (!s) return;
+      this.set({ outcome: 'accepted_lines' }, s.accepted);
+      this.set({ outcome: 'rejected_requests' }, s.rejected);
+      this.set({ outcome: 'busy_requests' }, s.busy);
+    },
   }),
   backpressure: new Gauge({
     name: 'leakwatch_collector_backpressure',

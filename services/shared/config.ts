@@ -125,6 +125,41 @@ export const ConfigSchema = Type.Object(
         dev: Type.Boolean(),
         batchSize: Type.Integer({ minimum: 1, maximum: 100000 }),
         httpPort: Port,
+        /** Syslog listener (RFC 5424 / 3164): on when a port is set (0 = any free port). */
+        syslog: Type.Object(
+          {
+            host: Type.String({ minLength: 1 }),
+            udpPort: Type.Optional(Port),
+            tcpPort: Type.Optional(Port),
+            maxMessageBytes: Type.Integer({ minimum: 256, maximum: 16 * 1024 * 1024 }),
+            /** Format of the lines it carries, when not collector.format (with its own logFormat). */
+            format: Type.Optional(Type.String({ minLength: 1 })),
+            logFormat: Type.Optional(Type.String({ minLength: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+        /** HTTP NDJSON ingest for forwarders (POST /ingest, bearer token): on when port is set. */
+        ingest: Type.Object(
+          {
+            host: Type.String({ minLength: 1 }),
+            port: Type.Optional(Port),
+            /** Accepted bearer tokens; the name (optional) names the forwarder in the source, `http:<name>`. */
+            tokens: Type.Array(
+              Type.Object(
+                {
+                  name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
+                  token: Type.String({ minLength: 16 }),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+            /** Request body limit, after decompression. */
+            maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024 }),
+            format: Type.Optional(Type.String({ minLength: 1 })),
+            logFormat: Type.Optional(Type.String({ minLength: 1 })),
+          },
+          { additionalProperties: false },
+        ),
         /** How records become AccessEvents: principal signals, DB table kinds, PHI detector lists. */
         normalize: NormalizeSchema,
       },
@@ -214,6 +249,8 @@ export const DEFAULTS: Config = {
     dev: false,
     batchSize: 500,
     httpPort: 9101,
+    syslog: { host: '127.0.0.1', maxMessageBytes: 64 * 1024 },
+    ingest: { host: '127.0.0.1', tokens: [], maxBodyBytes: 5 * 1024 * 1024 },
     normalize: {
       sessionCookies: [
         'PHPSESSID',
@@ -294,6 +331,12 @@ const list: Parser = (s) =>
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+/** `name:token,token2`: the name (before the first `:`) is optional; a token holding `:` needs one. */
+const ingestTokens: Parser = (s) =>
+  (list(s) as string[]).map((pair) => {
+    const i = pair.indexOf(':');
+    return i < 0 ? { token: pair } : { name: pair.slice(0, i), token: pair.slice(i + 1) };
+  });
 const tokens: Parser = (s) =>
   (list(s) as string[]).map((pair) => {
     const i = pair.lastIndexOf(':');
@@ -326,6 +369,18 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   COLLECTOR_DEV: ['collector.dev', bool],
   COLLECTOR_BATCH_SIZE: ['collector.batchSize', int],
   COLLECTOR_HTTP_PORT: ['collector.httpPort', int],
+  COLLECTOR_SYSLOG_HOST: ['collector.syslog.host', str],
+  COLLECTOR_SYSLOG_UDP_PORT: ['collector.syslog.udpPort', int],
+  COLLECTOR_SYSLOG_TCP_PORT: ['collector.syslog.tcpPort', int],
+  COLLECTOR_SYSLOG_MAX_MESSAGE_BYTES: ['collector.syslog.maxMessageBytes', int],
+  COLLECTOR_SYSLOG_FORMAT: ['collector.syslog.format', str],
+  COLLECTOR_SYSLOG_LOG_FORMAT: ['collector.syslog.logFormat', str],
+  COLLECTOR_INGEST_HOST: ['collector.ingest.host', str],
+  COLLECTOR_INGEST_PORT: ['collector.ingest.port', int],
+  COLLECTOR_INGEST_TOKENS: ['collector.ingest.tokens', ingestTokens],
+  COLLECTOR_INGEST_MAX_BODY_BYTES: ['collector.ingest.maxBodyBytes', int],
+  COLLECTOR_INGEST_FORMAT: ['collector.ingest.format', str],
+  COLLECTOR_INGEST_LOG_FORMAT: ['collector.ingest.logFormat', str],
   DETECTOR_GROUP_ID: ['detector.groupId', str],
   DETECTOR_WINDOW_MS: ['detector.windowMs', int],
   DETECTOR_RULES_FILE: ['detector.rulesFile', str],

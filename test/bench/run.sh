@@ -18,3 +18,4 @@ t0=$(date +%s.%N); wc -l "$tmp/access.log" >/dev/null; t1=$(date +%s.%N)
 node bin/leakwatch.js scan --no-progress --dev "$tmp/access.log" >"$tmp/alerts.ndjson" 2>"$tmp/scan.err"; t2=$(date +%s.%N)
 awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "wc -l:           %8.3f s  %12.0f lines/s\nleakwatch scan:  %8.3f s  %12.0f lines/s (process start included)\n", b-a, 200000/(b-a), c-b, 200000/(c-b) }'
 tail -1 "$tmp/scan.err"
+node dist/test/bench/collector-kafka.bench.js "$tmp/access.log" 5

@@ -8,6 +8,13 @@
 // where a file starts: same inode and fingerprint -> its offset; else an entry for the same path
 // with a matching fingerprint (the inode changed: copied back, device renumbered) -> its offset;
 // else the file is new -> undefined (the caller applies fromStart).
+//
+// Each entry also names the file's generation: the content its offsets count in. Offsets alone
+// repeat (a new file under the same path after a rename, the same file after a copytruncate, a
+// recycled inode), so event ids hash the generation in front of the offset (see files-input.ts).
+// A generation is `<path when it began>\n<dev>:<ino>:<resets>`, resets counting how often this inode
+// started over at 0. It is fixed when the generation begins and kept here, so the same line gets the
+// same id after a restart, and after the file was renamed while we were down.
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CheckpointInvalid } from '#shared/errors.js';
@@ -19,6 +26,22 @@ export interface CheckpointEntry extends FileStamp {
   /** Offset just past the last durable line (decompressed offset for .gz). */
   offset: number;
   updatedMs: number;
+  /** Event-id key of the content `offset` counts in (fileGeneration); older state files lack it. */
+  generation?: string;
+  /** Times this inode started over at 0 (copytruncate, inode reused); absent = 0. */
+  resets?: number;
+}
+
+/** Where a file resumes, and in which generation. */
+export interface Resume {
+  offset: number;
+  generation: string;
+  resets: number;
+}
+
+/** The generation of a file read under `path` that (re)started at 0 for the `resets`-th time. */
+export function fileGeneration(path: string, stamp: Pick<FileStamp, 'dev' | 'ino'>, resets: number): string {
+  return `${path}\n${stamp.dev}:${stamp.ino}:${resets}`;
 }
 
 interface StateFile {
@@ -54,7 +77,13 @@ export class CheckpointStore {
     }
     if (state?.version !== 1 || !Array.isArray(state.files)) throw CheckpointInvalid(file, 'unknown layout');
     for (const e of state.files) {
-      if (typeof e?.dev !== 'string' || typeof e.ino !== 'string' || !Number.isSafeInteger(e.offset))
+      if (
+        typeof e?.dev !== 'string' ||
+        typeof e.ino !== 'string' ||
+        !Number.isSafeInteger(e.offset) ||
+        (e.generation !== undefined && typeof e.generation !== 'string') ||
+        (e.resets !== undefined && !Number.isSafeInteger(e.resets))
+      )
         throw CheckpointInvalid(file, 'bad entry');
       store.entries.set(key(e), e);
     }
@@ -70,21 +99,53 @@ export class CheckpointStore {
   }
 
   /** Where this just-opened file resumes, or undefined when no checkpoint applies to it. */
-  async resolve(path: string, file: OpenedFile): Promise<number | undefined> {
+  async resolve(path: string, file: OpenedFile): Promise<Resume | undefined> {
     const matches = async (e: CheckpointEntry): Promise<boolean> =>
       (file.gzip || e.offset <= file.size) && (await file.fingerprint(e.fpLen)) === e.fp;
+    const resume = (e: CheckpointEntry): Resume => ({
+      offset: e.offset,
+      generation: e.generation ?? fileGeneration(e.path, e, 0),
+      resets: e.resets ?? 0,
+    });
     const same = this.get(file.stamp);
-    if (same && (await matches(same))) return same.offset;
+    if (same && (await matches(same))) return resume(same);
     const byPath = this.all()
       .filter((e) => e.path === path)
       .sort((a, b) => b.updatedMs - a.updatedMs);
-    for (const e of byPath) if (await matches(e)) return e.offset;
+    for (const e of byPath) if (await matches(e)) return resume(e);
     return undefined;
   }
 
+  /**
+   * Resets of a file that resolve() did not recognise: one more than its inode's entry (the file was
+   * truncated, or the inode recycled, while we were not reading it), else 0.
+   */
+  freshResets(stamp: Pick<FileStamp, 'dev' | 'ino'>): number {
+    const e = this.get(stamp);
+    return e ? (e.resets ?? 0) + 1 : 0;
+  }
+
+  /** True when some file was read under this path before: anything there now was written since. */
+  knows(path: string): boolean {
+    for (const e of this.entries.values()) if (e.path === path) return true;
+    return false;
+  }
+
   /** Records a durable position and persists the state (coalescing concurrent commits into one write). */
-  async commit(path: string, stamp: FileStamp, offset: number): Promise<void> {
-    this.entries.set(key(stamp), { ...stamp, path, offset, updatedMs: Date.now() });
+  async commit(
+    path: string,
+    stamp: FileStamp,
+    offset: number,
+    gen: Pick<Resume, 'generation' | 'resets'>,
+  ): Promise<void> {
+    this.entries.set(key(stamp), {
+      ...stamp,
+      path,
+      offset,
+      updatedMs: Date.now(),
+      generation: gen.generation,
+      resets: gen.resets,
+    });
     this.dirty = true;
     while (this.writing) await this.writing.catch(() => {});
     if (!this.dirty) return; // a write that started after our set() carried it

@@ -1,6 +1,8 @@
 // Reads a log file as lines with their byte offsets, optionally following it as it grows.
 // Offsets make event ids deterministic (a replay gives the same ids).
-// - copytruncate: the open file shrinks below what was read -> reading restarts at 0.
+// - copytruncate: the open file shrinks below what was read, or its first bytes are no longer the ones
+//   read (truncated and refilled between two polls) -> reading restarts at 0, and the chunks say how
+//   many times that happened (`truncations`): offsets repeat, so event ids need the count (files-input.ts).
 // - rotation by rename: the path now names another inode -> the old fd is read to EOF (and kept a
 //   short grace, rotateGraceMs, since the writer only reopens on its signal), its last partial line
 //   is emitted, then the new file is read from 0 under the same source name.
@@ -51,6 +53,8 @@ export interface TailChunk {
   /** Offset just past the batch's last line: where to resume once the batch is durable. */
   end: number;
   file: FileStamp;
+  /** In-place truncations of this file seen since it was opened: lines after the n-th restart at offset 0. */
+  truncations: number;
 }
 
 export interface TailOptions extends FileSourceOptions {
@@ -87,6 +91,16 @@ export async function* tailFile(opts: TailOptions): AsyncGenerator<TailChunk> {
     if (pos < 0) return;
     splitter.reset(pos);
     let movedAt: number | null = null;
+    let truncations = 0;
+    /** Truncated in place (copytruncate): start over at 0 and count it. */
+    const truncatedStartOver = async (h: FileHandle): Promise<boolean> => {
+      if (!(await truncated(h, pos, stamp))) return false;
+      pos = 0;
+      splitter.reset(0);
+      stamp = await restamp(h, { ...stamp, fpLen: 0 });
+      truncations++;
+      return true;
+    };
     for (;;) {
       if (opts.signal?.aborted) return;
       const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
@@ -94,22 +108,18 @@ export async function* tailFile(opts: TailOptions): AsyncGenerator<TailChunk> {
         pos += bytesRead;
         const lines = splitter.push(chunk.subarray(0, bytesRead));
         if (stamp.fpLen < FINGERPRINT_BYTES && pos > stamp.fpLen) stamp = await restamp(fh, stamp);
-        yield* batches(lines, splitter.lineStart, stamp, opts.batchSize);
+        yield* batches(lines, splitter.lineStart, stamp, opts.batchSize, truncations);
         continue;
       }
       if (!opts.follow) break;
-      const size = (await fh.stat()).size;
-      if (size < pos) {
-        // truncated in place (copytruncate): start over
-        pos = 0;
-        splitter.reset(0);
-        stamp = await restamp(fh, { ...stamp, fpLen: 0 });
-        continue;
-      }
+      if (await truncatedStartOver(fh)) continue;
       const now = await stat(opts.path, { bigint: true }).catch(() => null);
       if (now && String(now.dev) === stamp.dev && String(now.ino) === stamp.ino) {
         movedAt = null;
         await sleep(pollMs, opts.signal);
+        // Checked again just before the next read: a file truncated and refilled past `pos` while we
+        // slept would otherwise be read from the middle of its new content.
+        await truncatedStartOver(fh);
         continue;
       }
       // the path is gone or names another file: drain the old one a little longer
@@ -118,7 +128,7 @@ export async function* tailFile(opts: TailOptions): AsyncGenerator<TailChunk> {
         await sleep(Math.min(pollMs, grace), opts.signal);
         continue;
       }
-      yield* batches(splitter.end(), pos, stamp, opts.batchSize);
+      yield* batches(splitter.end(), pos, stamp, opts.batchSize, truncations);
       await fh.close();
       fh = null;
       if (!now) return; // removed and not replaced: this source is done
@@ -130,9 +140,10 @@ export async function* tailFile(opts: TailOptions): AsyncGenerator<TailChunk> {
       if (pos < 0) return;
       splitter.reset(pos);
       movedAt = null;
+      truncations = 0;
     }
     // last line without a newline (file not followed): still a line
-    yield* batches(splitter.end(), pos, stamp, opts.batchSize);
+    yield* batches(splitter.end(), pos, stamp, opts.batchSize, truncations);
   } finally {
     await fh?.close();
   }
@@ -151,10 +162,10 @@ async function* tailGzip(opts: TailOptions, maxLine: number): AsyncGenerator<Tai
         if (opts.signal?.aborted) return;
         const lines = splitter.push(data).filter((l) => l.offset >= start);
         if (splitter.lineStart > start)
-          yield* batches(lines, splitter.lineStart, opened.stamp, opts.batchSize);
+          yield* batches(lines, splitter.lineStart, opened.stamp, opts.batchSize, 0);
       }
       const last = splitter.end().filter((l) => l.offset >= start);
-      yield* batches(last, splitter.position, opened.stamp, opts.batchSize);
+      yield* batches(last, splitter.position, opened.stamp, opts.batchSize, 0);
     } finally {
       stream.destroy();
     }
@@ -163,11 +174,28 @@ async function* tailGzip(opts: TailOptions, maxLine: number): AsyncGenerator<Tai
   }
 }
 
-function* batches(lines: Line[], end: number, file: FileStamp, size: number): Generator<TailChunk> {
+function* batches(
+  lines: Line[],
+  end: number,
+  file: FileStamp,
+  size: number,
+  truncations: number,
+): Generator<TailChunk> {
   for (let i = 0; i < lines.length; i += size) {
     const next = lines[i + size];
-    yield { lines: lines.slice(i, i + size), end: next ? next.offset : end, file };
+    yield { lines: lines.slice(i, i + size), end: next ? next.offset : end, file, truncations };
   }
+}
+
+/**
+ * The open file no longer continues what was read: it is shorter than `pos`, or its first bytes
+ * (the fingerprint taken while reading) changed, i.e. it was truncated and written again.
+ */
+async function truncated(fh: FileHandle, pos: number, stamp: FileStamp): Promise<boolean> {
+  const size = (await fh.stat()).size;
+  if (size < pos) return true;
+  if (stamp.fpLen === 0) return false;
+  return (await hashHead(fh, stamp.fpLen)) !== stamp.fp;
 }
 
 async function describe(fh: FileHandle, gzip: boolean): Promise<OpenedFile> {

@@ -11,12 +11,20 @@
 //   a compressed rotated file is never read again (only .gz files present at start are backfilled).
 // - A file whose inode was checkpointed under another name (rotated while we were down) resumes
 //   from that checkpoint under its new name.
+// - A file that is new under a path read before (rotated, or truncated, while we were down) is read
+//   from 0 whatever fromStart says: everything in it was written since.
 // Delivery is at-least-once: lines read but not committed are read again after a restart.
+//
+// Generations (checkpoints.ts): every batch names the generation its offsets count in. It is the
+// checkpoint's when a file resumes; a file started from scratch gets a new one (its inode's resets + 1
+// when the inode was seen before, else 0), and so does a file after each copytruncate. Commits store it.
+// Determinism: a restart derives the same generation for the same content, since it is computed from
+// the committed state only.
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { InputNotFound } from '#shared/errors.js';
-import { CheckpointStore } from './checkpoints.js';
+import { CheckpointStore, fileGeneration, type Resume } from './checkpoints.js';
 import { type FileStamp, type OpenedFile, sleep, tailFile } from './file.js';
 import { AsyncMerge } from './merge.js';
 import type { Input, SourceBatch } from './types.js';
@@ -56,6 +64,12 @@ export function createFilesInput(opts: FilesInputOptions): FilesInput {
     const claimed = new Map<string, FileStamp>();
     /** Paths whose tailer ended, with the inode they named then: not reopened while unchanged. */
     const finished = new Map<string, string>();
+    /** Highest resets given to each inode in this process (without a checkpoint store, the only record). */
+    const resetsUsed = new Map<string, number>();
+    const generationOf = (path: string, stamp: FileStamp, resets: number): Omit<Resume, 'offset'> => {
+      resetsUsed.set(idKey(stamp), Math.max(resets, resetsUsed.get(idKey(stamp)) ?? 0));
+      return { generation: fileGeneration(path, stamp, resets), resets };
+    };
     const merge = new AsyncMerge<SourceBatch>();
 
     const claimedAlready = async (f: OpenedFile): Promise<boolean> => {
@@ -67,6 +81,9 @@ export function createFilesInput(opts: FilesInputOptions): FilesInput {
       let last = 0;
       let seq = 0;
       let ended = '';
+      /** Generation of the file being read, and the tailer's truncation count it began at. */
+      let gen: Omit<Resume, 'offset'> = { generation: '', resets: 0 };
+      let genTruncations = 0;
       try {
         for await (const chunk of tailFile({
           path,
@@ -80,20 +97,36 @@ export function createFilesInput(opts: FilesInputOptions): FilesInput {
             ended = idKey(f.stamp);
             if (await claimedAlready(f)) return 'skip';
             claimed.set(idKey(f.stamp), f.stamp);
+            genTruncations = 0;
             const resumed = store ? await store.resolve(path, f) : undefined;
-            if (resumed !== undefined) return resumed;
-            if (why === 'rotated' || !initial) return 0;
+            if (resumed !== undefined) {
+              gen = { generation: resumed.generation, resets: resumed.resets };
+              resetsUsed.set(idKey(f.stamp), Math.max(resumed.resets, resetsUsed.get(idKey(f.stamp)) ?? 0));
+              return resumed.offset;
+            }
+            const seen = resetsUsed.get(idKey(f.stamp));
+            const fresh = store?.freshResets(f.stamp) ?? 0;
+            gen = generationOf(path, f.stamp, Math.max(fresh, seen === undefined ? 0 : seen + 1));
+            if (why === 'rotated' || !initial || fresh > 0 || store?.knows(path)) return 0;
             return opts.fromStart ? 0 : 'end';
           },
         })) {
+          if (chunk.truncations !== genTruncations) {
+            // truncated in place since the last chunk: offsets start over, so does the generation. One
+            // step however many truncations: lines of the ones in between never came out.
+            genTruncations = chunk.truncations;
+            gen = generationOf(path, chunk.file, gen.resets + 1);
+          }
           const mine = ++seq;
+          const at = gen;
           yield {
             source: path,
+            generation: at.generation,
             lines: chunk.lines,
             commit: async () => {
               if (!store || mine <= last) return; // an older batch committed late changes nothing
               last = mine;
-              await store.commit(path, chunk.file, chunk.end);
+              await store.commit(path, chunk.file, chunk.end, at);
             },
           };
         }

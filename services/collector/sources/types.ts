@@ -13,6 +13,13 @@ export interface SourceBatch {
   source: string;
   /** Lines in source order. `offset` is the position: a byte offset for files and stdin, see each input otherwise. */
   lines: InputLine[];
+  /**
+   * Files only: the generation of the file the offsets count in (checkpoints.ts fileGeneration).
+   * Offsets restart at 0 after a rotation or a copytruncate, so the collector derives event ids from
+   * the generation and the position, not from the source name: a new file at the same path never
+   * repeats an id, and the same line keeps its id across restarts. Undefined: the source name.
+   */
+  generation?: string;
   /** call after the batch's events are durable in Kafka: advances the checkpoint */
   commit(): Promise<void>;
 }

@@ -81,6 +81,10 @@ export function createArchiver(
     }
     await insertWithRetry(isAlerts ? 'alerts' : 'access_events', rows, payload);
     if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
+    m.consumerLag.set(
+      { topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1),
+    );
   }
 
   return createConsumerService({

@@ -2,6 +2,12 @@ import { Counter, Gauge } from 'prom-client';
 import { registry } from '#shared/metrics.js';
 
 export const archiverMetrics = {
+  consumerLag: new Gauge({
+    name: 'leakwatch_archiver_consumer_lag',
+    help: 'Messages between the last archived offset and the partition high watermark, by topic and partition',
+    labelNames: ['topic', 'partition'] as const,
+    registers: [registry],
+  }),
   rowsInserted: new Counter({
     name: 'leakwatch_archiver_rows_inserted_total',
     help: 'Rows written to ClickHouse by table',

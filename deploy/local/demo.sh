@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# make demo: Kafka + ClickHouse up, migrations, every service started, a sample of a real access log
-# with an injected ID-walk replayed through the collector, then the alerts the API returns.
+# make demo: Kafka + ClickHouse up, migrations, every service started, then the streaming path
+# collector -> Kafka -> detector -> Kafka -> archiver -> ClickHouse -> API on a controlled leak
+# simulation (`leakwatch simulate`: every detection's attacks mixed into 3 hours of a real access log
+# from ../shared/data/real, or generated traffic without it). Prints the alerts the API returns and
+# scores them against the simulation's labels (`leakwatch eval`).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -23,40 +26,74 @@ fi
 source "$DEMO_RUN/secrets.env"
 export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" CLICKHOUSE_URL="http://127.0.0.1:$CH_HTTP_PORT"
 export CLICKHOUSE_DATABASE=leakwatch_demo LEAKWATCH_TENANT=demo-shop
+# The demo's own topics and groups (never the defaults a real deployment on this machine would use).
+export LEAKWATCH_TOPIC_ACCESS=leakwatch-demo.access.v1 LEAKWATCH_TOPIC_ACCESS_BY_ROUTE=leakwatch-demo.access-by-route.v1
+export LEAKWATCH_TOPIC_ALERTS=leakwatch-demo.alerts.v1 LEAKWATCH_TOPIC_DEADLETTER=leakwatch-demo.deadletter.v1
+export DETECTOR_GROUP_ID=leakwatch-demo-detector ARCHIVER_GROUP_ID=leakwatch-demo-archiver
 export API_TOKENS="$API_TOKEN:responder" COLLECTOR_REDACTION_KEY API_PORT="${API_PORT:-8080}"
 
+# Start from empty topics and tables: see demo-reset.mjs.
+bash "$LOCAL_DIR/services.sh" stop
+DEMO_GROUPS="$DETECTOR_GROUP_ID $ARCHIVER_GROUP_ID" node "$LOCAL_DIR/demo-reset.mjs" "$KAFKA_BROKERS" "$CLICKHOUSE_URL" \
+  "$CLICKHOUSE_DATABASE" "$LEAKWATCH_TOPIC_ACCESS" "$LEAKWATCH_TOPIC_ACCESS_BY_ROUTE" "$LEAKWATCH_TOPIC_ALERTS" \
+  "$LEAKWATCH_TOPIC_DEADLETTER"
 node "$REPO/bin/leakwatch.js" migrate
 
 SHARED="${LEAKWATCH_SHARED_DIR:-$REPO/../shared}"
-node "$LOCAL_DIR/demo-log.mjs" "$DEMO_RUN/access.log" "$SHARED/data/real/apache-elastic-examples/apache_logs" 3000
+REAL_LOG="$SHARED/data/real/apache-elastic-examples/apache_logs"
+SIM="$DEMO_RUN/sim"
+background=()
+[[ -f "$REAL_LOG" ]] && background=(--background "$REAL_LOG")
+node "$REPO/bin/leakwatch.js" simulate --out "$SIM" --hours 3 --seed 7 --tenant "$LEAKWATCH_TENANT" "${background[@]}" 2>&1 | grep '^wrote'
+# The simulation writes nginx lines with the session cookie and break-glass header the rules read.
+COLLECTOR_FORMAT=nginx
+COLLECTOR_LOG_FORMAT="$(node --input-type=module -e "import { SIM_LOG_FORMAT } from '$REPO/dist/services/simulate/format.js'; process.stdout.write(SIM_LOG_FORMAT)")"
+export COLLECTOR_FORMAT COLLECTOR_LOG_FORMAT
 
 bash "$LOCAL_DIR/services.sh" start
-bash "$LOCAL_DIR/services.sh" start-one collector collector "$DEMO_RUN/access.log"
+bash "$LOCAL_DIR/services.sh" start-one collector collector "$SIM/sim.log"
 
 API="http://127.0.0.1:$API_PORT"
-echo "waiting for alerts from $API (up to 120 s)..."
-deadline=$((SECONDS + 120))
+# Done when alerts have stopped changing for 10 s (the detector and archiver have caught up).
+echo "waiting for alerts from $API (up to 180 s)..."
+deadline=$((SECONDS + 180))
 alerts='[]'
+last=''
+stable_since=$SECONDS
 while (( SECONDS < deadline )); do
-  alerts="$(curl -s --max-time 3 -H "Authorization: Bearer $API_TOKEN" "$API/api/v1/alerts?limit=20" || true)"
-  [[ "$alerts" == \[\{* ]] && break
-  sleep 1
+  alerts="$(curl -s --max-time 5 -H "Authorization: Bearer $API_TOKEN" "$API/api/v1/alerts?limit=1000" || true)"
+  if [[ "$alerts" == \[\{* ]]; then
+    now="$(printf '%s' "$alerts" | sha256sum)"
+    if [[ "$now" != "$last" ]]; then last="$now"; stable_since=$SECONDS; fi
+    (( SECONDS - stable_since >= 10 )) && break
+  fi
+  sleep 2
 done
 if [[ "$alerts" != \[\{* ]]; then
-  echo "no alert arrived within 120 s. Service logs: $RUN_DIR/services/*.log" >&2
+  echo "no alert arrived within 180 s. Service logs: $RUN_DIR/services/*.log" >&2
   bash "$LOCAL_DIR/services.sh" status >&2
   exit 1
 fi
+printf '%s' "$alerts" | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{for(const a of JSON.parse(s))console.log(JSON.stringify(a))})' >"$SIM/alerts.ndjson"
 
 node -e '
-const alerts = JSON.parse(process.argv[1]);
-console.log(`\n${alerts.length} alert(s):`);
-for (const a of alerts) {
+const { readFileSync } = require("node:fs");
+const alerts = readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const byRule = {};
+for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
+console.log(`\n${alerts.length} alert(s) by rule: ${JSON.stringify(byRule)}\nthe newest 8:`);
+for (const a of alerts.slice(0, 8)) {
   console.log(`\n  [${a.severity}] ${a.title}`);
   console.log(`    rule ${a.rule}, entity ${a.entity.type}:${a.entity.value}, observed ${a.explanation.observed} (${a.explanation.feature})`);
   console.log(`    first ${new Date(a.first_seen).toISOString()}  last ${new Date(a.last_seen).toISOString()}  id ${a.alert_id}`);
   console.log(`    top: ${a.explanation.top_resources.slice(0, 3).join(", ")}`);
-}' "$alerts"
+}' "$SIM/alerts.ndjson"
+
+echo
+echo "scored against the simulation's labels (leakwatch eval). The API keeps each alert's newest version, so"
+echo "time to detect here is when the alert last grew; \`leakwatch scan\` + \`eval\` time the first emission:"
+node "$REPO/bin/leakwatch.js" eval --labels "$SIM/sim.labels.ndjson" --alerts "$SIM/alerts.ndjson" \
+  --redaction-key "$COLLECTOR_REDACTION_KEY"
 
 cat <<INFO
 
@@ -65,8 +102,8 @@ Look around (services keep running; \`make down\` stops everything):
   OpenAPI       $API/docs
   metrics       http://127.0.0.1:9101/metrics (collector)  :9102 (detector)  :9103 (archiver)  $API/metrics
   ClickHouse    $CLICKHOUSE_URL  database $CLICKHOUSE_DATABASE  (tables access_events, alerts, access_by_resource)
-  dead letters  Kafka topic leakwatch.deadletter.v1 at $KAFKA_BROKERS
+  dead letters  Kafka topic $LEAKWATCH_TOPIC_DEADLETTER at $KAFKA_BROKERS
   service logs  $RUN_DIR/services/*.log
   dashboards    $REPO/dashboards/ (import into Grafana)
-  append lines to $DEMO_RUN/access.log: the collector follows it.
+  simulation    $SIM/sim.log (labels: sim.labels.ndjson); the collector follows it: append lines to it
 INFO

@@ -8,6 +8,13 @@
 //   only, so a replay sees the same state whatever the batching.
 // - Allow-lists (rules file) are checked on the event: a rule is not evaluated for an allowed event.
 // - Memory budget: above maxEntities, the least recently active tenth is evicted (onEvict).
+//   Per-entity state is small (make bench: under 1 KB for a typical IP or session; see
+//   window-state.ts for how) and bounded: ids kept for idHorizonMs, at most maxIdsPerRoute per
+//   route and maxRoutesPerEntity routes. Distinct counts are exact, not HyperLogLog: the rules
+//   need the ids themselves (near-sequential runs, who asked for each id, when each was first
+//   seen, for 10-minute and hourly sliding counts), which a sketch does not keep; and the sets are
+//   small (a typical route holds one or two ids, 40 bytes each) where an HLL of useful accuracy
+//   is about 1 KB per set (2^10 registers, ~3% error; npm `bloom-filters`, `hyperloglog`).
 // - After each event, the rules whose trigger fired are evaluated on that entity's window
 //   ('new-id' rules only when the event stored a new distinct resource id).
 // - A finding becomes an Alert at once (the 20th id, not at window close).
@@ -30,7 +37,7 @@ import type { Alert, Entity } from '#shared/avro/generated/alert.js';
 import { ConfigInvalid } from '#shared/errors.js';
 import { type PrincipalType, principalType, principalValue } from '#shared/principal.js';
 import type { AnyRule, Baseline, BaselineStore, Finding } from '../rules/types.js';
-import { type DropCounters, type EmittedAlert, EntityWindow, type WindowLimits } from './window-state.js';
+import { type DropCounters, type EmittedAlerts, EntityWindow, type WindowLimits } from './window-state.js';
 
 export interface EngineOptions {
   rules: readonly AnyRule[];
@@ -101,9 +108,12 @@ export const ENGINE_DEFAULTS = Object.freeze({
 });
 
 const NONE: readonly Alert[] = Object.freeze([]);
+/** Distinct tenants, routes and kinds shared between entities; beyond it each keeps its own copy. */
+const MAX_INTERNED = 65_536;
 
+/** First 32 hex digits of sha256(s), as a string of its own (a slice would keep all 64 alive). */
 function hex32(s: string): string {
-  return hash('sha256', s, 'hex').slice(0, 32);
+  return hash('sha256', s, 'buffer').toString('hex', 0, 16);
 }
 
 export function alertIdOf(rule: string, entity: Entity, windowStart: number): string {
@@ -170,6 +180,15 @@ export function createEngine(opts: EngineOptions): Engine {
   };
   const maxEntities = positive('maxEntities', opts.maxEntities ?? ENGINE_DEFAULTS.maxEntities);
   const baselines = opts.baselines;
+  // One copy of each tenant, route template and kind that state keeps (events bring fresh strings).
+  const interned = new Map<string, string>();
+  const intern = (s: string): string => {
+    const t = interned.get(s);
+    if (t !== undefined) return t;
+    if (interned.size < MAX_INTERNED) interned.set(s, s);
+    return s;
+  };
+  limits.intern = intern;
 
   const seen = new Set<string>();
   const rules: PreparedRule[] = opts.rules.map((rule) => {
@@ -215,18 +234,25 @@ export function createEngine(opts: EngineOptions): Engine {
   /** Events before this may belong to evicted state: late. */
   let horizon = Number.NEGATIVE_INFINITY;
 
-  function toAlert(rule: string, f: Finding, w: EntityWindow, ev: EmittedAlert, tenant: string): Alert {
+  function toAlert(
+    rule: string,
+    f: Finding,
+    w: EntityWindow,
+    em: EmittedAlerts,
+    i: number,
+    tenant: string,
+  ): Alert {
     const labels: Record<string, string> = { rule, severity: f.severity, tenant };
     for (const k in f.labels) if (!(k in labels)) labels[k] = f.labels[k] as string;
     return {
-      alert_id: ev.alertId,
-      fingerprint: ev.fingerprint,
+      alert_id: em.alertId(i),
+      fingerprint: em.fingerprint(i),
       rule,
       severity: f.severity,
       entity: { type: w.entity.type, value: w.entity.value },
       tenant,
-      first_seen: ev.firstSeen,
-      last_seen: ev.lastSeen,
+      first_seen: em.firstSeen(i),
+      last_seen: em.lastSeen(i),
       status: 'open',
       title: f.title,
       explanation: {
@@ -249,7 +275,7 @@ export function createEngine(opts: EngineOptions): Engine {
   ): Alert[] | null {
     const ts = e.ts;
     let out: Alert[] | null = null;
-    w.event = e;
+    w.evaluating(e);
     // One baseline lookup per event, not per rule.
     let b: Baseline | undefined;
     let looked = false;
@@ -263,33 +289,24 @@ export function createEngine(opts: EngineOptions): Engine {
       }
       const findings = p.rule.evaluate(w, b, p.cfg);
       for (const f of findings) {
-        const key = p.rule.id + '\u0000' + f.entity.type + '\u0000' + f.entity.value;
-        if (w.emitted === null) w.emitted = new Map();
-        const prev = w.emitted.get(key);
-        if (prev !== undefined && !(f.observed > prev.observed)) continue;
-        const firstSeen = Math.min(f.firstSeen ?? ts, prev?.firstSeen ?? Number.POSITIVE_INFINITY);
-        const lastSeen = Math.max(ts, prev?.lastSeen ?? Number.NEGATIVE_INFINITY);
-        const ev: EmittedAlert = prev ?? {
-          alertId: alertIdOf(p.rule.id, f.entity, w.windowStart),
-          fingerprint: fingerprintOf(p.rule.id, f.entity),
-          observed: 0,
-          firstSeen,
-          lastSeen,
-        };
-        ev.observed = f.observed;
-        ev.firstSeen = firstSeen;
-        ev.lastSeen = lastSeen;
-        if (prev === undefined) {
-          w.emitted.set(key, ev);
+        // Keyed by rule + entity; the rule id alone for the window's own entity (nearly always).
+        const own = f.entity.type === w.entity.type && f.entity.value === w.entity.value;
+        const key = own ? p.rule.id : p.rule.id + '\u0000' + f.entity.type + '\u0000' + f.entity.value;
+        const em = w.emittedAlerts();
+        let i = em.find(key);
+        if (i >= 0 && !(f.observed > em.observed(i))) continue;
+        if (i < 0) {
+          i = em.add(key, alertIdOf(p.rule.id, f.entity, w.windowStart), fingerprintOf(p.rule.id, f.entity));
           st.alertsOpened++;
         } else {
           st.alertsUpdated++;
         }
+        em.update(i, f.observed, Math.min(f.firstSeen ?? ts, em.firstSeen(i)), Math.max(ts, em.lastSeen(i)));
         if (out === null) out = [];
-        out.push(toAlert(p.rule.id, f, w, ev, f.tenant ?? w.tenant));
+        out.push(toAlert(p.rule.id, f, w, em, i, f.tenant ?? w.tenant));
       }
     }
-    w.event = null;
+    w.evaluating(null);
     return out;
   }
 
@@ -317,7 +334,8 @@ export function createEngine(opts: EngineOptions): Engine {
     let w = map.get(key);
     if (w === undefined) {
       // The entity object is built only for a new state: this runs for every event.
-      w = new EntityWindow({ type, value }, limits, drops);
+      // a route's state is named by its (interned) route template
+      w = new EntityWindow({ type, value: type === 'route' ? intern(value) : value }, limits, drops);
       w.reset(windowStart, windowMs, tenant);
       map.set(key, w);
       st.entities++;
@@ -330,7 +348,7 @@ export function createEngine(opts: EngineOptions): Engine {
     } else if (windowStart < w.windowStart && w.windowStart - ts > lateness) {
       return null;
     }
-    if (ts > w.lastActivity) w.lastActivity = ts;
+    // lastActivity follows: it is the window's lastSeen once the event is added
     return w;
   }
 
@@ -417,6 +435,6 @@ export function createEngine(opts: EngineOptions): Engine {
 }
 
 function hasIds(w: EntityWindow): boolean {
-  for (const r of w.routes) if (r.distinct > 0 || (r.others !== null && r.others.size > 0)) return true;
+  for (const r of w.routes) if (r.distinct > 0 || r.otherDistinct > 0) return true;
   return false;
 }

@@ -44,7 +44,7 @@ export const distinctResourceBurst: Rule<DistinctResourceBurstConfig> = {
     let stored = 0;
     for (const r of w.routes) {
       if (r.resourceKind !== null && cfg.kinds.includes(r.resourceKind))
-        stored += r.distinct + (r.others?.size ?? 0);
+        stored += r.distinct + r.otherDistinct;
     }
     if (stored < cfg.minDistinct) return [];
     const since = w.recent().since;

@@ -37,7 +37,7 @@ export const distributedEnumeration: Rule<DistributedEnumerationConfig> = {
   defaults: DISTRIBUTED_ENUMERATION_DEFAULTS,
   evaluate(w, _b, cfg): Finding[] {
     const r = w.changed[0];
-    if (r === undefined || r.principals === null || r.distinct < cfg.minRun) return [];
+    if (r === undefined || !r.keepsPrincipals || r.distinct < cfg.minRun) return [];
     if (r.resourceKind === null || !cfg.kinds.includes(r.resourceKind)) return [];
     const run = runToJudge(r, cfg.maxGap, w.event !== null);
     if (run.length < cfg.minRun) return [];
@@ -47,13 +47,13 @@ export const distributedEnumeration: Rule<DistributedEnumerationConfig> = {
     const byPrincipal = new Map<number, number>();
     let inRun = 0;
     let firstSeen = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < r.ids.length; i++) {
-      const id = r.ids[i] as number;
-      const t = r.ts[i] as number;
+    for (let i = 0; i < r.distinct; i++) {
+      const id = r.idAt(i);
+      const t = r.tsAt(i);
       if (id < lo || id > hi || t < since) continue;
       inRun++;
       if (t < firstSeen) firstSeen = t;
-      const p = r.principals[i] as number;
+      const p = r.principalAt(i);
       byPrincipal.set(p, (byPrincipal.get(p) ?? 0) + 1);
     }
     if (inRun < cfg.minRun || byPrincipal.size < cfg.minPrincipals) return [];

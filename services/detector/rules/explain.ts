@@ -22,8 +22,8 @@ export function sampleEvents(w: WindowView, routes: readonly RouteIdsView[] = w.
   const out: string[] = [];
   if (w.event !== null) out.push(w.event.event_id);
   for (const r of routes) {
-    for (let i = r.eventIds.length - 1; i >= 0 && out.length < MAX_SAMPLES; i--) {
-      const id = r.eventIds[i] as string;
+    for (let i = r.distinct - 1; i >= 0 && out.length < MAX_SAMPLES; i--) {
+      const id = r.eventIdAt(i);
       if (!out.includes(id)) out.push(id);
     }
     if (out.length >= MAX_SAMPLES) break;

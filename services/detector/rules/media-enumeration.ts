@@ -41,9 +41,9 @@ export const mediaEnumeration: Rule<MediaEnumerationConfig> = {
       const lo = r.sorted[run.from] as number;
       const hi = r.sorted[run.to] as number;
       let firstSeen = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < r.ids.length; i++) {
-        const id = r.ids[i] as number;
-        if (id >= lo && id <= hi && (r.ts[i] as number) < firstSeen) firstSeen = r.ts[i] as number;
+      for (let i = 0; i < r.distinct; i++) {
+        const id = r.idAt(i);
+        if (id >= lo && id <= hi && r.tsAt(i) < firstSeen) firstSeen = r.tsAt(i);
       }
       return [
         {

@@ -67,8 +67,8 @@ function indexOf(sorted: readonly number[], v: number): number {
 
 /** The run to judge: around the newest id when an event added one, else the longest. */
 export function runToJudge(r: RouteIdsView, maxGap: number, incremental: boolean): Run {
-  if (!incremental || r.ids.length === 0) return longestRun(r.sorted, r.distinct, maxGap);
-  const newest = r.ids[r.ids.length - 1] as number;
+  if (!incremental || r.distinct === 0) return longestRun(r.sorted, r.distinct, maxGap);
+  const newest = r.idAt(r.distinct - 1);
   return runAround(r.sorted, indexOf(r.sorted, newest), maxGap);
 }
 
@@ -102,10 +102,10 @@ function findingFor(w: WindowView, r: RouteIdsView, run: Run, cfg: SequentialEnu
   const samples: string[] = [];
   let firstSeen = Number.POSITIVE_INFINITY;
   for (let i = 0; i < r.distinct; i++) {
-    const id = r.ids[i] as number;
+    const id = r.idAt(i);
     if (id < lo || id > hi) continue;
-    if (samples.length < MAX_SAMPLES) samples.push(r.eventIds[i] as string);
-    const t = r.ts[i] as number;
+    if (samples.length < MAX_SAMPLES) samples.push(r.eventIdAt(i));
+    const t = r.tsAt(i);
     if (t < firstSeen) firstSeen = t;
   }
   const labels: Record<string, string> = { route: r.route };

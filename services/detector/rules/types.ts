@@ -22,20 +22,21 @@ export interface RouteIdsView {
   readonly errors: number;
   /** Of those, under emergency (break-glass) access. */
   readonly emergency: number;
-  /** Distinct numeric resource ids stored (= ids.length = sorted.length). */
+  /** Distinct numeric resource ids stored (= sorted.length); index them 0 … distinct - 1 below. */
   readonly distinct: number;
-  /** Distinct numeric resource ids in order of first arrival. */
-  readonly ids: readonly number[];
-  /** event_id of each id's first request (parallel to ids). */
-  readonly eventIds: readonly string[];
-  /** Event time of each id's first request (parallel to ids). */
-  readonly ts: readonly number[];
-  /** The same distinct ids, ascending. */
+  /** The i-th distinct numeric resource id, in order of first arrival. */
+  idAt(i: number): number;
+  /** event_id of the i-th id's first request. */
+  eventIdAt(i: number): string;
+  /** Event time of the i-th id's first request. */
+  tsAt(i: number): number;
+  /** The same distinct ids, ascending (built on first use, then kept). */
   readonly sorted: readonly number[];
-  /** Route-keyed state only: a hash of the principal that first requested each id (parallel to ids). */
-  readonly principals: readonly number[] | null;
-  /** Non-numeric resource ids (UUIDs, hashes, file names without a number) → last time seen. */
-  readonly others: ReadonlyMap<string, number> | null;
+  /** Route-keyed state only: principalAt(i) is a hash of the principal that first requested the i-th id. */
+  readonly keepsPrincipals: boolean;
+  principalAt(i: number): number;
+  /** Distinct non-numeric resource ids (UUIDs, hashes, file names without a number) stored. */
+  readonly otherDistinct: number;
   /** Distinct ids not stored because the per-route cap was reached. */
   readonly dropped: number;
   /** Requests whose resource id is absent or not numeric. */
@@ -46,16 +47,11 @@ export interface RouteIdsView {
 
 /** Sliding sums over the last window length, ending at the entity's latest event. */
 export interface RecentCounters {
-  events: number;
   bytesOut: number;
   rowsOut: number;
   /** Requests on routes that named a resource kind (id routes), and those answered 403/404. */
   idRouteRequests: number;
   idRouteDenied: number;
-  /** 2xx answers on id routes to an unauthenticated principal. */
-  unauthSensitive: number;
-  /** Events under emergency (break-glass) access. */
-  emergency: number;
   /** Events with PHI findings. */
   phi: number;
   /** Start of the sliding span (exclusive). */

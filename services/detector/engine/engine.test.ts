@@ -277,3 +277,34 @@ test('numericId', () => {
   assert.ok(Number.isNaN(numericId('1234567890123456')));
   assert.ok(Number.isNaN(numericId('x.')));
 });
+
+test('an engine with route-keyed rules only keeps route state only, and alerts as a full engine does', async () => {
+  const { distributedEnumeration } = await import('../rules/distributed-enumeration.js');
+  // One walk over 40 customer ids spread over 10 addresses (4 ids each, never adjacent).
+  const events: AccessEvent[] = [];
+  for (let k = 0; k < 40; k++) {
+    events.push(
+      ev(k, {
+        client_ip: `203.0.113.${k % 10}`,
+        route: '/wp-json/wc/v3/customers/{id}',
+        resource_id: String(5000 + k),
+        resource_kind: 'customer',
+      }),
+    );
+  }
+  const routeOnly = createEngine({ rules: [distributedEnumeration as Rule<unknown>] });
+  const full = createEngine({
+    rules: [distributedEnumeration as Rule<unknown>, sequentialEnumeration as Rule<unknown>],
+  });
+  const ids = (engine: typeof full) => {
+    const out = new Set<string>();
+    for (const e of events)
+      for (const a of engine.process(e)) if (a.rule === 'distributed-enumeration') out.add(a.alert_id);
+    return [...out];
+  };
+  const fromRouteOnly = ids(routeOnly);
+  assert.equal(fromRouteOnly.length, 1);
+  assert.deepEqual(fromRouteOnly, ids(full));
+  assert.equal(routeOnly.stats().entities, 1, 'one route, no principals');
+  assert.equal(full.stats().entities, 11);
+});

@@ -387,18 +387,25 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     const type = principalType(e);
     const value = principalValue(e, type);
-    const w = stateFor(entities[type], value, type, value, ts, e.tenant);
-    if (w === null) {
-      st.lateEvents++;
+    let out: Alert[] | null = null;
+    // An engine with route-keyed rules only (the streaming detector's by-route partitions) keeps no
+    // principal state at all.
+    if (principalRules.length > 0) {
+      const w = stateFor(entities[type], value, type, value, ts, e.tenant);
+      if (w === null) {
+        st.lateEvents++;
+        return NONE;
+      }
+      const changed = w.add(e);
+      // State always counts the event; allow-listed events only skip the rules.
+      if (allowAll?.(e)) return NONE;
+      if (changed !== null || anyEveryEvent) out = evaluate(principalRules, w, e, changed !== null);
+    } else if (allowAll?.(e)) {
       return NONE;
     }
-    const changed = w.add(e);
-    // State always counts the event; allow-listed events only skip the rules.
-    if (allowAll?.(e)) return NONE;
-    let out: Alert[] | null = null;
-    if (changed !== null || anyEveryEvent) out = evaluate(principalRules, w, e, changed !== null);
     if (routeRules.length > 0 && e.resource_kind !== null && e.resource_id !== null) {
       const rw = stateFor(routeStates, e.tenant + '\u0000' + e.route, 'route', e.route, ts, e.tenant);
+      if (rw === null && principalRules.length === 0) st.lateEvents++;
       if (rw !== null && rw.addRouteKeyed(e, principalHash(type + ':' + value)) !== null) {
         const more = evaluate(routeRules, rw, e, true);
         if (more !== null) out = out === null ? more : out.concat(more);

@@ -19,3 +19,5 @@ node bin/leakwatch.js scan --no-progress --dev "$tmp/access.log" >"$tmp/alerts.n
 awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "wc -l:           %8.3f s  %12.0f lines/s\nleakwatch scan:  %8.3f s  %12.0f lines/s (process start included)\n", b-a, 200000/(b-a), c-b, 200000/(c-b) }'
 tail -1 "$tmp/scan.err"
 node dist/test/bench/collector-kafka.bench.js "$tmp/access.log" 5
+timeout --kill-after=30 300 node dist/test/bench/kafka-clients.bench.js "$tmp/access.log"
+timeout --kill-after=30 600 node dist/test/bench/streaming.bench.js all  # e2e 300k lines, 60 s at 20k/s, 1M events/100k entities

@@ -5,6 +5,7 @@ import { literalNames, tableKind } from './db.js';
 import { cleanIp, compileCidrs, inCidrs, resolveClientIp } from './net.js';
 import { compileNormalizeOptions, DEFAULT_TABLE_KINDS } from './options.js';
 import { createRedactor } from './redact.js';
+import { compileRouteTable } from './route.js';
 import { type NormalizeContext, recordToAccessEvent } from './to-access-event.js';
 
 const options = compileNormalizeOptions();
@@ -296,4 +297,23 @@ test('no raw PHI anywhere in the event, from any field', () => {
     }
     assert.ok(e.findings.length > 0);
   }
+});
+
+test('memoised targets and user agents: per redactor and route table, each event its own findings', () => {
+  const other = createRedactor(Buffer.from('o'.repeat(32)), options.redactor);
+  const lab = compileRouteTable({ paths: [{ path: '**/lab/{id}', kind: 'lab_result' }], queryIds: [] });
+  const r = web({ target: '/portal/lab/77?email=jane%40example.org', userAgent: 'probe jane@example.org' });
+  const a1 = recordToAccessEvent(r, ctx);
+  const b = recordToAccessEvent(r, { ...ctx, redactor: other });
+  const c = recordToAccessEvent(r, { ...ctx, routes: lab });
+  const a2 = recordToAccessEvent(r, ctx);
+  assert.deepEqual(a2, a1);
+  assert.notEqual(a2.findings, a1.findings); // the events do not share a findings array
+  assert.deepEqual(a1.findings, ['phi_in_url:email']);
+  assert.equal(a1.resource_kind, null);
+  assert.equal(c.resource_kind, 'lab_result'); // other table, other answer
+  assert.equal(b.route, a1.route);
+  assert.notEqual(b.user_agent, a1.user_agent); // other key, other token
+  assert.equal(b.user_agent, `probe ${other.token('email', 'jane@example.org')}`);
+  assert.equal(a1.user_agent, `probe ${redactor.token('email', 'jane@example.org')}`);
 });

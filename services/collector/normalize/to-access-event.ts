@@ -27,16 +27,20 @@
 //    (present, not 0/false/no/off), a route under an emergency prefix, or an emergency user.
 //
 // event_id = first 32 hex of sha256(source + '\n' + position): a replay gives the same ids.
+//
+// A target's redaction + route and a user agent's redaction are memoised per redactor and route
+// table (memo.ts): pure functions of the string, repeated on most lines of a real log.
 
 import { hash } from 'node:crypto';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { ParsedHttpLine } from '../parsers/nginx-combined.js';
 import type { AccessRecord } from '../parsers/types.js';
 import { summarizeDb } from './db.js';
+import { StringMemo } from './memo.js';
 import { resolveClientIp, splitForwardedFor } from './net.js';
 import { compileNormalizeOptions, findCookie, type NormalizeOptions } from './options.js';
 import type { Redactor } from './redact.js';
-import { type CompiledRouteTable, normalizeRoute, safeDecode } from './route.js';
+import { type CompiledRouteTable, normalizeRoute, type RouteInfo, safeDecode } from './route.js';
 
 export interface NormalizeContext {
   /** Which log: file path or stream name. Part of event_id. */
@@ -118,6 +122,70 @@ export function toAccessEvent(parsed: ParsedHttpLine, ctx: ToAccessEventContext)
   });
 }
 
+// ---- memoised per-string steps ----
+
+/** A request target redacted (redact.ts), then templated (route.ts) from the redacted form. */
+interface TargetInfo extends RouteInfo {
+  /** `phi_in_url:<kind>` (frozen, shared: copy before handing out). */
+  findings: readonly string[];
+}
+
+function targetInfo(target: string, redactor: Redactor, routes: CompiledRouteTable | undefined): TargetInfo {
+  const red = redactor.redactTarget(target);
+  const r = normalizeRoute(red.target, routes);
+  return {
+    route: r.route,
+    resourceId: r.resourceId,
+    resourceKind: r.resourceKind,
+    queryKeys: r.queryKeys,
+    findings: red.findings,
+  };
+}
+
+interface Memos {
+  target(raw: string): TargetInfo;
+  userAgent(raw: string): string;
+}
+
+// Targets up to 256 characters (the sample's 99th percentile is 162), user agents up to 512 (its
+// longest is 294): a few MB at the very most per redactor and route table.
+const TARGET_MEMO_SLOTS = 8192;
+const TARGET_MEMO_KEY_CHARS = 256;
+const UA_MEMO_SLOTS = 2048;
+const UA_MEMO_KEY_CHARS = 512;
+
+// Per redactor (weakly: tests make many), then per route table (undefined = the built-in one).
+const memosByRedactor = new WeakMap<Redactor, Map<CompiledRouteTable | undefined, Memos>>();
+// The pair the last event used: one comparison instead of two map lookups per event.
+let lastRedactor: Redactor | undefined;
+let lastRoutes: CompiledRouteTable | undefined;
+let lastMemos: Memos | undefined;
+
+function memosFor(redactor: Redactor, routes: CompiledRouteTable | undefined): Memos {
+  if (lastMemos !== undefined && redactor === lastRedactor && routes === lastRoutes) return lastMemos;
+  let byRoutes = memosByRedactor.get(redactor);
+  if (byRoutes === undefined) {
+    byRoutes = new Map();
+    memosByRedactor.set(redactor, byRoutes);
+  }
+  let memos = byRoutes.get(routes);
+  if (memos === undefined) {
+    const targets = new StringMemo<TargetInfo>(TARGET_MEMO_SLOTS, TARGET_MEMO_KEY_CHARS);
+    const agents = new StringMemo<string>(UA_MEMO_SLOTS, UA_MEMO_KEY_CHARS);
+    const computeTarget = (t: string) => targetInfo(t, redactor, routes);
+    const computeAgent = (ua: string) => redactor.redactText(ua).text;
+    memos = {
+      target: (t) => targets.get(t, computeTarget),
+      userAgent: (ua) => agents.get(ua, computeAgent),
+    };
+    byRoutes.set(routes, memos);
+  }
+  lastRedactor = redactor;
+  lastRoutes = routes;
+  lastMemos = memos;
+  return memos;
+}
+
 function hasKeys(o: object): boolean {
   for (const _ in o) return true;
   return false;
@@ -195,13 +263,12 @@ export function recordToAccessEvent(record: AccessRecord, ctx: NormalizeContext)
     if (d.template !== null) attrs['sql'] = d.template;
     if (nonEmpty(record.sessionId)) attrs['connection_id'] = redactor.redactText(record.sessionId).text;
   } else if (record.target !== null) {
-    const red = redactor.redactTarget(record.target);
-    const r = normalizeRoute(red.target, ctx.routes);
-    route = r.route;
-    resourceId = r.resourceId;
-    resourceKind = r.resourceKind;
-    queryKeys = r.queryKeys;
-    if (red.findings.length > 0) findings = red.findings.slice();
+    const t = memosFor(redactor, ctx.routes).target(record.target);
+    route = t.route;
+    resourceId = t.resourceId;
+    resourceKind = t.resourceKind;
+    queryKeys = t.queryKeys;
+    if (t.findings.length > 0) findings = t.findings.slice();
   } else if (record.sourceKind !== 'web' && nonEmpty(record.method)) {
     route = record.method;
   }
@@ -299,7 +366,7 @@ export function recordToAccessEvent(record: AccessRecord, ctx: NormalizeContext)
     const rh = refererHost(record.referer);
     if (rh !== null) attrs['referer_host'] = rh;
   }
-  const ua = record.userAgent === null ? null : redactor.redactText(record.userAgent).text;
+  const ua = record.userAgent === null ? null : memosFor(redactor, ctx.routes).userAgent(record.userAgent);
   return {
     event_id: eventId(ctx.source, ctx.position),
     ts: record.tsMs,
@@ -357,19 +424,26 @@ export function refererHost(referer: string): string | null {
     if (colon !== -1 && colon < he) he = colon;
   }
   if (he <= hs || he - hs > 253) return null;
+  // Usually the host is already lowercase and valid: then it is the slice itself, without the
+  // toLowerCase call (a runtime call) and the second pass.
+  let plain = true;
+  for (let i = hs; i < he && plain; i++) plain = isHostChar(referer.charCodeAt(i));
+  if (plain) return referer.slice(hs, he);
   const host = referer.slice(hs, he).toLowerCase();
-  for (let i = 0; i < host.length; i++) {
-    const c = host.charCodeAt(i);
-    const ok =
-      (c >= 0x61 && c <= 0x7a) ||
-      (c >= 0x30 && c <= 0x39) ||
-      c === 0x2e ||
-      c === 0x2d ||
-      c === 0x3a ||
-      c === 0x5f;
-    if (!ok) return null;
-  }
+  for (let i = 0; i < host.length; i++) if (!isHostChar(host.charCodeAt(i))) return null;
   return host;
+}
+
+/** Lowercase letters, digits, `.`, `-`, `:`, `_`. */
+function isHostChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2e ||
+    c === 0x2d ||
+    c === 0x3a ||
+    c === 0x5f
+  );
 }
 
 /** The client address (net.ts resolveClientIp) with the configured or default trusted proxies. */

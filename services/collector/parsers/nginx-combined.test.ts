@@ -178,6 +178,38 @@ test('table of real-world shapes', () => {
       { tsMs: T + 250 },
     ],
     ['status -', `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" - 0 "-" "-"`, { status: null }],
+    // Quoted fields are found with indexOf and read character by character only when a backslash
+    // comes before the closing quote: both routes, and the switch between them.
+    [
+      'a backslash only in the last field',
+      `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 5 "http://r/" "agent \\"q\\""`,
+      { target: '/a', referer: 'http://r/', userAgent: 'agent "q"' },
+    ],
+    [
+      'an escaped quote and a status-like text inside the request',
+      `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /a\\" 200 b HTTP/1.1" 200 5 "-" "-"`,
+      { request: 'GET /a" 200 b HTTP/1.1', target: '/a" 200 b', protocol: 'HTTP/1.1', status: 200 },
+    ],
+    [
+      'an unescaped quote inside the referer',
+      `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 5 "http://r/"x" "ua"`,
+      { referer: 'http://r/"x', userAgent: 'ua' },
+    ],
+    [
+      'a truncated user agent holding an escaped quote',
+      `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 5 "-" "Mozilla \\"x`,
+      { userAgent: 'Mozilla "x' },
+    ],
+    [
+      'spaces in the target, no protocol',
+      `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1 x" 200 5 "-" "-"`,
+      { method: 'GET', target: '/a HTTP/1.1 x', protocol: null },
+    ],
+    [
+      'escapes in a trailing extra field',
+      `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 5 "-" "ua" "a\\\\b" 0.003`,
+      { userAgent: 'ua', extra: ['a\\b', '0.003'] },
+    ],
   ];
   for (const [name, line, want] of cases) {
     const v = ok(line);

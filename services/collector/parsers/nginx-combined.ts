@@ -186,21 +186,39 @@ export function parseNginxCombined(input: string, format = 'nginx'): ParseResult
   let p = rb + 1;
   if (line.charCodeAt(p) !== SP || line.charCodeAt(p + 1) !== QUOTE) return reject('no_request', format);
   const reqStart = p + 2;
-  // The closing quote is the first unescaped `"` followed by ` <status>`.
+  // The closing quote is the first unescaped `"` followed by ` <status>`. Native indexOf finds
+  // the candidates; only a backslash before the candidate needs the character loop (escapes).
   let reqEnd = -1;
   let reqEscaped = false;
-  for (let i = reqStart; i < end; i++) {
-    const c = line.charCodeAt(i);
-    if (c === BSLASH) {
-      reqEscaped = true;
-      i++;
-      continue;
+  let reqSlow = false;
+  const reqBs = line.indexOf('\\', reqStart);
+  for (let q = line.indexOf('"', reqStart); q !== -1; q = line.indexOf('"', q + 1)) {
+    if (reqBs !== -1 && reqBs < q) {
+      reqSlow = true;
+      break;
     }
-    if (c === QUOTE && line.charCodeAt(i + 1) === SP) {
-      const n = line.charCodeAt(i + 2);
+    if (line.charCodeAt(q + 1) === SP) {
+      const n = line.charCodeAt(q + 2);
       if (isDigit(n) || n === DASH) {
-        reqEnd = i;
+        reqEnd = q;
         break;
+      }
+    }
+  }
+  if (reqSlow) {
+    for (let i = reqStart; i < end; i++) {
+      const c = line.charCodeAt(i);
+      if (c === BSLASH) {
+        reqEscaped = true;
+        i++;
+        continue;
+      }
+      if (c === QUOTE && line.charCodeAt(i + 1) === SP) {
+        const n = line.charCodeAt(i + 2);
+        if (isDigit(n) || n === DASH) {
+          reqEnd = i;
+          break;
+        }
       }
     }
   }
@@ -212,8 +230,11 @@ export function parseNginxCombined(input: string, format = 'nginx'): ParseResult
   let protocol: string | null = null;
   const sp1 = request.indexOf(' ');
   if (sp1 > 0 && sp1 <= 32 && isMethodToken(request, sp1)) {
-    const sp2 = request.lastIndexOf(' ');
-    if (sp2 > sp1 && request.startsWith('HTTP/', sp2 + 1)) {
+    // The last space, by hand: lastIndexOf and startsWith are runtime calls on a sliced string,
+    // and the protocol is a few characters from the end.
+    let sp2 = request.length - 1;
+    while (sp2 > sp1 && request.charCodeAt(sp2) !== SP) sp2--;
+    if (sp2 > sp1 && isHttpSlash(request, sp2 + 1)) {
       target = request.slice(sp1 + 1, sp2);
       protocol = request.slice(sp2 + 1);
     } else {
@@ -264,18 +285,36 @@ export function parseNginxCombined(input: string, format = 'nginx'): ParseResult
       const s = p + 1;
       let q = -1;
       let escaped = false;
-      for (let i = s; i < end; i++) {
-        const ch = line.charCodeAt(i);
-        if (ch === BSLASH) {
-          escaped = true;
-          i++;
-          continue;
+      // As for the request: indexOf, and the character loop only when a backslash comes first
+      // (or when there is no closing quote and a backslash: the value is unescaped then too).
+      const bs = line.indexOf('\\', s);
+      let slow = false;
+      for (let k = line.indexOf('"', s); k !== -1; k = line.indexOf('"', k + 1)) {
+        if (bs !== -1 && bs < k) {
+          slow = true;
+          break;
         }
-        if (ch === QUOTE) {
-          const n = i + 1 < end ? line.charCodeAt(i + 1) : SP;
-          if (n === SP || n === TAB) {
-            q = i;
-            break;
+        const n = k + 1 < end ? line.charCodeAt(k + 1) : SP;
+        if (n === SP || n === TAB) {
+          q = k;
+          break;
+        }
+      }
+      if (q === -1 && bs !== -1) slow = true;
+      if (slow) {
+        for (let i = s; i < end; i++) {
+          const ch = line.charCodeAt(i);
+          if (ch === BSLASH) {
+            escaped = true;
+            i++;
+            continue;
+          }
+          if (ch === QUOTE) {
+            const n = i + 1 < end ? line.charCodeAt(i + 1) : SP;
+            if (n === SP || n === TAB) {
+              q = i;
+              break;
+            }
           }
         }
       }
@@ -321,6 +360,17 @@ export function parseNginxCombined(input: string, format = 'nginx'): ParseResult
       extra,
     },
   };
+}
+
+/** `HTTP/` at s[i..]. */
+function isHttpSlash(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 0x48 &&
+    s.charCodeAt(i + 1) === 0x54 &&
+    s.charCodeAt(i + 2) === 0x54 &&
+    s.charCodeAt(i + 3) === 0x50 &&
+    s.charCodeAt(i + 4) === 0x2f
+  );
 }
 
 /** Method token: RFC 9110 tchar, restricted to letters, digits, `-` and `_` (enough for real methods). */

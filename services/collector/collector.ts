@@ -158,16 +158,17 @@ export function createCollector(
     return { pipeline, format, logFormat, generation };
   }
 
-  async function send(events: AccessEvent[], dead: DeadLetter[]): Promise<void> {
+  /** A batch ready to send: encoded once, so a retry does not encode again. */
+  interface Prepared {
+    messages: { key: string; value: Buffer }[];
+    dead: DeadLetter[];
+  }
+
+  async function send({ messages, dead }: Prepared): Promise<void> {
     await retry(
       async () => {
-        if (events.length) {
-          await producer.send({
-            topic: cfg.topics.access,
-            acks: -1,
-            compression: COMPRESSION,
-            messages: events.map((e) => ({ key: principalKey(e), value: codec.encode(e) })),
-          });
+        if (messages.length) {
+          await producer.send({ topic: cfg.topics.access, acks: -1, compression: COMPRESSION, messages });
         }
         if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
       },
@@ -181,7 +182,7 @@ export function createCollector(
           m.publishFailures.inc();
           m.backpressure.set(1);
           log.warn(
-            { err, attempt, delay, events: events.length },
+            { err, attempt, delay, events: messages.length },
             'Kafka send failed; reading paused, retrying',
           );
         },
@@ -190,17 +191,27 @@ export function createCollector(
     m.backpressure.set(0);
   }
 
-  /** Sorts outcomes, publishes them (acks=all, retried until Kafka takes them) and counts them; returns the events sent. */
-  async function publish(outcomes: Outcome[], source: string, slot: Slot): Promise<number> {
-    if (outcomes.length === 0) return 0;
+  /** Sorts outcomes into encoded events and dead letters. */
+  function prepare(outcomes: Outcome[], source: string, slot: Slot): Prepared {
     const events: AccessEvent[] = [];
     const dead: DeadLetter[] = [];
     sort(outcomes, source, slot, events, dead);
-    await send(events, dead);
-    stats.parsed += events.length;
-    stats.rejected += dead.length;
-    m.linesParsed.inc({ format: slot.format }, events.length);
-    return events.length;
+    const messages = events.map((e) => ({ key: principalKey(e), value: codec.encode(e) }));
+    return { messages, dead };
+  }
+
+  /** Sends a prepared batch (acks=all, retried until Kafka takes it) and counts it; returns the events sent. */
+  async function deliver(p: Prepared, slot: Slot): Promise<number> {
+    if (p.messages.length === 0 && p.dead.length === 0) return 0;
+    await send(p);
+    stats.parsed += p.messages.length;
+    stats.rejected += p.dead.length;
+    m.linesParsed.inc({ format: slot.format }, p.messages.length);
+    return p.messages.length;
+  }
+
+  async function publish(outcomes: Outcome[], source: string, slot: Slot): Promise<number> {
+    return outcomes.length === 0 ? 0 : deliver(prepare(outcomes, source, slot), slot);
   }
 
   function bind(): Promise<Inputs> {
@@ -224,11 +235,16 @@ export function createCollector(
   /** Every configured input, batch by batch, each committed once durable. */
   async function readInputs(inputs: Inputs): Promise<void> {
     const slots = new Map<string, Slot>();
+    // One batch in flight while the next is parsed and encoded (the broker works on the other core
+    // meanwhile). Awaiting it before the next send keeps sends and checkpoint commits in order and
+    // stops reading while Kafka is slow or down: back-pressure, never more than two batches held.
+    let inFlight: Promise<void> = Promise.resolve();
     try {
       for await (const batch of inputs.batches(abort.signal)) {
         const source = batch.source;
         let slot = slots.get(source);
         if (slot !== undefined && slot.generation !== batch.generation) {
+          await inFlight;
           // The file started over (rotated, truncated): what the old generation still held ends with it.
           await publish(slot.pipeline.end(), source, slot);
           slot = slotOf(source, slot.format, slot.logFormat, batch.generation);
@@ -246,24 +262,33 @@ export function createCollector(
         if (slots.size > MAX_PIPELINES) {
           const [oldSource, old] = slots.entries().next().value as [string, Slot];
           slots.delete(oldSource);
+          await inFlight;
           await publish(old.pipeline.end(), oldSource, old);
         }
         const outcomes: Outcome[] = [];
         for (const line of batch.lines) for (const o of slot.pipeline.push(line)) outcomes.push(o);
         stats.read += batch.lines.length;
         m.linesRead.inc({ format: slot.format }, batch.lines.length);
-        const published = await publish(outcomes, source, slot);
-        // Only now, with the batch acknowledged by Kafka, may the checkpoint move past it.
-        await batch.commit();
-        log.debug(
-          { source, lastOffset: batch.lines[batch.lines.length - 1]?.offset, events: published },
-          'batch published',
-        );
+        const prepared = prepare(outcomes, source, slot);
+        await inFlight;
+        const current = slot;
+        inFlight = deliver(prepared, current).then(async (published) => {
+          // Only now, with the batch acknowledged by Kafka, may the checkpoint move past it.
+          await batch.commit();
+          log.debug(
+            { source, lastOffset: batch.lines[batch.lines.length - 1]?.offset, events: published },
+            'batch published',
+          );
+        });
+        // Surfaced by the next await; never an unhandled rejection meanwhile.
+        inFlight.catch(() => {});
       }
+      await inFlight;
       // The records multi-line formats still hold when the inputs end or the collector stops: their
       // lines are committed already, so this is their only chance.
       for (const [source, slot] of slots) await publish(slot.pipeline.end(), source, slot);
     } finally {
+      await inFlight.catch(() => {});
       await inputs.close();
       trackListeners(null);
     }

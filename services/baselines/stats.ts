@@ -3,6 +3,8 @@
 // and hour of week (windows within ±1 h, so four weeks give enough samples), per entity over every
 // hour, and over bounded samples of a peer group or a tenant. Pure: no I/O, no clock.
 import { medianAbsoluteDeviation, quantileSorted } from 'simple-statistics';
+import { hourOfWeek } from '#shared/hour-of-week.js';
+import { mulberry32 } from '#shared/prng.js';
 
 /** Feature names, as the detector's WindowFeatures and the `baselines.feature` column name them. */
 export const FEATURES = ['events', 'bytes_out', 'rows_out', 'distinct_resources'] as const;
@@ -12,18 +14,9 @@ const NF = FEATURES.length;
 
 /** `baselines.hour_of_week` of a statistic over every hour of the week. */
 export const ALL_HOURS = -1;
-const HOUR = 3_600_000;
 const WEEK_HOURS = 168;
 
-/**
- * Hour of week, 0..167, Monday 00:00 UTC = 0. Must agree with the detector's
- * (services/detector/baselines/memory-store.ts): the store looks rows up by it.
- */
-export function hourOfWeek(ts: number): number {
-  const h = Math.floor(ts / HOUR);
-  // 1970-01-01 was a Thursday: Monday-based offset of 3 days.
-  return (((h + 72) % WEEK_HOURS) + WEEK_HOURS) % WEEK_HOURS;
-}
+export { hourOfWeek };
 
 export interface Summary {
   median: number;
@@ -89,16 +82,7 @@ function summarizeEach(windows: readonly HourlyWindow[]): Record<Feature, Summar
 }
 
 /** Small seeded PRNG (mulberry32): a rerun over the same rollups samples the same windows. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /**
  * A uniform sample of at most `capacity` windows' features (Algorithm R): peer groups and tenants

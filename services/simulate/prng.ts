@@ -1,17 +1,9 @@
 // Seeded randomness: mulberry32, so a --seed always gives the same simulation. Nothing in the
 // simulator calls Math.random or reads the clock.
 
-/** mulberry32: a tiny 32-bit generator, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '#shared/prng.js';
+
+export { mulberry32 };
 
 /** FNV-1a over the parts joined by `:`: derives independent sub-seeds (`seed:scenario-name`). */
 export function hashSeed(...parts: Array<string | number>): number {

@@ -7,15 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@clickhouse/client';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { accessEventWith } from '#shared/avro/access-event-defaults.js';
-import { DEFAULTS } from '#shared/config.js';
-import { MemoryBaselineStore } from '../../services/detector/baselines/memory-store.js';
-import { createEngine } from '../../services/detector/engine/engine.js';
-import { loadRulesSetup } from '../../services/detector/rules/rules-config.js';
 import { type PrivateClickHouse, startPrivateClickHouse } from '../support/private-clickhouse.js';
 import { freePort, type ServiceProcess, startService } from '../support/processes.js';
 import { getServices, uniqueName, waitFor } from '../support/services.js';
 import {
   createTopics,
+  expectedAlerts,
   orderReads,
   type Placed,
   produceEvents,
@@ -127,15 +124,7 @@ it('ClickHouse down for 60 s mid-stream: every event and alert arrives once it i
   // After: the rest of the stream.
   await produceEvents(producer, accessTopic, [...chunks[6]!, ...chunks[7]!]);
 
-  const setup = loadRulesSetup(undefined);
-  const engine = createEngine({
-    rules: setup.rules,
-    windowMs: DEFAULTS.detector.windowMs,
-    ...setup.engine,
-    baselines: new MemoryBaselineStore(),
-  });
-  const expected = new Set<string>();
-  for (const p of all) for (const a of engine.process(p.event)) expected.add(a.alert_id);
+  const expected = new Set(expectedAlerts(all.map((p) => p.event)).keys());
   assert.ok(expected.size >= 8, `one alert per walk at least, got ${expected.size}`);
 
   const client = createClient({ url: ch.url, database: env['CLICKHOUSE_DATABASE']! });

@@ -10,14 +10,11 @@ import { after, before, describe, it } from 'node:test';
 import { createClient } from '@clickhouse/client';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import { DEFAULTS } from '#shared/config.js';
-import { MemoryBaselineStore } from '../../services/detector/baselines/memory-store.js';
-import { createEngine } from '../../services/detector/engine/engine.js';
-import { loadRulesSetup } from '../../services/detector/rules/rules-config.js';
 import { freePort, type ServiceProcess, startService } from '../support/processes.js';
 import { getServices, type TestServices, uniqueName, waitFor } from '../support/services.js';
 import {
   createTopics,
+  expectedAlerts as expectedFrom,
   orderReads,
   type Placed,
   produceEvents,
@@ -53,18 +50,9 @@ function scenario(partitions: number, part: 0 | 1): Placed[] {
   return out.sort((a, b) => a.event.ts - b.event.ts);
 }
 
-/** alert_id → rule, from the engine run in-process over the events in order. */
-function expectedAlerts(events: readonly Placed[]): Map<string, string> {
-  const setup = loadRulesSetup(undefined);
-  const engine = createEngine({
-    rules: setup.rules,
-    windowMs: DEFAULTS.detector.windowMs,
-    ...setup.engine,
-    baselines: new MemoryBaselineStore(),
-  });
-  const out = new Map<string, string>();
-  for (const p of events) for (const a of engine.process(p.event)) out.set(a.alert_id, a.rule);
-  return out;
+/** alert_id → rule the in-process engine raises over the placed events, in order. */
+function expectedOf(events: readonly Placed[]): Map<string, string> {
+  return expectedFrom(events.map((p) => p.event));
 }
 
 let svc: TestServices;
@@ -141,11 +129,11 @@ describe('streaming detector recovery', { timeout: 240_000 }, () => {
 
     const part1 = scenario(partitions, 0);
     const part2 = scenario(partitions, 1);
-    const expected = expectedAlerts([...part1, ...part2]);
+    const expected = expectedOf([...part1, ...part2]);
     assert.equal([...expected.values()].filter((r) => r === 'sequential-enumeration').length, partitions);
     assert.ok([...expected.values()].includes('distributed-enumeration'), 'scenario has a distributed walk');
     // Half of each walk alone raises nothing: the second instance can only alert from rebuilt state.
-    assert.equal(expectedAlerts(part2).size, 0);
+    assert.equal(expectedOf(part2).size, 0);
 
     await produceEvents(producer, env['LEAKWATCH_TOPIC_ACCESS']!, part1);
     const first = await detector('detector-1', env);
@@ -200,7 +188,7 @@ describe('streaming detector recovery', { timeout: 240_000 }, () => {
     );
     const part1 = scenario(partitions, 0);
     const part2 = scenario(partitions, 1);
-    const expected = expectedAlerts([...part1, ...part2]);
+    const expected = expectedOf([...part1, ...part2]);
     assert.equal([...expected.values()].filter((r) => r === 'sequential-enumeration').length, partitions);
 
     const one = await detector('detector-a', env);

@@ -5,8 +5,12 @@ import { accessEventWith } from '#shared/avro/access-event-defaults.js';
 import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
+import { DEFAULTS } from '#shared/config.js';
 import { ensureTopics } from '#shared/kafka/client.js';
 import { principalKey } from '#shared/principal.js';
+import { MemoryBaselineStore } from '../../services/detector/baselines/memory-store.js';
+import { createEngine } from '../../services/detector/engine/engine.js';
+import { loadRulesSetup } from '../../services/detector/rules/rules-config.js';
 import { waitFor } from './services.js';
 
 export function testKafka(brokers: string[]): Kafka {
@@ -117,5 +121,22 @@ export async function readAlerts(admin: Admin, kafka: Kafka, topic: string): Pro
   });
   await Promise.race([done, new Promise((r) => setTimeout(r, 30_000))]);
   await consumer.disconnect();
+  return out;
+}
+
+/**
+ * alert_id -> rule of every alert the default rules raise over `events` in this order: the engine
+ * run in-process (what `leakwatch scan` does), the expectation for the streaming services.
+ */
+export function expectedAlerts(events: readonly AccessEvent[]): Map<string, string> {
+  const setup = loadRulesSetup(undefined);
+  const engine = createEngine({
+    rules: setup.rules,
+    windowMs: DEFAULTS.detector.windowMs,
+    ...setup.engine,
+    baselines: new MemoryBaselineStore(),
+  });
+  const out = new Map<string, string>();
+  for (const e of events) for (const a of engine.process(e)) out.set(a.alert_id, a.rule);
   return out;
 }

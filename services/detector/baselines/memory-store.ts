@@ -18,6 +18,7 @@
 
 import { medianAbsoluteDeviation, quantileSorted } from 'simple-statistics';
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
+import { hourOfWeek } from '#shared/hour-of-week.js';
 import type { Baseline, BaselineStore, WindowFeatures } from '../rules/types.js';
 
 export const BASELINE_FEATURES = ['events', 'bytes_out', 'rows_out', 'distinct_resources'] as const;
@@ -42,15 +43,9 @@ export const MEMORY_BASELINE_DEFAULTS: Readonly<MemoryBaselineOptions> = Object.
   maxEntities: 100_000,
 });
 
-const HOUR = 3_600_000;
-const WEEK_HOURS = 168;
+export { hourOfWeek };
 
-/** Hour of week, 0..167, Monday 00:00 UTC = 0. */
-export function hourOfWeek(ts: number): number {
-  const h = Math.floor(ts / HOUR);
-  // 1970-01-01 was a Thursday: Monday-based offset of 3 days.
-  return (((h + 72) % WEEK_HOURS) + WEEK_HOURS) % WEEK_HOURS;
-}
+const WEEK_HOURS = 168;
 
 /** A ring of feature vectors with their hour of week. */
 class History {

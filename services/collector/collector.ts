@@ -8,8 +8,8 @@
 //
 // event_id: the pipeline derives it from the source name and the record's position. A file's
 // positions are byte offsets, which start over in a new file under the same path (rotation) and after
-// a copytruncate, so for files the id is derived from the file generation instead (sources/checkpoints.ts):
-// eventId(generation, position). One pipeline reads one generation; when a source moves on to the next,
+// a copytruncate, so for files the pipeline is given the file generation to hash instead
+// (sources/checkpoints.ts): eventId(generation, position). One pipeline reads one generation; when a source moves on to the next,
 // the records the old one still held (multi-line formats) are published first, under the old generation.
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -29,7 +29,6 @@ import { detectFormat, formatById } from './formats/registry.js';
 import { collectorMetrics as m, trackListeners } from './metrics.js';
 import type { NormalizeOptions } from './normalize/options.js';
 import type { Redactor } from './normalize/redact.js';
-import { eventId } from './normalize/to-access-event.js';
 import { type ConfiguredInputs, inputKindOf, inputsFromConfig } from './sources/from-config.js';
 import { createInputs, type Inputs, type InputsOptions } from './sources/index.js';
 
@@ -107,7 +106,6 @@ export function createCollector(
   ): void {
     for (const o of outcomes) {
       if (o.kind === 'event') {
-        if (slot.generation !== undefined) o.event.event_id = eventId(slot.generation, o.position);
         for (const f of o.event.findings) m.phiFindings.inc({ finding: f });
         events.push(o.event);
       } else if (o.kind === 'rejected') {
@@ -151,6 +149,8 @@ export function createCollector(
       format: formatById(format),
       formatOptions: logFormat ? { logFormat } : undefined,
       source,
+      // A file's generation, so ids differ after a rotation or truncation (sources/file.ts).
+      idSource: generation,
       tenant: cfg.tenant,
       redactor,
       normalize,

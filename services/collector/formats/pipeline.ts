@@ -19,6 +19,8 @@ export interface PipelineOptions {
   format: LogFormat;
   formatOptions?: Record<string, unknown>;
   source: string;
+  /** What event_id hashes with each position instead of `source` (a file generation). */
+  idSource?: string | undefined;
   tenant: string;
   redactor: Redactor;
   normalize: NormalizeOptions;
@@ -80,6 +82,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const tally = emptyTally();
   const ctx = {
     source: opts.source,
+    idSource: opts.idSource,
     tenant: opts.tenant,
     position: '',
     redactor: opts.redactor,

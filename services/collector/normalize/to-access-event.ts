@@ -48,6 +48,8 @@ export interface NormalizeContext {
   tenant: string;
   /** Position of the record in `source` (byte offset, `offset:index`). Part of event_id. */
   position: string;
+  /** What event_id hashes with the position instead of `source`: a file's generation (collector). */
+  idSource?: string | undefined;
   redactor: Redactor;
   /** Route table (compileRouteTable); the built-in one when absent. */
   routes?: CompiledRouteTable | undefined;
@@ -368,7 +370,7 @@ export function recordToAccessEvent(record: AccessRecord, ctx: NormalizeContext)
   }
   const ua = record.userAgent === null ? null : memosFor(redactor, ctx.routes).userAgent(record.userAgent);
   return {
-    event_id: eventId(ctx.source, ctx.position),
+    event_id: eventId(ctx.idSource ?? ctx.source, ctx.position),
     ts: record.tsMs,
     source_kind: record.sourceKind,
     source: ctx.source,

@@ -69,7 +69,6 @@ import { ConfigInvalid, ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine 
 import {
   checkMaxLineChars,
   cut,
-  isBlank,
   isObject,
   type JsonObject,
   own,
@@ -79,9 +78,11 @@ import {
 import {
   emptyRecord,
   type InputLine,
+  isBlank,
   type LogFormat,
   type RecordParser,
   type RecordResult,
+  shareOfLines,
 } from './types.js';
 
 export interface ApiJsonOptions {
@@ -497,13 +498,6 @@ export const apiJsonFormat: LogFormat<ApiJsonOptions> = {
     };
   },
   sniff(lines: readonly string[]): number {
-    let seen = 0;
-    let hits = 0;
-    for (const l of lines) {
-      if (isBlank(l)) continue;
-      seen++;
-      if (sniffLine(l)) hits++;
-    }
-    return seen === 0 ? 0 : hits / seen;
+    return shareOfLines(lines, sniffLine);
   },
 };

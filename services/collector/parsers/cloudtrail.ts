@@ -57,11 +57,13 @@ import {
   type AccessRecord,
   emptyRecord,
   type InputLine,
+  isBlank,
   type LogFormat,
   type RecordParser,
   type RecordResult,
   type Rejected,
   type Skipped,
+  shareOfLines,
 } from './types.js';
 
 export interface CloudTrailOptions {
@@ -87,15 +89,6 @@ export const MAX_REJECT_TEXT = 8192;
 
 export function cut(text: string): string {
   return text.length > MAX_REJECT_TEXT ? text.slice(0, MAX_REJECT_TEXT) : text;
-}
-
-/** True for an empty line or one of blanks / CR only. */
-export function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
-  }
-  return true;
 }
 
 export type JsonObject = Record<string, unknown>;
@@ -526,13 +519,6 @@ export const cloudtrailFormat: LogFormat<CloudTrailOptions> = {
     return createParser(options?.maxLineChars ?? CLOUDTRAIL_DEFAULT_MAX_LINE_CHARS);
   },
   sniff(lines: readonly string[]): number {
-    let seen = 0;
-    let hits = 0;
-    for (const l of lines) {
-      if (isBlank(l)) continue;
-      seen++;
-      if (sniffLine(l)) hits++;
-    }
-    return seen === 0 ? 0 : hits / seen;
+    return shareOfLines(lines, sniffLine);
   },
 };

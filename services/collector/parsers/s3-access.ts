@@ -44,15 +44,17 @@
 // A single pass with indexOf/charCodeAt, no regular expressions; at most 40 fields are split.
 
 import { ConfigInvalid, ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
-import { checkMaxLineChars, cut, isBlank } from './cloudtrail.js';
+import { checkMaxLineChars, cut } from './cloudtrail.js';
 import { looksLikeIp, parseTimeLocal } from './nginx-combined.js';
 import {
   emptyRecord,
   type InputLine,
+  isBlank,
   type LogFormat,
   type RecordParser,
   type RecordResult,
   type Rejected,
+  shareOfLines,
 } from './types.js';
 
 export interface S3AccessOptions {
@@ -315,13 +317,6 @@ export const s3AccessFormat: LogFormat<S3AccessOptions> = {
     };
   },
   sniff(lines: readonly string[]): number {
-    let seen = 0;
-    let hits = 0;
-    for (const l of lines) {
-      if (isBlank(l)) continue;
-      seen++;
-      if (sniffLine(l)) hits++;
-    }
-    return seen === 0 ? 0 : hits / seen;
+    return shareOfLines(lines, sniffLine);
   },
 };

@@ -154,3 +154,24 @@ export function emptyRecord(tsMs: number, sourceKind: SourceKind): AccessRecord 
     attrs: {},
   };
 }
+
+/** True for an empty line or one of blanks / CR only. */
+export function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0a) return false;
+  }
+  return true;
+}
+
+/** A sniff score: the share of the non-blank lines that `looksLikeOurs` accepts (0 without any). */
+export function shareOfLines(lines: readonly string[], looksLikeOurs: (line: string) => boolean): number {
+  let seen = 0;
+  let hits = 0;
+  for (const l of lines) {
+    if (isBlank(l)) continue;
+    seen++;
+    if (looksLikeOurs(l)) hits++;
+  }
+  return seen === 0 ? 0 : hits / seen;
+}

@@ -27,7 +27,7 @@ import {
   parseTimeLocal,
   unescapeQuoted,
 } from './nginx-combined.js';
-import type { AccessRecord, InputLine, RecordParser, RecordResult } from './types.js';
+import { type AccessRecord, type InputLine, isBlank, type RecordParser, type RecordResult } from './types.js';
 
 export const EMPTY_LIST: readonly string[] = Object.freeze([]) as readonly string[];
 export const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze({});
@@ -971,13 +971,7 @@ export function matchLayout(
 
 // ---- RecordParser plumbing ------------------------------------------------------------------------------
 
-export function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== SP && c !== TAB && c !== 0x0d && c !== 0x0a) return false;
-  }
-  return true;
-}
+export { isBlank };
 
 /**
  * A RecordParser for one-line records: blank lines are Skipped `blank`, the rest go to parseLine,

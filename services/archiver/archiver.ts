@@ -1,16 +1,16 @@
 // access.v1 + alerts.v1 -> ClickHouse. Offsets are committed only after the rows are inserted;
 // when ClickHouse is unreachable the batch is retried with backoff (consumption pauses, nothing is
 // dropped). Inserts are idempotent: ReplacingMergeTree on deterministic ids.
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
 import { type ClickHouseClient, insertRows } from '#shared/clickhouse/client.js';
 import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
 import { table } from '#shared/clickhouse/sql.js';
 import type { Config } from '#shared/config.js';
 import { isLeakwatchError } from '#shared/errors.js';
-import { createProducer } from '#shared/kafka/client.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
 import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
+import { createEventProducer } from '#shared/kafka/producer.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { backoffDelay } from '#shared/retry.js';
@@ -25,7 +25,7 @@ export function createArchiver(
   log: Logger,
 ): Archiver {
   const consumer: Consumer = kafka.consumer({ groupId: cfg.archiver.groupId, allowAutoTopicCreation: false });
-  const producer: Producer = createProducer(kafka);
+  const producer = createEventProducer(cfg, 'leakwatch-archiver');
   const db = cfg.clickhouse.database;
   const accessCodec = accessEventCodec();
   const alertsCodec = alertCodec();

@@ -13,13 +13,12 @@
 // the records the old one still held (multi-line formats) are published first, under the old generation.
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
-import type { Kafka, Producer } from 'kafkajs';
 import { accessEventCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Config } from '#shared/config.js';
 import { ConfigInvalid } from '#shared/errors.js';
-import { COMPRESSION, createProducer } from '#shared/kafka/client.js';
 import { sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
+import { createEventProducer } from '#shared/kafka/producer.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { principalKey } from '#shared/principal.js';
@@ -80,7 +79,6 @@ interface Slot {
 
 export function createCollector(
   cfg: Readonly<Config>,
-  kafka: Kafka,
   redactor: Redactor,
   normalize: NormalizeOptions,
   log: Logger,
@@ -88,7 +86,7 @@ export function createCollector(
 ): Collector {
   // Checked before anything connects or binds, every problem at once.
   const configured: ConfiguredInputs = inputsFromConfig(cfg.collector);
-  const producer: Producer = createProducer(kafka);
+  const producer = createEventProducer(cfg, 'leakwatch-collector');
   const codec = accessEventCodec();
   const abort = new AbortController();
   const stats: CollectorStats = { read: 0, parsed: 0, rejected: 0, skipped: 0 };
@@ -168,7 +166,7 @@ export function createCollector(
     await retry(
       async () => {
         if (messages.length) {
-          await producer.send({ topic: cfg.topics.access, acks: -1, compression: COMPRESSION, messages });
+          await producer.send(cfg.topics.access, messages);
         }
         if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
       },
@@ -317,7 +315,7 @@ export function createCollector(
       abort.abort();
       if (running) await running.catch(() => {});
       else if (starting) await (await starting.catch(() => null))?.close();
-      await producer.disconnect();
+      await producer.close();
     },
   };
 }

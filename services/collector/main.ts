@@ -42,7 +42,7 @@ export async function runCollector(config: Readonly<Config>): Promise<void> {
       const redactor = redactorForKey(key, normalize.redactor);
       const kafka = createKafka(config, log, 'leakwatch-collector');
       await prepareTopics(kafka, allTopics(config), config.topics.partitions, log);
-      const collector = createCollector(config, kafka, redactor, normalize, log);
+      const collector = createCollector(config, redactor, normalize, log);
       // Listeners bound before the service says it started: a taken port is a start failure.
       await collector.start();
       const ops = await startOpsServer({

@@ -11,14 +11,14 @@
 //   stretch before the committed offset (detector.rebuildHorizonMs of produce time, at most
 //   rebuildMaxEvents messages). Alerts found while rebuilding were published by the earlier owner
 //   and are dropped; processing goes live at the committed offset.
-import type { Admin, Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import type { Config } from '#shared/config.js';
-import { COMPRESSION, createProducer } from '#shared/kafka/client.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
 import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
+import { createEventProducer, type OutgoingMessage } from '#shared/kafka/producer.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { retry } from '#shared/retry.js';
@@ -41,8 +41,10 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     allowAutoTopicCreation: false,
     sessionTimeout: cfg.detector.sessionTimeoutMs,
     heartbeatInterval: Math.min(3000, Math.floor(cfg.detector.sessionTimeoutMs / 3)),
+    minBytes: cfg.detector.fetchMinBytes,
+    maxWaitTimeInMs: cfg.detector.fetchMaxWaitMs,
   });
-  const producer: Producer = createProducer(kafka);
+  const producer = createEventProducer(cfg, 'leakwatch-detector');
   const admin: Admin = kafka.admin();
   const accessCodec = accessEventCodec();
   const alertsCodec = alertCodec();
@@ -141,11 +143,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       value: alertsCodec.encode(a),
       headers: { 'lw-rule': a.rule },
     }));
-    await sendWithRetry(
-      'alerts',
-      () => producer.send({ topic: cfg.topics.alerts, acks: -1, compression: COMPRESSION, messages }),
-      payload,
-    );
+    await sendWithRetry('alerts', () => producer.send(cfg.topics.alerts, messages), payload);
     const now = Date.now();
     for (const a of latest.values()) {
       m.alerts.inc({ rule: a.rule });
@@ -163,7 +161,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     // event that last moved it was appended to Kafka (for the event-to-alert latency).
     const latest = new Map<string, Alert>();
     const appendedAt = new Map<string, number>();
-    const forward: Message[] = [];
+    const forward: OutgoingMessage[] = [];
     const dead: DeadLetter[] = [];
     let replayed = 0;
     for (const msg of batch.messages) {
@@ -221,11 +219,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       return;
     }
     if (forward.length) {
-      await sendWithRetry(
-        'by-route events',
-        () => producer.send({ topic: byRouteTopic, acks: -1, compression: COMPRESSION, messages: forward }),
-        payload,
-      );
+      await sendWithRetry('by-route events', () => producer.send(byRouteTopic, forward), payload);
       m.forwarded.inc(forward.length);
     }
     if (latest.size) {

@@ -145,7 +145,7 @@ await admin.connect();
 const created: string[] = [];
 try {
   console.log(
-    `== collector service: file -> Kafka (${brokers[0]}), nginx combined, acks=all, gzip, batches of 500; RSS of the collector process`,
+    `== collector service: file -> Kafka (${brokers[0]}), nginx combined, acks=all, ${process.env['KAFKA_COMPRESSION'] ?? 'lz4'}, batches of 500; RSS of the collector process`,
   );
   for (const path of [file, big]) {
     const base = `lwbench-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;

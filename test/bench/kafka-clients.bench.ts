@@ -1,5 +1,6 @@
-// kafkajs (what the services use) next to @platformatic/kafka 1.35 (the newest line that supports
-// Node 20; ../shared/notes/kafka-local.md), in one run on the same broker and the same messages:
+// kafkajs (what the services consume with, and produced with until the producers moved to
+// @platformatic/kafka on these figures) next to @platformatic/kafka 1.35 (the newest line that
+// supports Node 20; ../shared/notes/kafka-local.md), in one run on the same broker and the same messages:
 // real AccessEvents (a real log through the collector's pipeline), Avro single-object encoded,
 // keyed by principal, produced and consumed once per client and compression. Figures only.
 //
@@ -10,7 +11,7 @@
 // 200k lines with shifted times (access-log-file.ts), parsed the same way.
 //
 // Produce: as the collector does: idempotent, acks=all, batches of 500 each awaited before the next
-// (kafkajs: the services' own producer, #shared/kafka/client.js; platformatic: idempotent, acks -1,
+// (kafkajs: idempotent, one request in flight, DefaultPartitioner; platformatic: idempotent, acks -1,
 // compatibilityPartitioner so keys land on the same partitions). Consume: a fresh group from the
 // earliest offset, explicit commits as the detector makes them (kafkajs: eachBatch, resolveOffset +
 // commitOffsetsIfNecessary per batch, 3 partitions at once; platformatic: the message stream, a
@@ -26,10 +27,9 @@ import {
   Consumer as PltConsumer,
   Producer as PltProducer,
 } from '@platformatic/kafka';
-import { CompressionTypes, type Kafka } from 'kafkajs';
+import { CompressionTypes, type Kafka, Partitioners } from 'kafkajs';
 import { accessEventCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import { createProducer } from '#shared/kafka/client.js';
 import { PACKAGE_ROOT } from '#shared/paths.js';
 import { principalKey } from '#shared/principal.js';
 import { getServices, uniqueName } from '../support/services.js';
@@ -117,7 +117,13 @@ async function partitionSizes(topic: string): Promise<number[]> {
 }
 
 async function kafkajsProduce(topic: string, gzip: boolean): Promise<number> {
-  const producer = createProducer(kafka);
+  // what the services used before they produced with @platformatic/kafka
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   closers.push(() => producer.disconnect());
   await producer.connect();
   const t0 = performance.now();

@@ -3,8 +3,10 @@
 // its topics, RSS and /metrics of a service, and cleaning everything up (also on SIGINT/SIGTERM and
 // on failure): processes stopped by pid, topics and consumer groups deleted, the database dropped.
 import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createClient } from '@clickhouse/client';
 import type { Admin, Kafka } from 'kafkajs';
+import { PACKAGE_ROOT } from '#shared/paths.js';
 import { freePort, type ServiceProcess, startService } from '../support/processes.js';
 import { getServices, type TestServices, uniqueName } from '../support/services.js';
 import { testKafka } from '../support/streams.js';
@@ -101,6 +103,18 @@ export class Sampler {
     this.sample();
     clearInterval(this.#timer);
     return this;
+  }
+}
+
+/** The pid of the broker deploy/local/up.sh started for this checkout, when the bench uses that one. */
+export function localBrokerPid(): number | undefined {
+  if (process.env['KAFKA_BROKERS']) return undefined;
+  const runDir = process.env['LW_RUN_DIR'] ?? join(PACKAGE_ROOT, 'deploy/local/run');
+  try {
+    const pid = Number(readFileSync(join(runDir, 'kafka/broker.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && cpuSeconds(pid) > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -33,6 +33,7 @@ import {
   BenchResources,
   committedEnd,
   histogramQuantiles,
+  localBrokerPid,
   metricValue,
   mib,
   type Names,
@@ -198,6 +199,7 @@ async function e2e(r: BenchResources, lines: number): Promise<void> {
     const b = await r.names('e2e-b');
     const d2 = await r.detector(b);
     const d2s = new Sampler(d2.proc.child.pid);
+    const bs = new Sampler(localBrokerPid());
     const t0 = Date.now();
     const c2 = await runCollector(r, b, file, header.log_format);
     const collectorDoneAt = Date.now();
@@ -210,12 +212,14 @@ async function e2e(r: BenchResources, lines: number): Promise<void> {
       },
     );
     d2s.stop();
+    bs.stop();
     const bAlerts = (await topicSize(r.admin, b.alerts)).total;
     await r.stop(d2.proc);
     console.log(
       `  end to end:      ${c2.events.toLocaleString('en')} events in ${secs(done2 - t0)} = ${rate(c2.events, done2 - t0)} events/s ` +
         `(collector start -> detector group committed the end of access + by-route; collector exited after ${secs(collectorDoneAt - t0)}, ` +
-        `detector done ${secs(done2 - collectorDoneAt)} later); CPU collector ${c2.cpu.toFixed(1)} s, detector ${d2s.cpu.toFixed(1)} s; ` +
+        `detector done ${secs(done2 - collectorDoneAt)} later); CPU collector ${c2.cpu.toFixed(1)} s, detector ${d2s.cpu.toFixed(1)} s` +
+        `${bs.pid === undefined ? '' : `, broker ${bs.cpu.toFixed(1)} s`}; ` +
         `${bAlerts} alert messages`,
     );
   } finally {

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createClient } from '@clickhouse/client';
-import { Kafka, logLevel } from 'kafkajs';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { PACKAGE_ROOT } from '#shared/paths.js';
 import { nginxLine, orderWalk } from '../support/log-lines.js';
 import { freePort, type ServiceProcess, startService } from '../support/processes.js';
 import { getServices, type TestServices, uniqueName, waitFor } from '../support/services.js';
+import { testKafka } from '../support/streams.js';
 
 const SSN = '123-45-6789';
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
@@ -208,7 +208,7 @@ test('a malformed line is counted and dead-lettered with its reason; the stream 
   });
   assert.match(metrics, /leakwatch_collector_lines_parsed_total\{[^}]*\} \d+/);
 
-  const kafka = new Kafka({ brokers: svc.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = testKafka(svc.kafkaBrokers);
   const consumer = kafka.consumer({ groupId: uniqueName('dlq-reader') });
   await consumer.connect();
   await consumer.subscribe({ topic: env['LEAKWATCH_TOPIC_DEADLETTER']!, fromBeginning: true });
@@ -252,7 +252,7 @@ test('every good line reaches ClickHouse once, and no plaintext SSN is stored an
     await ch.close();
   }
   // raw bytes of every topic: the SSN must not appear
-  const kafka = new Kafka({ brokers: svc.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = testKafka(svc.kafkaBrokers);
   const consumer = kafka.consumer({ groupId: uniqueName('phi-scan') });
   await consumer.connect();
   const topics = ['LEAKWATCH_TOPIC_ACCESS', 'LEAKWATCH_TOPIC_ALERTS', 'LEAKWATCH_TOPIC_DEADLETTER'].map(

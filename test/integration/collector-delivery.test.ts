@@ -115,7 +115,7 @@ test('rotation, collector restart and a 30 s broker kill: every line exactly onc
   const normalize = compileNormalizeOptions(cfg.collector.normalize);
   const redactor = redactorForKey(cfg.collector.redactionKey!, normalize.redactor);
   const startCollector = (): Collector => {
-    const c = createCollector(cfg, client, redactor, normalize, log, {
+    const c = createCollector(cfg, redactor, normalize, log, {
       fileOptions: { pollMs: 50, rescanMs: 250, rotateGraceMs: 300 },
     });
     collectors.push(c);

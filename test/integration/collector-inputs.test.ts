@@ -64,7 +64,6 @@ test('a syslog line (TCP and UDP), an HTTP batch and a file reach Kafka through 
   const normalize = compileNormalizeOptions(cfg.collector.normalize);
   collector = createCollector(
     cfg,
-    kafka,
     redactorForKey(cfg.collector.redactionKey!, normalize.redactor),
     normalize,
     log,

@@ -20,7 +20,9 @@ export function startService(name: string, args: string[], env: Record<string, s
   mkdirSync(dir, { recursive: true });
   const logFile = join(dir, `${name}-${process.pid}-${Date.now()}.log`);
   const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin/leakwatch.js'), ...args], {
+  // LW_SERVICE_NODE_ARGS: extra node flags for the spawned services (e.g. --cpu-prof to profile a bench)
+  const nodeArgs = (process.env['LW_SERVICE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(PACKAGE_ROOT, 'bin/leakwatch.js'), ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

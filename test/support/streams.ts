@@ -6,7 +6,7 @@ import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { DEFAULTS } from '#shared/config.js';
-import { ensureTopics } from '#shared/kafka/client.js';
+import { ensureTopics, registerCodecs } from '#shared/kafka/client.js';
 import { principalKey } from '#shared/principal.js';
 import { MemoryBaselineStore } from '../../services/detector/baselines/memory-store.js';
 import { createEngine } from '../../services/detector/engine/engine.js';
@@ -14,6 +14,7 @@ import { loadRulesSetup } from '../../services/detector/rules/rules-config.js';
 import { waitFor } from './services.js';
 
 export function testKafka(brokers: string[]): Kafka {
+  registerCodecs(); // the services write LZ4
   return new Kafka({ clientId: 'lw-test', brokers, logLevel: logLevel.NOTHING });
 }
 

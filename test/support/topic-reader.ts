@@ -2,6 +2,7 @@
 // called) with a throwaway consumer group: what a test asserts "exactly once" against.
 import { randomBytes } from 'node:crypto';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { registerCodecs } from '#shared/kafka/client.js';
 
 export interface TopicMessage {
   partition: number;
@@ -16,6 +17,7 @@ export async function readTopic(
   topic: string,
   opts: { timeoutMs?: number } = {},
 ): Promise<TopicMessage[]> {
+  registerCodecs(); // the services write LZ4
   const kafka = new Kafka({
     clientId: 'lwtest-reader',
     brokers,

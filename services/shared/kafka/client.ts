@@ -1,6 +1,8 @@
-// The one place kafkajs is constructed, so switching clients stays a one-file change.
-// Settings from notes/kafka-local.md: explicit DefaultPartitioner, gzip or none, idempotent acks=all.
-import { type Admin, CompressionTypes, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+// The one place kafkajs (consumers, admin) is constructed; producers are in producer.ts.
+// kafkajs decodes gzip itself; LZ4, which our producers write by default, is registered here with the
+// same WebAssembly LZ4 frame codec the producer uses, so every kafkajs client in the process reads it.
+import { lz4Compress, lz4Decompress } from '@platformatic/wasm-utils';
+import kafkajs, { type Admin, CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { retry } from '../retry.js';
@@ -37,16 +39,18 @@ export function createKafka(cfg: Pick<Config, 'kafka'>, log: Logger, clientId?: 
   });
 }
 
-export function createProducer(kafka: Kafka): Producer {
-  return kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
+/**
+ * Teaches kafkajs (a process-wide registry) to read and write LZ4 batches. Done when this module
+ * loads; a kafkajs client built elsewhere (tests, tools) calls it to be sure.
+ */
+export function registerCodecs(): void {
+  // CommonJS: Node's ESM loader does not see CompressionCodecs as a named export.
+  kafkajs.CompressionCodecs[CompressionTypes.LZ4] = () => ({
+    compress: async (encoder: { buffer: Buffer }) => lz4Compress(encoder.buffer),
+    decompress: async (buffer: Buffer) => lz4Decompress(buffer),
   });
 }
-
-export const COMPRESSION = CompressionTypes.GZIP;
+registerCodecs();
 
 /** Creates missing topics (idempotent). */
 export async function ensureTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {

@@ -1,7 +1,8 @@
 // The lifecycle every consuming service shares: connect, join the group, run eachBatch, report
 // readiness, surface a crash that kafkajs will not restart, and stop by finishing the in-flight
 // batch and committing before the producer is flushed and closed.
-import type { Consumer, EachBatchHandler, Producer } from 'kafkajs';
+import type { Consumer, EachBatchHandler } from 'kafkajs';
+import type { EventProducer } from './producer.js';
 
 export interface ConsumerService {
   start(): Promise<void>;
@@ -14,7 +15,7 @@ export interface ConsumerService {
 
 export interface ConsumerServiceOptions {
   consumer: Consumer;
-  producer: Producer;
+  producer: EventProducer;
   topics: string[];
   eachBatch: EachBatchHandler;
   partitionsConsumedConcurrently?: number;
@@ -61,7 +62,7 @@ export function createConsumerService(o: ConsumerServiceOptions): ConsumerServic
     async stop() {
       stopping = true;
       await o.consumer.disconnect(); // finishes the in-flight batch and commits its offsets
-      await o.producer.disconnect();
+      await o.producer.close();
     },
   };
 }

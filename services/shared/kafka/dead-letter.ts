@@ -2,9 +2,8 @@
 // The record itself is not copied in plaintext (it may hold PHI): a digest, its size and a
 // PHI-scrubbed, truncated copy are.
 import { createHash } from 'node:crypto';
-import type { Producer } from 'kafkajs';
 import { isLeakwatchError } from '../errors.js';
-import { COMPRESSION } from './client.js';
+import type { EventProducer } from './producer.js';
 import type { DeadLetter } from './topics.js';
 
 export interface DeadLetterInput {
@@ -36,21 +35,19 @@ export function toDeadLetter(service: string, d: DeadLetterInput, scrub: Scrubbe
 }
 
 export async function sendDeadLetters(
-  producer: Producer,
+  producer: EventProducer,
   topic: string,
   letters: DeadLetter[],
 ): Promise<void> {
   if (letters.length === 0) return;
-  await producer.send({
+  await producer.send(
     topic,
-    acks: -1,
-    compression: COMPRESSION,
-    messages: letters.map((l) => ({
+    letters.map((l) => ({
       key: l.source,
       value: JSON.stringify(l),
       headers: { 'lw-reason': l.reason, 'lw-service': l.service },
     })),
-  });
+  );
 }
 
 /** A Kafka message a stage could not decode, as a dead letter (reason = the error code). */

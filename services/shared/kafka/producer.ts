@@ -1,0 +1,104 @@
+// Every service produces through this one module, on @platformatic/kafka: on this machine it sends
+// 2-3x the messages kafkajs does for the same CPU (test/bench/kafka-clients.bench.ts), and producing
+// was most of the collector's cost per event. Consuming stays on kafkajs (client.ts), which has the
+// seek, per-partition batches and heartbeats the detector needs.
+//
+// Idempotent, acks=all, Java-compatible murmur2 partitioning (a key lands on the partition kafkajs
+// and the Java clients would choose). The idempotent producer numbers each partition's batches when
+// it encodes them and counts them when the broker answers, so two produce requests in flight to one
+// partition would carry the same sequence and the broker would drop the second as a duplicate. Sends
+// therefore go out one request at a time; sends that queue up meanwhile are merged into the next
+// request, so concurrent callers (the detector's partitions) share round trips instead of waiting
+// for each other's.
+import {
+  type CompressionAlgorithmValue,
+  compatibilityPartitioner,
+  Producer,
+  stringSerializer,
+} from '@platformatic/kafka';
+import type { Config } from '../config.js';
+import { createSendQueue } from './send-queue.js';
+
+export interface OutgoingMessage {
+  key: string;
+  value: Buffer | string;
+  headers?: Readonly<Record<string, string>>;
+}
+
+export interface EventProducer {
+  /** Resolves once Kafka acknowledged every message (acks=all); rejects when the client gave up. */
+  send(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  /** Resolves once a broker answered (metadata of the cluster); rejects when none did. */
+  connect(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Queued sends merged into one request up to about this many value bytes (the broker takes 1 MiB a batch). */
+const MERGE_BYTES = 512 * 1024;
+
+interface TopicMessages {
+  topic: string;
+  messages: readonly OutgoingMessage[];
+}
+
+const toBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
+
+export function createEventProducer(cfg: Pick<Config, 'kafka'>, clientId?: string): EventProducer {
+  const newClient = () =>
+    new Producer<string, Buffer, string, string>({
+      clientId: clientId ?? cfg.kafka.clientId,
+      bootstrapBrokers: [...cfg.kafka.brokers],
+      idempotent: true,
+      acks: -1,
+      compression: cfg.kafka.compression as CompressionAlgorithmValue,
+      partitioner: compatibilityPartitioner,
+      autocreateTopics: false,
+      // The services retry a failed send themselves (with backoff, pausing their input): fail fast here.
+      retries: 3,
+      retryDelay: 250,
+      timeout: 10_000,
+      serializers: {
+        key: (k) => stringSerializer(k),
+        value: (v) => v,
+        headerKey: stringSerializer,
+        headerValue: stringSerializer,
+      },
+    });
+  let client = newClient();
+  const enqueue = createSendQueue<TopicMessages>(async (groups) => {
+    const messages = [];
+    for (const { topic, messages: batch } of groups)
+      for (const m of batch)
+        messages.push({
+          topic,
+          key: m.key,
+          value: toBuffer(m.value),
+          ...(m.headers && { headers: m.headers }),
+        });
+    try {
+      await client.send({ messages });
+    } catch (err) {
+      // A failed request may still have been written. Its retry, maybe merged differently, must
+      // not reuse the old sequence numbers: start over with a new producer id. A retry can then
+      // duplicate what was written; consumers collapse duplicates by event_id and alert_id.
+      const failed = client;
+      client = newClient();
+      await failed.close().catch(() => {});
+      throw err;
+    }
+  }, MERGE_BYTES);
+
+  return {
+    send(topic, messages) {
+      let bytes = 0;
+      for (const m of messages) bytes += m.value.length;
+      return messages.length === 0 ? Promise.resolve() : enqueue([{ topic, messages }], bytes);
+    },
+    async connect() {
+      await client.metadata({ topics: [] });
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// The services' producer (@platformatic/kafka, idempotent, LZ4) against a real broker, read back with
+// kafkajs as the detector and archiver read: concurrent senders to the same partitions lose and
+// duplicate nothing (one request in flight, merged), each key lands on the partition kafkajs's and
+// Java's default partitioner choose, and headers survive.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type Admin, Partitioners } from 'kafkajs';
+import { loadConfig } from '#shared/config.js';
+import { ensureTopics } from '#shared/kafka/client.js';
+import { createEventProducer, type OutgoingMessage } from '#shared/kafka/producer.js';
+import { getServices, uniqueName } from '../support/services.js';
+import { testKafka } from '../support/streams.js';
+import { readTopic } from '../support/topic-reader.js';
+
+const PARTITIONS = 6;
+let brokers: string[];
+let admin: Admin;
+const topics: string[] = [];
+
+before(async () => {
+  brokers = (await getServices()).kafkaBrokers;
+  admin = testKafka(brokers).admin();
+  await admin.connect();
+});
+
+after(async () => {
+  await admin.deleteTopics({ topics }).catch(() => {});
+  await admin.disconnect();
+});
+
+for (const compression of ['lz4', 'gzip', 'none'] as const) {
+  test(`${compression}: concurrent senders, every message once, on the Java partition for its key`, async () => {
+    const topic = uniqueName(`producer-${compression}`).replace(/_/g, '-');
+    topics.push(topic);
+    await ensureTopics(admin, [topic], PARTITIONS);
+    const cfg = loadConfig({ env: { KAFKA_BROKERS: brokers.join(','), KAFKA_COMPRESSION: compression } });
+    const producer = createEventProducer(cfg, 'lwtest-producer');
+    await producer.connect();
+    const SENDERS = 4;
+    const BATCHES = 10;
+    const PER_BATCH = 50;
+    try {
+      // four callers at once, as the detector's partitions send: every batch touches every partition
+      await Promise.all(
+        Array.from({ length: SENDERS }, async (_, s) => {
+          for (let b = 0; b < BATCHES; b++) {
+            const messages: OutgoingMessage[] = [];
+            for (let i = 0; i < PER_BATCH; i++) {
+              const n = (s * BATCHES + b) * PER_BATCH + i;
+              messages.push({
+                key: `user-${n % 97}`,
+                value: Buffer.from(`v${n}`),
+                headers: { 'lw-n': String(n) },
+              });
+            }
+            await producer.send(topic, messages);
+          }
+        }),
+      );
+    } finally {
+      await producer.close();
+    }
+
+    const read = await readTopic(brokers, topic);
+    const total = SENDERS * BATCHES * PER_BATCH;
+    assert.equal(read.length, total, 'every message once');
+    assert.equal(new Set(read.map((m) => m.value.toString())).size, total, 'no duplicates');
+    const partitionMetadata = Array.from({ length: PARTITIONS }, (_, p) => ({
+      partitionId: p,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+      partitionErrorCode: 0,
+    }));
+    const javaPartition = Partitioners.DefaultPartitioner();
+    for (const m of read) {
+      const key = m.key!.toString();
+      assert.equal(
+        m.partition,
+        javaPartition({ topic, partitionMetadata, message: { key, value: null } }),
+        key,
+      );
+      assert.equal(m.headers?.['lw-n']?.toString(), m.value.toString().slice(1));
+    }
+    // per key, the order sent is the order stored (one request in flight)
+    const byKey = new Map<string, number[]>();
+    for (const m of read) {
+      const k = m.key!.toString();
+      byKey.set(k, [...(byKey.get(k) ?? []), Number(m.value.toString().slice(1))]);
+    }
+    for (const [k, ns] of byKey) {
+      const perSender = new Map<number, number[]>();
+      for (const n of ns) {
+        const s = Math.floor(n / (BATCHES * PER_BATCH));
+        perSender.set(s, [...(perSender.get(s) ?? []), n]);
+      }
+      for (const seq of perSender.values())
+        assert.deepEqual(
+          seq,
+          [...seq].sort((a, b) => a - b),
+          `order of ${k}`,
+        );
+    }
+  });
+}

@@ -2,14 +2,15 @@
 // (`node bin/leakwatch.js collector|detector`), 6-partition topics, the detector reading its
 // baselines from ClickHouse. Figures only, no assertions; every part ends by itself (time limits).
 //
-//   node dist/test/bench/streaming.bench.js [all|e2e|latency|memory] [--lines 300000]
+//   node dist/test/bench/streaming.bench.js [all|e2e|latency|memory] [--lines 300000] [--rounds 3]
 //        [--rate 20000] [--seconds 60] [--events 1000000] [--entities 100000]
 //
 // e2e      `leakwatch simulate` writes ~LINES nginx lines (generated shop traffic, 31 leak scenarios);
 //          the collector alone reads them into Kafka (lines/s); the detector alone catches up on those
 //          pre-produced events (events/s); then both together on fresh topics: events/s from the
 //          collector's start until the detector group has committed the end of the access and
-//          by-route topics.
+//          by-route topics; ROUNDS times (the machine is shared and noisy), each on fresh topics,
+//          then the median.
 // latency  Pre-encoded AccessEvents paced at RATE/s for SECONDS, `ts` = wall clock at produce time:
 //          background from 40,000 principals plus id walks (4 walkers at 10 orders/s, a new walker
 //          user every 15 s, so alerts open and grow all the time). A consumer on the alerts topic
@@ -63,7 +64,7 @@ function opt(name: string, dflt: number): number {
 }
 if (!['all', 'e2e', 'latency', 'memory'].includes(mode)) {
   console.error(
-    'usage: streaming.bench [all|e2e|latency|memory] [--lines N] [--rate N] [--seconds N] [--events N] [--entities N]',
+    'usage: streaming.bench [all|e2e|latency|memory] [--lines N] [--rounds N] [--rate N] [--seconds N] [--events N] [--entities N]',
   );
   process.exit(2);
 }
@@ -97,6 +98,8 @@ interface CollectorRun {
   events: number;
   /** pino: "collector started" -> "all inputs read" */
   readingMs: number;
+  /** pino: "collector started" (inputs open, Kafka connected), epoch ms */
+  startedAt: number;
   /** process spawned -> exited */
   processMs: number;
   cpu: number;
@@ -137,10 +140,17 @@ async function runCollector(
   }
   if (code !== 0 || !started || !ended) throw new Error(`collector exited ${code} (log: ${p.logFile})`);
   rmSync(p.logFile, { force: true });
-  return { lines, events, readingMs: ended - started, processMs: exitedAt - spawnedAt, cpu: s.cpu };
+  return {
+    lines,
+    events,
+    readingMs: ended - started,
+    startedAt: started,
+    processMs: exitedAt - spawnedAt,
+    cpu: s.cpu,
+  };
 }
 
-async function e2e(r: BenchResources, lines: number): Promise<void> {
+async function e2e(r: BenchResources, lines: number, rounds: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lwbench-stream-'));
   try {
     // ~1,390 lines per simulated hour at the default seed
@@ -195,32 +205,47 @@ async function e2e(r: BenchResources, lines: number): Promise<void> {
         `(CPU ${ds.cpu.toFixed(1)} s, peak RSS ${mib(ds.peakRss)}); ${aAlerts} alert messages; events_total ${dEvents}`,
     );
 
-    // both, on fresh topics: the detector waits in its group, then the collector starts
-    const b = await r.names('e2e-b');
-    const d2 = await r.detector(b);
-    const d2s = new Sampler(d2.proc.child.pid);
-    const bs = new Sampler(localBrokerPid());
-    const t0 = Date.now();
-    const c2 = await runCollector(r, b, file, header.log_format);
-    const collectorDoneAt = Date.now();
-    const done2 = await until(
-      'detector caught up',
-      () => committedEnd(r.admin, b.group, [b.access, b.byRoute]),
-      {
-        timeoutMs: 240_000,
-        alive: [d2.proc],
-      },
-    );
-    d2s.stop();
-    bs.stop();
-    const bAlerts = (await topicSize(r.admin, b.alerts)).total;
-    await r.stop(d2.proc);
+    // both, on fresh topics each round: the detector waits in its group, then the collector starts
+    const rates: number[] = [];
+    const steady: number[] = []; // without the collector's process start-up (node, modules, topics, connect)
+    for (let round = 1; round <= rounds; round++) {
+      const b = await r.names(`e2e-b${round}`);
+      const d2 = await r.detector(b);
+      const d2s = new Sampler(d2.proc.child.pid);
+      const bs = new Sampler(localBrokerPid());
+      const t0 = Date.now();
+      const c2 = await runCollector(r, b, file, header.log_format);
+      const collectorDoneAt = Date.now();
+      const done2 = await until(
+        'detector caught up',
+        () => committedEnd(r.admin, b.group, [b.access, b.byRoute]),
+        {
+          timeoutMs: 240_000,
+          alive: [d2.proc],
+        },
+      );
+      d2s.stop();
+      bs.stop();
+      const bAlerts = (await topicSize(r.admin, b.alerts)).total;
+      await r.stop(d2.proc);
+      rates.push((c2.events * 1000) / Math.max(1, done2 - t0));
+      steady.push((c2.events * 1000) / Math.max(1, done2 - c2.startedAt));
+      console.log(
+        `  end to end ${round}/${rounds}: ${c2.events.toLocaleString('en')} events in ${secs(done2 - t0)} = ${rate(c2.events, done2 - t0)} events/s ` +
+          `(collector start -> detector group committed the end of access + by-route; collector exited after ${secs(collectorDoneAt - t0)}, ` +
+          `detector done ${secs(done2 - collectorDoneAt)} later; ${rate(c2.events, done2 - c2.startedAt)}/s from the collector's "started"); CPU collector ${c2.cpu.toFixed(1)} s, detector ${d2s.cpu.toFixed(1)} s` +
+          `${bs.pid === undefined ? '' : `, broker ${bs.cpu.toFixed(1)} s`}; ` +
+          `${bAlerts} alert messages; ${load()}`,
+      );
+    }
+    const spread = (xs: number[]) => {
+      const sorted = [...xs].sort((x, y) => x - y);
+      const f = (v: number | undefined) => Math.round(v ?? 0).toLocaleString('en');
+      return `${f(quantile(sorted, 0.5))} events/s (min ${f(sorted[0])}, max ${f(sorted.at(-1))})`;
+    };
     console.log(
-      `  end to end:      ${c2.events.toLocaleString('en')} events in ${secs(done2 - t0)} = ${rate(c2.events, done2 - t0)} events/s ` +
-        `(collector start -> detector group committed the end of access + by-route; collector exited after ${secs(collectorDoneAt - t0)}, ` +
-        `detector done ${secs(done2 - collectorDoneAt)} later); CPU collector ${c2.cpu.toFixed(1)} s, detector ${d2s.cpu.toFixed(1)} s` +
-        `${bs.pid === undefined ? '' : `, broker ${bs.cpu.toFixed(1)} s`}; ` +
-        `${bAlerts} alert messages`,
+      `  end to end, median of ${rounds}: ${spread(rates)} from the collector's process spawn; ` +
+        `${spread(steady)} from its "collector started"`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -461,7 +486,7 @@ async function memory(r: BenchResources, events: number, entities: number): Prom
 const r = await BenchResources.open();
 let failed = false;
 try {
-  if (mode === 'all' || mode === 'e2e') await e2e(r, opt('lines', 300_000));
+  if (mode === 'all' || mode === 'e2e') await e2e(r, opt('lines', 300_000), opt('rounds', 3));
   if (mode === 'all' || mode === 'latency') await latency(r, opt('rate', 20_000), opt('seconds', 60));
   if (mode === 'all' || mode === 'memory')
     await memory(r, opt('events', 1_000_000), opt('entities', 100_000));

@@ -54,10 +54,8 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   const principalRules = setup.rules.filter((r) => r.keyBy === 'principal');
   const routeRules = setup.rules.filter((r) => r.keyBy === 'route');
   // ClickHouse baselines (the baseline job's rows, cached and reloaded; kept when ClickHouse is
-  // down) over what the stream itself teaches; shared by all partitions (baselines are per entity,
-  // and an entity lives in exactly one partition).
+  // down, shared by all partitions) over what each partition's own stream teaches.
   const baselineStore = createBaselineStore(cfg, log);
-  const baselines = baselineStore.store;
   // The memory budget is for the whole process: each partition's engine gets its share.
   const budget = setup.engine.maxEntities;
   const perPartitionBudget =
@@ -69,7 +67,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       windowMs: cfg.detector.windowMs,
       ...setup.engine,
       ...(perPartitionBudget === undefined ? {} : { maxEntities: perPartitionBudget }),
-      baselines,
+      baselines: baselineStore.forPartition(1 / cfg.topics.partitions),
       onEvict: (evicted, held) => {
         m.budgetEvictions.inc(evicted);
         log.warn(
@@ -187,6 +185,9 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       }
       if (event.ts > s.maxEventTs) s.maxEventTs = event.ts;
       const alerts = s.engine.process(event);
+      // Per event, not per batch: where idle entities close their windows (and feed baselines)
+      // then depends on the partition's events alone, not on fetch sizes, and a rebuild replays it.
+      flushIdle(s);
       if (!live) {
         replayed++;
         continue;
@@ -201,7 +202,6 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       }
     }
     if (replayed) m.rebuildEvents.inc(replayed);
-    flushIdle(s);
     const late = s.engine.stats().lateEvents;
     if (late > s.lateReported) {
       m.lateEvents.inc(late - s.lateReported);

@@ -18,7 +18,12 @@ import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
 import { registry } from '#shared/metrics.js';
 import type { Baseline, BaselineSource, BaselineStore, WindowFeatures } from '../rules/types.js';
-import { BASELINE_FEATURES, hourOfWeek, MemoryBaselineStore } from './memory-store.js';
+import {
+  BASELINE_FEATURES,
+  hourOfWeek,
+  MEMORY_BASELINE_DEFAULTS,
+  MemoryBaselineStore,
+} from './memory-store.js';
 
 const metrics = {
   reloadFailures: new Counter({
@@ -395,7 +400,13 @@ export class LayeredBaselineStore implements BaselineStore {
 }
 
 export interface BaselineStoreHandle {
-  readonly store: BaselineStore;
+  /**
+   * A store for one partition's engine: the shared ClickHouse cache over a stream-learnt layer of
+   * its own. Learning per partition keeps each engine's decisions independent of how far the other
+   * partitions have got (fetch sizes, scheduling, catch-up after a restart), and a partition's
+   * rebuild re-learns only its own windows. `share` is the partition's part of the entity histories.
+   */
+  forPartition(share: number): BaselineStore;
   /** Loads what it can (never fails on ClickHouse being down), then keeps reloading. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -422,8 +433,12 @@ export function createBaselineStore(
   log: Logger,
   ch?: ClickHouseClient,
 ): BaselineStoreHandle {
-  const memory = new MemoryBaselineStore({ minHistory: cfg.baselines.minHistory });
-  const memoryOnly = { store: memory, start: async () => {}, stop: async () => {} };
+  const learner = (share: number) =>
+    new MemoryBaselineStore({
+      minHistory: cfg.baselines.minHistory,
+      maxEntities: Math.max(1000, Math.ceil(MEMORY_BASELINE_DEFAULTS.maxEntities * share)),
+    });
+  const memoryOnly = { forPartition: learner, start: async () => {}, stop: async () => {} };
   if (cfg.detector.baselineStore === 'memory') return memoryOnly;
   if (cfg.detector.windowMs % 300_000 !== 0) {
     // The job cannot regroup 5-minute rollups into such windows, so there would never be rows.
@@ -440,7 +455,7 @@ export function createBaselineStore(
     log.child({ component: 'baselines' }),
   );
   return {
-    store: new LayeredBaselineStore(store, memory),
+    forPartition: (share) => new LayeredBaselineStore(store, learner(share)),
     start: () => store.start(),
     stop: async () => {
       await store.stop();

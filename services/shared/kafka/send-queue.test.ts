@@ -39,7 +39,10 @@ test('one request at a time; sends queued meanwhile go out merged, in order', as
   await tick();
   assert.deepEqual(
     s.requests.map((r) => r.items),
-    [['a1', 'a2'], ['b1', 'c1', 'c2']],
+    [
+      ['a1', 'a2'],
+      ['b1', 'c1', 'c2'],
+    ],
   );
   s.requests[1]!.done();
   await Promise.all([second, third]);

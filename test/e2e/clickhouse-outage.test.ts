@@ -9,13 +9,15 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { accessEventWith } from '#shared/avro/access-event-defaults.js';
 import { type PrivateClickHouse, startPrivateClickHouse } from '../support/private-clickhouse.js';
 import { freePort, type ServiceProcess, startService } from '../support/processes.js';
-import { getServices, uniqueName, waitFor } from '../support/services.js';
+import { getServices, waitFor } from '../support/services.js';
 import {
   createTopics,
   expectedAlerts,
   orderReads,
   type Placed,
   produceEvents,
+  streamEnv,
+  streamTopics,
   testKafka,
   waitCaughtUp,
 } from '../support/streams.js';
@@ -73,27 +75,17 @@ it('ClickHouse down for 60 s mid-stream: every event and alert arrives once it i
   timeout: 300_000,
 }, async (t) => {
   const svc = await getServices();
-  const base = uniqueName('choutage').replace(/_/g, '-');
   const archiverPort = await freePort();
   const env: Record<string, string> = {
     KAFKA_BROKERS: svc.kafkaBrokers.join(','),
     CLICKHOUSE_URL: ch.url,
     CLICKHOUSE_DATABASE: 'leakwatch_outage',
-    LEAKWATCH_TOPIC_ACCESS: `${base}.access`,
-    LEAKWATCH_TOPIC_ACCESS_BY_ROUTE: `${base}.access-by-route`,
-    LEAKWATCH_TOPIC_ALERTS: `${base}.alerts`,
-    LEAKWATCH_TOPIC_DEADLETTER: `${base}.deadletter`,
-    LEAKWATCH_TOPIC_PARTITIONS: String(PARTITIONS),
-    DETECTOR_GROUP_ID: `${base}-detector`,
+    ...streamEnv('choutage', PARTITIONS),
     DETECTOR_HTTP_PORT: String(await freePort()),
-    ARCHIVER_GROUP_ID: `${base}-archiver`,
     ARCHIVER_FLUSH_MS: '200',
     ARCHIVER_HTTP_PORT: String(archiverPort),
   };
-  const topics = ['ACCESS', 'ACCESS_BY_ROUTE', 'ALERTS', 'DEADLETTER'].map(
-    (k) => env[`LEAKWATCH_TOPIC_${k}`]!,
-  );
-  await createTopics(admin, topics, PARTITIONS);
+  await createTopics(admin, streamTopics(env), PARTITIONS);
   const migrate = startService('migrate', ['migrate'], env);
   assert.equal(await migrate.exited, 0, migrate.logs());
   procs.push(startService('detector', ['detector'], env));

@@ -24,8 +24,15 @@ import { PACKAGE_ROOT } from '#shared/paths.js';
 import { principalKey } from '#shared/principal.js';
 import { SIM_LOG_FORMAT } from '../../services/simulate/format.js';
 import { freePort, type ServiceProcess, startService } from '../support/processes.js';
-import { getServices, type TestServices, uniqueName } from '../support/services.js';
-import { createTopics, readAlerts, testKafka, waitCaughtUp } from '../support/streams.js';
+import { getServices, type TestServices } from '../support/services.js';
+import {
+  createTopics,
+  readAlerts,
+  streamEnv,
+  streamTopics,
+  testKafka,
+  waitCaughtUp,
+} from '../support/streams.js';
 
 const LEAKWATCH = join(PACKAGE_ROOT, 'bin/leakwatch.js');
 const REAL_LOG = join(PACKAGE_ROOT, '../shared/data/real/apache-elastic-examples/apache_logs');
@@ -76,18 +83,12 @@ function simulatedEvents(): AccessEvent[] {
     .map((l) => JSON.parse(l) as AccessEvent);
 }
 
-async function namesFor(label: string): Promise<Record<string, string>> {
-  const base = uniqueName(label).replace(/_/g, '-');
+function namesFor(label: string): Record<string, string> {
   return {
     KAFKA_BROKERS: svc.kafkaBrokers.join(','),
     CLICKHOUSE_URL: svc.clickhouseUrl,
     DETECTOR_BASELINE_STORE: 'memory',
-    LEAKWATCH_TOPIC_ACCESS: `${base}.access`,
-    LEAKWATCH_TOPIC_ACCESS_BY_ROUTE: `${base}.access-by-route`,
-    LEAKWATCH_TOPIC_ALERTS: `${base}.alerts`,
-    LEAKWATCH_TOPIC_DEADLETTER: `${base}.deadletter`,
-    LEAKWATCH_TOPIC_PARTITIONS: String(PARTITIONS),
-    DETECTOR_GROUP_ID: `${base}-detector`,
+    ...streamEnv(label, PARTITIONS),
   };
 }
 
@@ -113,14 +114,9 @@ test('the same stream in small live fetches and in 1 MiB fetches raises the same
   const events = simulatedEvents();
   const codec = accessEventCodec();
   const messages = events.map((e) => ({ key: principalKey(e), value: codec.encode(e) }));
-  const live = await namesFor('batching-live');
-  const after = await namesFor('batching-after');
-  for (const env of [live, after])
-    await createTopics(
-      admin,
-      ['ACCESS', 'ACCESS_BY_ROUTE', 'ALERTS', 'DEADLETTER'].map((k) => env[`LEAKWATCH_TOPIC_${k}`]!),
-      PARTITIONS,
-    );
+  const live = namesFor('batching-live');
+  const after = namesFor('batching-after');
+  for (const env of [live, after]) await createTopics(admin, streamTopics(env), PARTITIONS);
 
   // live: the detector is in its group first; events arrive 50 at a time
   await startDetector('detector-live', {

@@ -19,6 +19,8 @@ import {
   type Placed,
   produceEvents,
   readAlerts,
+  streamEnv,
+  streamTopics,
   testKafka,
   waitCaughtUp,
 } from '../support/streams.js';
@@ -77,19 +79,12 @@ after(async () => {
 });
 
 async function envFor(name: string, partitions: number): Promise<Record<string, string>> {
-  const base = uniqueName(name).replace(/_/g, '-');
   return {
     KAFKA_BROKERS: svc.kafkaBrokers.join(','),
     CLICKHOUSE_URL: svc.clickhouseUrl,
     CLICKHOUSE_DATABASE: uniqueName(name),
-    LEAKWATCH_TOPIC_ACCESS: `${base}.access`,
-    LEAKWATCH_TOPIC_ACCESS_BY_ROUTE: `${base}.access-by-route`,
-    LEAKWATCH_TOPIC_ALERTS: `${base}.alerts`,
-    LEAKWATCH_TOPIC_DEADLETTER: `${base}.deadletter`,
-    LEAKWATCH_TOPIC_PARTITIONS: String(partitions),
-    DETECTOR_GROUP_ID: `${base}-detector`,
+    ...streamEnv(name, partitions),
     DETECTOR_SESSION_TIMEOUT_MS: '8000',
-    ARCHIVER_GROUP_ID: `${base}-archiver`,
     ARCHIVER_FLUSH_MS: '200',
     ARCHIVER_HTTP_PORT: String(await freePort()),
   };
@@ -117,11 +112,7 @@ describe('streaming detector recovery', { timeout: 240_000 }, () => {
   it('kill -9 mid-stream and restart: every expected alert once, in Kafka and in ClickHouse', async (t) => {
     const partitions = 3;
     const env = await envFor('kill9', partitions);
-    await createTopics(
-      admin,
-      [...topicsOf(env), env['LEAKWATCH_TOPIC_ALERTS']!, env['LEAKWATCH_TOPIC_DEADLETTER']!],
-      partitions,
-    );
+    await createTopics(admin, streamTopics(env), partitions);
     const migrate = startService('migrate', ['migrate'], env);
     assert.equal(await migrate.exited, 0, migrate.logs());
     const archiver = startService('archiver', ['archiver'], env);
@@ -181,11 +172,7 @@ describe('streaming detector recovery', { timeout: 240_000 }, () => {
   it('two instances on 6 partitions: both own partitions, and walks cut by the rebalance still alert', async () => {
     const partitions = 6;
     const env = await envFor('rebalance', partitions);
-    await createTopics(
-      admin,
-      [...topicsOf(env), env['LEAKWATCH_TOPIC_ALERTS']!, env['LEAKWATCH_TOPIC_DEADLETTER']!],
-      partitions,
-    );
+    await createTopics(admin, streamTopics(env), partitions);
     const part1 = scenario(partitions, 0);
     const part2 = scenario(partitions, 1);
     const expected = expectedOf([...part1, ...part2]);

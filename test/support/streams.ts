@@ -11,7 +11,7 @@ import { principalKey } from '#shared/principal.js';
 import { MemoryBaselineStore } from '../../services/detector/baselines/memory-store.js';
 import { createEngine } from '../../services/detector/engine/engine.js';
 import { loadRulesSetup } from '../../services/detector/rules/rules-config.js';
-import { waitFor } from './services.js';
+import { uniqueName, waitFor } from './services.js';
 
 export function testKafka(brokers: string[]): Kafka {
   registerCodecs(); // the services write LZ4
@@ -69,6 +69,28 @@ export async function produceEvents(
       })),
     });
   }
+}
+
+/**
+ * Service env naming a fresh set of the four topics (PARTITIONS partitions) and the detector and
+ * archiver groups, unique to `label`; what the streaming tests start their services with.
+ */
+export function streamEnv(label: string, partitions: number): Record<string, string> {
+  const base = uniqueName(label).replace(/_/g, '-');
+  return {
+    LEAKWATCH_TOPIC_ACCESS: `${base}.access`,
+    LEAKWATCH_TOPIC_ACCESS_BY_ROUTE: `${base}.access-by-route`,
+    LEAKWATCH_TOPIC_ALERTS: `${base}.alerts`,
+    LEAKWATCH_TOPIC_DEADLETTER: `${base}.deadletter`,
+    LEAKWATCH_TOPIC_PARTITIONS: String(partitions),
+    DETECTOR_GROUP_ID: `${base}-detector`,
+    ARCHIVER_GROUP_ID: `${base}-archiver`,
+  };
+}
+
+/** The four topics a streamEnv names. */
+export function streamTopics(env: Record<string, string>): string[] {
+  return ['ACCESS', 'ACCESS_BY_ROUTE', 'ALERTS', 'DEADLETTER'].map((k) => env[`LEAKWATCH_TOPIC_${k}`]!);
 }
 
 export async function createTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {

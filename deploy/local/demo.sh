@@ -28,15 +28,17 @@ export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" CLICKHOUSE_URL="http://127.0.0.1:$C
 export CLICKHOUSE_DATABASE=leakwatch_demo LEAKWATCH_TENANT=demo-shop
 # The demo's own topics and groups (never the defaults a real deployment on this machine would use).
 export LEAKWATCH_TOPIC_ACCESS=leakwatch-demo.access.v1 LEAKWATCH_TOPIC_ACCESS_BY_ROUTE=leakwatch-demo.access-by-route.v1
-export LEAKWATCH_TOPIC_ALERTS=leakwatch-demo.alerts.v1 LEAKWATCH_TOPIC_DEADLETTER=leakwatch-demo.deadletter.v1
+export LEAKWATCH_TOPIC_ALERTS=leakwatch-demo.alerts.v1 LEAKWATCH_TOPIC_STATUS=leakwatch-demo.status.v1 LEAKWATCH_TOPIC_DEADLETTER=leakwatch-demo.deadletter.v1
 export DETECTOR_GROUP_ID=leakwatch-demo-detector ARCHIVER_GROUP_ID=leakwatch-demo-archiver
-export API_TOKENS="$API_TOKEN:responder" COLLECTOR_REDACTION_KEY API_PORT="${API_PORT:-8080}"
+# API_TOKENS holds only the token's SHA-256 (what `leakwatch token create` prints).
+API_TOKENS="demo:responder:$(printf %s "$API_TOKEN" | sha256sum | cut -d' ' -f1)"
+export API_TOKENS COLLECTOR_REDACTION_KEY API_PORT="${API_PORT:-8080}"
 
 # Start from empty topics and tables: see demo-reset.mjs.
 bash "$LOCAL_DIR/services.sh" stop
 DEMO_GROUPS="$DETECTOR_GROUP_ID $ARCHIVER_GROUP_ID" node "$LOCAL_DIR/demo-reset.mjs" "$KAFKA_BROKERS" "$CLICKHOUSE_URL" \
   "$CLICKHOUSE_DATABASE" "$LEAKWATCH_TOPIC_ACCESS" "$LEAKWATCH_TOPIC_ACCESS_BY_ROUTE" "$LEAKWATCH_TOPIC_ALERTS" \
-  "$LEAKWATCH_TOPIC_DEADLETTER"
+  "$LEAKWATCH_TOPIC_DEADLETTER" "$LEAKWATCH_TOPIC_STATUS"
 node "$REPO/bin/leakwatch.js" migrate
 
 SHARED="${LEAKWATCH_SHARED_DIR:-$REPO/../shared}"

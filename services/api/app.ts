@@ -1,22 +1,31 @@
 // build() assembles the API and never listens (fastify's Testing guide); main.ts listens.
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ClickHouseClient } from '#shared/clickhouse/client.js';
 import { queryRows } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
 import { registry } from '#shared/metrics.js';
+import type { ApiContext } from './context.js';
 import { apiMetrics } from './metrics.js';
-import { createAuthenticator, requireRole } from './plugins/auth.js';
+import { audit } from './plugins/audit.js';
+import { auth } from './plugins/auth.js';
 import { installErrorHandler } from './plugins/errors.js';
 import { pingQuery } from './queries.js';
 import { alertRoutes } from './routes/alerts/index.js';
+import { memoryStatusPublisher, type StatusPublisher } from './status-publisher.js';
 
 export interface BuildOptions {
   config: Readonly<Config>;
   ch: ClickHouseClient;
   log: Logger;
+  /** Where status changes are announced; tests and `leakwatch openapi` keep them in memory. */
+  status?: StatusPublisher;
 }
+
+/** Query strings: comma-separated lists (severity=high,critical) as well as repeated keys. */
+const LIST_PARAMS = new Set(['severity', 'status', 'rule']);
 
 export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -24,24 +33,32 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
     disableRequestLogging: true,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     querystringParser: (s) => {
-      // comma-separated lists (severity=high,critical) as well as repeated keys
       const out: Record<string, string | string[]> = {};
       for (const [k, v] of new URLSearchParams(s)) {
-        const vals = k === 'severity' ? v.split(',') : [v];
+        const vals = LIST_PARAMS.has(k) ? v.split(',') : [v];
         const prev = out[k];
         out[k] = prev === undefined ? (vals.length === 1 ? vals[0]! : vals) : [...[prev].flat(), ...vals];
       }
       return out;
     },
   });
+  const ctx: ApiContext = {
+    config: opts.config,
+    ch: opts.ch,
+    db: opts.config.clickhouse.database,
+    log: opts.log,
+    status: opts.status ?? memoryStatusPublisher(),
+  };
   installErrorHandler(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'leakwatch API', version: '1' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
     },
   });
+  await app.register(auth, { tokens: opts.config.api.tokens, openAccess: opts.config.api.openAccess });
+  await app.register(audit, { ch: ctx.ch, db: ctx.db });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -49,24 +66,24 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
     apiMetrics.duration.observe({ route }, reply.elapsedTime / 1000);
   });
 
-  const authenticate = createAuthenticator(opts.config.api.tokens, opts.config.api.openAccess);
-  const viewer = requireRole('viewer', authenticate);
-
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+  const ops = { config: { role: 'public' as const }, schema: { hide: true } };
+  app.get('/healthz', ops, async () => ({ status: 'ok' }));
+  app.get('/readyz', ops, async (req, reply) => {
     try {
       await queryRows(opts.ch, pingQuery());
       return { status: 'ready' };
     } catch (err) {
-      return reply.code(503).send({ status: 'not ready', reason: `clickhouse: ${(err as Error).message}` });
+      // details only in the log: anonymous callers learn nothing about our stores
+      req.log.warn({ err }, 'readiness check failed: ClickHouse');
+      return reply.code(503).send({ status: 'not ready' });
     }
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', ops, async (_req, reply) => {
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });
-  app.get('/docs', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', ops, async () => app.swagger());
 
-  await app.register(alertRoutes, { ch: opts.ch, database: opts.config.clickhouse.database, viewer });
+  await app.register(alertRoutes, ctx);
   return app;
 }

@@ -4,6 +4,7 @@ import { runService } from '#shared/lifecycle.js';
 import { createLogger } from '#shared/log.js';
 import { initMetrics } from '#shared/metrics.js';
 import { build } from './app.js';
+import { kafkaStatusPublisher } from './status-publisher.js';
 
 export async function runApi(config: Readonly<Config>): Promise<void> {
   const log = createLogger('api', config.log.level);
@@ -16,13 +17,15 @@ export async function runApi(config: Readonly<Config>): Promise<void> {
       else if (config.api.tokens.length === 0)
         log.warn('no API_TOKENS configured: every request will get 401');
       const ch = createClickHouse(config);
-      const app = await build({ config, ch, log });
+      const status = kafkaStatusPublisher(config);
+      const app = await build({ config, ch, log, status });
       await app.listen({ host: config.api.host, port: config.api.port });
       const addr = app.server.address();
       log.info({ port: typeof addr === 'object' && addr ? addr.port : config.api.port }, 'api listening');
       return {
         stop: async () => {
           await app.close();
+          await status.close();
           await ch.close();
         },
       };

@@ -163,6 +163,26 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(defaultRulesYaml());
     });
 
+  const token = program.command('token').description('API tokens (API_TOKENS holds only their SHA-256)');
+  token
+    .command('create')
+    .description('make a new API token: prints the token once, and the API_TOKENS entry to add')
+    .requiredOption('--name <name>', 'who or what uses it (recorded as the actor of its changes)')
+    .requiredOption('--role <role>', 'viewer, responder or admin')
+    .action(async (opts: { name: string; role: string }) => {
+      const { createToken } = await import('./token.js');
+      try {
+        const t = createToken(opts.name, opts.role);
+        process.stdout.write(
+          `token (shown once; give it to ${opts.name}, it is not stored anywhere):\n  ${t.token}\n` +
+            `add this entry to API_TOKENS (comma-separated):\n  ${t.entry}\n`,
+        );
+      } catch (err) {
+        console.error(`leakwatch token create: ${(err as Error).message}`);
+        process.exitCode = 2;
+      }
+    });
+
   program
     .command('sql-catalog', { hidden: true })
     .description('print every migration statement and service query as JSON (for the compatibility test)')

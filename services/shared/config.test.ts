@@ -43,10 +43,17 @@ test('unknown keys in the YAML file are refused', () => {
   assert.throws(() => loadConfig({ env: { LEAKWATCH_CONFIG: file } }), /LW_ERR_CONFIG_INVALID|kafka/);
 });
 
-test('API tokens parse as token:role pairs', () => {
-  const c = loadConfig({ env: { API_TOKENS: 'aaaaaaaaaaaaaaaa:viewer,bbbbbbbbbbbbbbbb:admin' } });
+test('API tokens are name:role:sha256 entries; the old plaintext token:role form is refused with the fix', () => {
+  const h1 = 'a'.repeat(64);
+  const h2 = '0123456789abcdef'.repeat(4);
+  const c = loadConfig({ env: { API_TOKENS: `grafana:viewer:${h1},oncall:responder:${h2}` } });
   assert.deepEqual(c.api.tokens, [
-    { token: 'aaaaaaaaaaaaaaaa', role: 'viewer' },
-    { token: 'bbbbbbbbbbbbbbbb', role: 'admin' },
+    { name: 'grafana', role: 'viewer', sha256: h1 },
+    { name: 'oncall', role: 'responder', sha256: h2 },
   ]);
+  assert.throws(
+    () => loadConfig({ env: { API_TOKENS: 'aaaaaaaaaaaaaaaa:viewer' } }),
+    /API_TOKENS: .*old "token:role" form.*sha256.*leakwatch token create/,
+  );
+  assert.throws(() => loadConfig({ env: { API_TOKENS: `x:superuser:${h1}` } }), /api\.tokens/);
 });

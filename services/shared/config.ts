@@ -97,6 +97,8 @@ export const ConfigSchema = Type.Object(
         /** Repartition topic the detector writes: id-route events keyed by tenant + route (DESIGN.md "Scale"). */
         accessByRoute: TopicName,
         alerts: TopicName,
+        /** Status changes of alerts, suppressions and incidents (StatusChange), for the notifier. */
+        status: TopicName,
         deadletter: TopicName,
         partitions: Type.Integer({ minimum: 1, maximum: 1000 }),
       },
@@ -221,7 +223,17 @@ export const ConfigSchema = Type.Object(
       {
         host: Type.String(),
         port: Port,
-        tokens: Type.Array(Type.Object({ token: Type.String({ minLength: 16 }), role: Role })),
+        /** Bearer tokens by the SHA-256 of the token (hex): never the token itself. */
+        tokens: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$' }),
+              role: Role,
+              sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         /** Allow unauthenticated reads (local demo only). */
         openAccess: Type.Boolean(),
       },
@@ -242,6 +254,7 @@ export const DEFAULTS: Config = {
     access: 'leakwatch.access.v1',
     accessByRoute: 'leakwatch.access-by-route.v1',
     alerts: 'leakwatch.alerts.v1',
+    status: 'leakwatch.status.v1',
     deadletter: 'leakwatch.deadletter.v1',
     partitions: 6,
   },
@@ -345,10 +358,25 @@ const ingestTokens: Parser = (s) =>
     const i = pair.indexOf(':');
     return i < 0 ? { token: pair } : { name: pair.slice(0, i), token: pair.slice(i + 1) };
   });
+/**
+ * API_TOKENS: `name:role:<sha256 hex of the token>,…`. Tokens are never configured in plaintext;
+ * `leakwatch token create --name N --role R` makes one and prints its line. The old `token:role`
+ * form is refused with the way to convert it.
+ */
 const tokens: Parser = (s) =>
-  (list(s) as string[]).map((pair) => {
-    const i = pair.lastIndexOf(':');
-    return i < 0 ? { token: pair, role: '' } : { token: pair.slice(0, i), role: pair.slice(i + 1) };
+  (list(s) as string[]).map((entry) => {
+    const parts = entry.split(':');
+    if (parts.length === 3 && /^[0-9a-f]{64}$/.test(parts[2]!)) {
+      return { name: parts[0], role: parts[1], sha256: parts[2] };
+    }
+    if (parts.length === 2) {
+      throw new Error(
+        `an entry has the old "token:role" form, which kept the token in plaintext; use "name:role:<sha256 hex of the token>" (printf %s TOKEN | sha256sum), or make a new token with \`leakwatch token create --name NAME --role ${parts[1]}\``,
+      );
+    }
+    throw new Error(
+      'each entry must be "name:role:<sha256 hex of the token>" (64 lowercase hex digits); `leakwatch token create` prints one',
+    );
   });
 
 /** Environment variable -> config path. Shared names as DESIGN.md fixes them; the rest prefixed by service. */
@@ -362,6 +390,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   LEAKWATCH_TOPIC_ACCESS: ['topics.access', str],
   LEAKWATCH_TOPIC_ACCESS_BY_ROUTE: ['topics.accessByRoute', str],
   LEAKWATCH_TOPIC_ALERTS: ['topics.alerts', str],
+  LEAKWATCH_TOPIC_STATUS: ['topics.status', str],
   LEAKWATCH_TOPIC_DEADLETTER: ['topics.deadletter', str],
   LEAKWATCH_TOPIC_PARTITIONS: ['topics.partitions', int],
   CLICKHOUSE_URL: ['clickhouse.url', str],
@@ -466,7 +495,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
   const fromEnv: Record<string, unknown> = {};
   for (const [name, [path, parse]] of Object.entries(ENV)) {
     const raw = env[name];
-    if (raw !== undefined) setPath(fromEnv, path, parse(raw));
+    if (raw === undefined) continue;
+    try {
+      setPath(fromEnv, path, parse(raw));
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+    }
   }
   merged = deepMerge(merged, fromEnv);
   if (opts.overrides) merged = deepMerge(merged, opts.overrides);

@@ -1,6 +1,7 @@
 // One log file -> collector -> Kafka -> detector -> Kafka -> archiver -> ClickHouse -> API, every hop
 // a real process talking to real Kafka and real ClickHouse.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,7 @@ before(async () => {
     LEAKWATCH_TOPIC_ACCESS: `${topicBase}.access`,
     LEAKWATCH_TOPIC_ACCESS_BY_ROUTE: `${topicBase}.access-by-route`,
     LEAKWATCH_TOPIC_ALERTS: `${topicBase}.alerts`,
+    LEAKWATCH_TOPIC_STATUS: `${topicBase}.status`,
     LEAKWATCH_TOPIC_DEADLETTER: `${topicBase}.deadletter`,
     LEAKWATCH_TOPIC_PARTITIONS: '3',
     DETECTOR_GROUP_ID: `${topicBase}-detector`,
@@ -64,7 +66,7 @@ before(async () => {
     DETECTOR_HTTP_PORT: String(await freePort()),
     ARCHIVER_HTTP_PORT: String(await freePort()),
     API_PORT: String(apiPort),
-    API_TOKENS: `${token}:viewer`,
+    API_TOKENS: `e2e:viewer:${createHash('sha256').update(token).digest('hex')}`,
   };
   const migrate = startService('migrate', ['migrate'], env);
   assert.equal(await migrate.exited, 0, migrate.logs());

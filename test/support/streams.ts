@@ -81,6 +81,7 @@ export function streamEnv(label: string, partitions: number): Record<string, str
     LEAKWATCH_TOPIC_ACCESS: `${base}.access`,
     LEAKWATCH_TOPIC_ACCESS_BY_ROUTE: `${base}.access-by-route`,
     LEAKWATCH_TOPIC_ALERTS: `${base}.alerts`,
+    LEAKWATCH_TOPIC_STATUS: `${base}.status`,
     LEAKWATCH_TOPIC_DEADLETTER: `${base}.deadletter`,
     LEAKWATCH_TOPIC_PARTITIONS: String(partitions),
     DETECTOR_GROUP_ID: `${base}-detector`,
@@ -88,9 +89,11 @@ export function streamEnv(label: string, partitions: number): Record<string, str
   };
 }
 
-/** The four topics a streamEnv names. */
+/** The topics a streamEnv names. */
 export function streamTopics(env: Record<string, string>): string[] {
-  return ['ACCESS', 'ACCESS_BY_ROUTE', 'ALERTS', 'DEADLETTER'].map((k) => env[`LEAKWATCH_TOPIC_${k}`]!);
+  return ['ACCESS', 'ACCESS_BY_ROUTE', 'ALERTS', 'STATUS', 'DEADLETTER'].map(
+    (k) => env[`LEAKWATCH_TOPIC_${k}`]!,
+  );
 }
 
 export async function createTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {

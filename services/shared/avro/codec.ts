@@ -22,6 +22,7 @@ import { type BodyChecker, BodyError, compileBodyChecker } from './body-check.js
 import { compileFastWriter, type Sink } from './fast-writer.js';
 import type { AccessEvent } from './generated/access-event.js';
 import type { Alert } from './generated/alert.js';
+import type { StatusChange } from './generated/status-change.js';
 
 /** A schema as accepted everywhere here: an avsc Type, a parsed .avsc object, or .avsc JSON text. */
 export type SchemaInput = Type | object | string;
@@ -368,4 +369,11 @@ let alert: AvroCodec<Alert> | undefined;
 export function alertCodec(): AvroCodec<Alert> {
   alert ??= createCodec<Alert>(readSchemaFile('alert.avsc'), defaultRegistry());
   return alert;
+}
+
+let statusChange: AvroCodec<StatusChange> | undefined;
+/** schemas/avro/status-change.avsc with the default registry (memoised). */
+export function statusChangeCodec(): AvroCodec<StatusChange> {
+  statusChange ??= createCodec<StatusChange>(readSchemaFile('status-change.avsc'), defaultRegistry());
+  return statusChange;
 }

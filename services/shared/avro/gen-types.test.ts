@@ -9,7 +9,7 @@ test('generated/*.ts are up to date with schemas/avro/*.avsc', () => {
   const files = generatedFiles();
   assert.deepEqual(
     files.map((f) => f.schema),
-    ['schemas/avro/access-event.avsc', 'schemas/avro/alert.avsc'],
+    ['schemas/avro/access-event.avsc', 'schemas/avro/alert.avsc', 'schemas/avro/status-change.avsc'],
   );
   for (const f of files) {
     const rel = relative(PACKAGE_ROOT, f.path);
@@ -38,6 +38,8 @@ test('the generated modules declare the expected names', () => {
     'AlertStatus',
     'Explanation',
     'BaselineSummary',
+    'StatusChange',
+    'StatusObjectKind',
   ]);
   assert.match(all, /^ {2}ts: number;$/m);
   assert.match(all, /^ {2}first_seen: number;$/m);

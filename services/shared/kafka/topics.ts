@@ -5,11 +5,18 @@ export const TOPICS = {
   access: 'leakwatch.access.v1',
   accessByRoute: 'leakwatch.access-by-route.v1',
   alerts: 'leakwatch.alerts.v1',
+  status: 'leakwatch.status.v1',
   deadletter: 'leakwatch.deadletter.v1',
 } as const;
 
 export function allTopics(cfg: Pick<Config, 'topics'>): string[] {
-  return [cfg.topics.access, cfg.topics.accessByRoute, cfg.topics.alerts, cfg.topics.deadletter];
+  return [
+    cfg.topics.access,
+    cfg.topics.accessByRoute,
+    cfg.topics.alerts,
+    cfg.topics.status,
+    cfg.topics.deadletter,
+  ];
 }
 
 /** What a dead letter carries: enough to find and fix the line, no plaintext PHI. */

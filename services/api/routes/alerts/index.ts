@@ -1,9 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ClickHouseClient, queryRows } from '#shared/clickhouse/client.js';
+import type { FastifyInstance } from 'fastify';
+import { queryRows } from '#shared/clickhouse/client.js';
 import { type AlertRowOut, rowToAlert } from '#shared/clickhouse/rows.js';
 import { ApiBadRequest, ApiNotFound } from '#shared/errors.js';
-import type { Principal } from '../../plugins/auth.js';
+import type { ApiContext } from '../../context.js';
 import { getAlertQuery, listAlertsQuery } from '../../queries.js';
 
 const Severity = Type.Union(['info', 'low', 'medium', 'high', 'critical'].map((s) => Type.Literal(s)));
@@ -26,17 +26,12 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export interface AlertRoutesOptions {
-  ch: ClickHouseClient;
-  database: string;
-  viewer: (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
-}
-
-export async function alertRoutes(app: FastifyInstance, opts: AlertRoutesOptions): Promise<void> {
+export async function alertRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const opts = { ch: ctx.ch, database: ctx.db };
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/v1/alerts',
     {
-      preHandler: opts.viewer,
+      config: { role: 'viewer' },
       schema: { summary: 'List alerts, newest first', tags: ['alerts'], querystring: ListQuery },
     },
     async (req) => {
@@ -71,7 +66,7 @@ export async function alertRoutes(app: FastifyInstance, opts: AlertRoutesOptions
   app.get<{ Params: { id: string } }>(
     '/api/v1/alerts/:id',
     {
-      preHandler: opts.viewer,
+      config: { role: 'viewer' },
       schema: {
         summary: 'One alert with its explanation',
         tags: ['alerts'],
@@ -85,5 +80,3 @@ export async function alertRoutes(app: FastifyInstance, opts: AlertRoutesOptions
     },
   );
 }
-
-export type { Principal };

@@ -1,0 +1,67 @@
+// api_audit: who asked the API what. A route with `config: { audit: true }` (reads of access
+// history, incidents, affected records) and every write is recorded *before* its answer is sent:
+// if the row cannot be written, the caller gets 503 and no data, so no read escapes the trail.
+// Handlers say how many rows they returned with `req.auditRows = n`.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { type ClickHouseClient, insertRows } from '#shared/clickhouse/client.js';
+import { table } from '#shared/clickhouse/sql.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auditRows?: number;
+  }
+}
+
+export interface AuditRow {
+  ts: number;
+  request_id: string;
+  token_id: string;
+  role: string;
+  method: string;
+  route: string;
+  query: string;
+  status: number;
+  rows: number;
+}
+
+export interface AuditOptions {
+  ch: ClickHouseClient;
+  db: string;
+}
+
+export function isAudited(req: FastifyRequest): boolean {
+  if (req.routeOptions.config?.audit) return true;
+  const role = req.routeOptions.config?.role;
+  return role !== undefined && role !== 'public' && req.method !== 'GET' && req.method !== 'HEAD';
+}
+
+export function auditRow(req: FastifyRequest, status: number): AuditRow {
+  return {
+    ts: Math.floor(Date.now() / 1000),
+    request_id: String(req.id),
+    token_id: req.principal?.tokenId ?? 'anonymous',
+    role: req.principal?.role ?? '',
+    method: req.method,
+    route: req.routeOptions.url ?? req.url.split('?')[0]!,
+    // parameters only: request bodies (reasons, notes) stay out of the trail
+    query: JSON.stringify({ params: req.params ?? {}, query: req.query ?? {} }),
+    status,
+    rows: req.auditRows ?? 0,
+  };
+}
+
+async function auditPlugin(app: FastifyInstance, opts: AuditOptions): Promise<void> {
+  app.decorateRequest('auditRows', undefined);
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!isAudited(req) || req.principal === undefined) return payload;
+    await insertRows(opts.ch, table(opts.db, 'api_audit'), [auditRow(req, reply.statusCode)]);
+    return payload;
+  });
+}
+
+export const audit = fp(auditPlugin, {
+  name: 'leakwatch-audit',
+  fastify: '5.x',
+  dependencies: ['leakwatch-auth'],
+});

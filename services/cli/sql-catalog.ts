@@ -5,7 +5,18 @@ import type { Alert } from '#shared/avro/generated/alert.js';
 import { ledgerStatements, loadMigrations } from '#shared/clickhouse/migrate.js';
 import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
 import { table } from '#shared/clickhouse/sql.js';
-import { getAlertQuery, listAlertsQuery, pingQuery } from '../api/queries.js';
+import {
+  alertStatusHistoryQuery,
+  alertsToSuppressQuery,
+  getAlertQuery,
+  getAllowEntryQuery,
+  getSuppressionQuery,
+  listAlertsQuery,
+  listAllowEntriesQuery,
+  listSuppressionsQuery,
+  pingQuery,
+} from '../api/queries.js';
+import { policyQueries } from '../detector/response-policy.js';
 
 export interface SqlCatalog {
   migrations: { name: string; statements: string[] }[];
@@ -98,7 +109,7 @@ export function sqlCatalog(db: string): SqlCatalog {
           to: 1714651200000,
           severity: ['high', 'critical'],
           rule: 'sequential-enumeration',
-          status: 'open',
+          status: ['open', 'acknowledged'],
           tenant: "shop'; DROP TABLE x; --",
           entityType: 'ip',
           entityValue: '2001:db8::1',
@@ -107,6 +118,35 @@ export function sqlCatalog(db: string): SqlCatalog {
         }).text,
       },
       { name: 'api.getAlert', sql: getAlertQuery(db, '0123456789abcdef0123456789abcdef').text },
+      { name: 'api.alertStatusHistory', sql: alertStatusHistoryQuery(db, "x'y").text },
+      {
+        name: 'api.alertsToSuppress',
+        sql: alertsToSuppressQuery(
+          db,
+          { tenant: "o'brien", entityType: 'client_ip', entityValue: '2001:db8::1', rule: 'egress' },
+          100,
+        ).text,
+      },
+      {
+        name: 'api.listSuppressions',
+        sql: listSuppressionsQuery(db, {
+          state: 'active',
+          now: 1714564800000,
+          tenant: 't',
+          limit: 5,
+          offset: 0,
+        }).text,
+      },
+      { name: 'api.getSuppression', sql: getSuppressionQuery(db, '0123456789abcdef0123456789abcdef').text },
+      {
+        name: 'api.listAllowEntries',
+        sql: listAllowEntriesQuery(db, { state: 'all', now: 1714564800000, limit: 5, offset: 0 }).text,
+      },
+      { name: 'api.getAllowEntry', sql: getAllowEntryQuery(db, '0123456789abcdef0123456789abcdef').text },
+      ...policyQueries(db, 1714564800000).map((q) => ({
+        name: `detector.policy.${q.name}`,
+        sql: q.sql.text,
+      })),
     ],
   };
 }

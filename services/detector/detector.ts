@@ -26,6 +26,7 @@ import { createBaselineStore } from './baselines/clickhouse-store.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { detectorMetrics as m } from './metrics.js';
 import { type PartitionState, PartitionStates, partitionKey, rebuildStart } from './partitions.js';
+import { createPolicySource } from './response-policy.js';
 import { loadRulesSetup } from './rules/rules-config.js';
 
 export type Detector = ConsumerService;
@@ -56,6 +57,8 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   // ClickHouse baselines (the baseline job's rows, cached and reloaded; kept when ClickHouse is
   // down, shared by all partitions) over what each partition's own stream teaches.
   const baselineStore = createBaselineStore(cfg, log);
+  // Responders' suppressions and allow entries, re-read from ClickHouse while running.
+  const policy = createPolicySource(cfg, log, (n) => m.policyEntries.set(n));
   // The memory budget is for the whole process: each partition's engine gets its share.
   const budget = setup.engine.maxEntities;
   const perPartitionBudget =
@@ -196,7 +199,15 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       if (isAccess && routeRules.length > 0 && onIdRoute(event)) {
         forward.push({ key: event.tenant + '\u0000' + event.route, value: msg.value });
       }
-      for (const a of alerts) {
+      for (const raised of alerts) {
+        const verdict = policy.current().verdict(raised, Date.now());
+        if (verdict === 'drop') {
+          m.alertsAllowed.inc({ rule: raised.rule });
+          continue;
+        }
+        // a copy: the engine keeps its alert, and a suppression may be deleted before it grows
+        const a = verdict === 'suppress' ? { ...raised, status: 'suppressed' as const } : raised;
+        if (verdict === 'suppress') m.alertsSuppressed.inc({ rule: a.rule });
         latest.set(a.alert_id, a);
         appendedAt.set(a.alert_id, Number(msg.timestamp));
       }
@@ -270,6 +281,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     ...service,
     async start() {
       await baselineStore.start(); // does not wait for ClickHouse
+      await policy.start(); // one read attempt; an unreachable ClickHouse means no entries yet
       await admin.connect();
       await service.start();
     },
@@ -277,6 +289,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       await service.stop();
       await admin.disconnect().catch(() => {});
       await baselineStore.stop();
+      await policy.stop();
     },
   };
 }

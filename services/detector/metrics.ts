@@ -13,6 +13,23 @@ export const detectorMetrics = {
     labelNames: ['rule'] as const,
     registers: [registry],
   }),
+  alertsAllowed: new Counter({
+    name: 'leakwatch_detector_alerts_allowed_total',
+    help: 'Alerts not raised because an allow entry (feedback "legitimate") covers their rule and entity, by rule',
+    labelNames: ['rule'] as const,
+    registers: [registry],
+  }),
+  alertsSuppressed: new Counter({
+    name: 'leakwatch_detector_alerts_suppressed_total',
+    help: 'Alert messages published with status suppressed (an active suppression covers them), by rule',
+    labelNames: ['rule'] as const,
+    registers: [registry],
+  }),
+  policyEntries: new Gauge({
+    name: 'leakwatch_detector_policy_entries',
+    help: 'Active suppressions and allow entries the detector last read from ClickHouse',
+    registers: [registry],
+  }),
   evictions: new Counter({
     name: 'leakwatch_detector_evicted_entities_total',
     help: 'Idle entities whose window state was evicted',

@@ -186,6 +186,8 @@ export const ConfigSchema = Type.Object(
         /** A fetch waits for this many bytes (or fetchMaxWaitMs): fewer, larger batches, fewer commits and produce round trips. */
         fetchMinBytes: Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024 }),
         fetchMaxWaitMs: Type.Integer({ minimum: 0, maximum: 5000 }),
+        /** How often suppressions and allow entries (feedback) are re-read from ClickHouse; 0: never read. */
+        policyRefreshMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
         httpPort: Port,
       },
       { additionalProperties: false },
@@ -216,6 +218,18 @@ export const ConfigSchema = Type.Object(
         maxCachedEntries: Type.Integer({ minimum: 1000 }),
         /** Hours of the week whose seasonal entity baselines the detector keeps loaded (by event time). */
         cachedHours: Type.Integer({ minimum: 1, maximum: 168 }),
+      },
+      { additionalProperties: false },
+    ),
+    /** What responders may do to alerts (services/api/routes/alerts). */
+    respond: Type.Object(
+      {
+        /** Longest suppression, days. */
+        suppressMaxDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+        /** How long an allow entry from feedback "legitimate" lasts unless the call says, days. */
+        allowDefaultDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+        /** Longest allow entry, days. */
+        allowMaxDays: Type.Integer({ minimum: 1, maximum: 3650 }),
       },
       { additionalProperties: false },
     ),
@@ -322,6 +336,8 @@ export const DEFAULTS: Config = {
     // Adds at most 100 ms to event-to-alert latency; halves the detector's CPU per event when it keeps up (bench).
     fetchMinBytes: 1024 * 1024,
     fetchMaxWaitMs: 100,
+    // A person's "legitimate" or suppression reaches the detector within this, without a restart.
+    policyRefreshMs: 15_000,
     httpPort: 9102,
   },
   archiver: { groupId: 'leakwatch-archiver', batchRows: 5000, flushMs: 1000, httpPort: 9103 },
@@ -335,6 +351,7 @@ export const DEFAULTS: Config = {
     maxCachedEntries: 200_000,
     cachedHours: 6,
   },
+  respond: { suppressMaxDays: 90, allowDefaultDays: 30, allowMaxDays: 365 },
   api: { host: '127.0.0.1', port: 8080, tokens: [], openAccess: false },
 };
 
@@ -428,6 +445,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   DETECTOR_SESSION_TIMEOUT_MS: ['detector.sessionTimeoutMs', int],
   DETECTOR_FETCH_MIN_BYTES: ['detector.fetchMinBytes', int],
   DETECTOR_FETCH_MAX_WAIT_MS: ['detector.fetchMaxWaitMs', int],
+  DETECTOR_POLICY_REFRESH_MS: ['detector.policyRefreshMs', int],
   DETECTOR_HTTP_PORT: ['detector.httpPort', int],
   ARCHIVER_GROUP_ID: ['archiver.groupId', str],
   ARCHIVER_BATCH_ROWS: ['archiver.batchRows', int],
@@ -440,6 +458,9 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   BASELINES_RELOAD_MS: ['baselines.reloadMs', int],
   BASELINES_MAX_CACHED_ENTRIES: ['baselines.maxCachedEntries', int],
   BASELINES_CACHED_HOURS: ['baselines.cachedHours', int],
+  RESPOND_SUPPRESS_MAX_DAYS: ['respond.suppressMaxDays', int],
+  RESPOND_ALLOW_DEFAULT_DAYS: ['respond.allowDefaultDays', int],
+  RESPOND_ALLOW_MAX_DAYS: ['respond.allowMaxDays', int],
   API_HOST: ['api.host', str],
   API_PORT: ['api.port', int],
   API_TOKENS: ['api.tokens', tokens],

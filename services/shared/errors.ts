@@ -140,6 +140,7 @@ export const ApiUnauthorized = createError('LW_ERR_API_UNAUTHORIZED', 'missing o
   statusCode: 401,
 });
 export const ApiForbidden = createError('LW_ERR_API_FORBIDDEN', 'role %s may not %s', { statusCode: 403 });
+export const ApiConflict = createError('LW_ERR_API_CONFLICT', '%s', { statusCode: 409 });
 
 // collector inputs
 export const InputNotFound = createError('LW_ERR_INPUT_NOT_FOUND', 'no such input file: %s', {

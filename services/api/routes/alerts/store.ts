@@ -1,0 +1,132 @@
+// Reads and writes of alert statuses for the routes: ClickHouse first (the record), then the status
+// topic (so paging follows). If Kafka cannot take the change, the caller gets 503 and may repeat the
+// call: a repeated call whose status is already set re-announces it without writing again.
+import type { Alert } from '#shared/avro/generated/alert.js';
+import type { StatusChange } from '#shared/avro/generated/status-change.js';
+import { insertRows, queryRows } from '#shared/clickhouse/client.js';
+import { type AlertRowOut, rowToAlert } from '#shared/clickhouse/rows.js';
+import { table } from '#shared/clickhouse/sql.js';
+import { ApiNotFound, KafkaUnavailable } from '#shared/errors.js';
+import type { ApiContext } from '../../context.js';
+import { type AlertFilters, getAlertQuery, listAlertsQuery } from '../../queries.js';
+import { newChangeId } from '../../status-publisher.js';
+
+export interface AlertView extends Alert {
+  status_changed_by?: string;
+  status_changed_at?: number;
+  status_reason?: string;
+}
+
+type Row = AlertRowOut & {
+  status_changed_by?: string;
+  status_changed_at_ms?: string | number;
+  status_reason?: string;
+};
+
+export function rowToAlertView(r: Row): AlertView {
+  const a: AlertView = rowToAlert(r);
+  const at = Number(r.status_changed_at_ms ?? 0);
+  if (at > 0) {
+    a.status_changed_by = r.status_changed_by ?? '';
+    a.status_changed_at = at;
+    a.status_reason = r.status_reason ?? '';
+  }
+  return a;
+}
+
+export async function listAlerts(ctx: ApiContext, f: AlertFilters): Promise<AlertView[]> {
+  return (await queryRows<Row>(ctx.ch, listAlertsQuery(ctx.db, f))).map(rowToAlertView);
+}
+
+export async function loadAlert(ctx: ApiContext, alertId: string): Promise<AlertView> {
+  const rows = await queryRows<Row>(ctx.ch, getAlertQuery(ctx.db, alertId));
+  if (rows.length === 0) throw ApiNotFound(`alert ${alertId}`);
+  return rowToAlertView(rows[0]!);
+}
+
+export interface StatusChangeRow {
+  tenant: string;
+  alert_id: string;
+  change_id: string;
+  changed_at: number;
+  changed_at_ms: number;
+  action: string;
+  status: string;
+  actor: string;
+  reason: string;
+  suppression_id: string;
+  verdict: string;
+}
+
+export function statusChangeRow(
+  a: Pick<Alert, 'tenant' | 'alert_id'>,
+  c: {
+    action: string;
+    status: string;
+    actor: string;
+    reason?: string;
+    suppressionId?: string;
+    verdict?: string;
+  },
+  now: number,
+): StatusChangeRow {
+  return {
+    tenant: a.tenant,
+    alert_id: a.alert_id,
+    change_id: newChangeId(),
+    changed_at: Math.floor(now / 1000),
+    changed_at_ms: now,
+    action: c.action,
+    status: c.status,
+    actor: c.actor,
+    reason: c.reason ?? '',
+    suppression_id: c.suppressionId ?? '',
+    verdict: c.verdict ?? '',
+  };
+}
+
+export async function writeStatusChanges(ctx: ApiContext, rows: StatusChangeRow[]): Promise<void> {
+  await insertRows(ctx.ch, table(ctx.db, 'alert_status_changes'), rows);
+}
+
+/** What the notifier reads for one alert's change. */
+export function alertChange(a: AlertView, row: StatusChangeRow): StatusChange {
+  return {
+    change_id: row.change_id,
+    kind: 'alert',
+    object_id: a.alert_id,
+    tenant: a.tenant,
+    action: row.action,
+    status: row.status,
+    actor: row.actor,
+    reason: row.reason,
+    at: row.changed_at_ms,
+    incident_id: null,
+    alert_ids: [a.alert_id],
+    attrs: {
+      rule: a.rule,
+      severity: a.severity,
+      fingerprint: a.fingerprint,
+      entity_type: a.entity.type,
+      ...(row.verdict ? { verdict: row.verdict } : {}),
+      ...(row.suppression_id ? { suppression_id: row.suppression_id } : {}),
+    },
+  };
+}
+
+export async function announce(ctx: ApiContext, changes: StatusChange[]): Promise<void> {
+  try {
+    await ctx.status.publish(changes);
+  } catch (err) {
+    ctx.log.warn(
+      { err, changes: changes.length },
+      'status change stored but not published; the caller may retry',
+    );
+    throw KafkaUnavailable(
+      'the configured KAFKA_BROKERS (the change is stored; repeat the call to announce it)',
+      {
+        cause: err,
+      },
+    );
+  }
+}

@@ -2,7 +2,7 @@
 // stdin, line by line with byte offsets (event ids stay deterministic), the format given or
 // detected from the first lines (`auto`), and every line through the collector's own pipeline.
 import { stat } from 'node:fs/promises';
-import { ConfigInvalid } from '#shared/errors.js';
+import { ConfigInvalid, InputBinary } from '#shared/errors.js';
 import { createPipeline, type Outcome, type Pipeline } from '../collector/formats/pipeline.js';
 import { detectFormat, type FormatChoice, formatById } from '../collector/formats/registry.js';
 import type { NormalizeOptions } from '../collector/normalize/options.js';
@@ -26,6 +26,14 @@ export interface LogInputOptions {
 }
 
 const BATCH = 2048;
+
+/** Exit code of `scan` and `parse` when an input was damaged or binary (the rest was processed). */
+export const EXIT_DAMAGED_INPUT = 3;
+
+export function isDamagedInput(err: unknown): err is Error {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'LW_ERR_INPUT_DAMAGED' || code === 'LW_ERR_INPUT_BINARY';
+}
 
 async function* lineBatches(path: string, maxLineBytes: number): AsyncGenerator<InputLine[]> {
   if (path === '-') {
@@ -53,8 +61,45 @@ export async function* readLogOutcomes(
 ): AsyncGenerator<Outcome[]> {
   let pipeline: Pipeline | null = null;
   const source = path === '-' ? 'stdin' : path;
+  try {
+    yield* outcomesOf(path, source, opts, onPipeline, (p) => {
+      pipeline = p;
+    });
+  } catch (err) {
+    // Damaged input: what was read before the damage is still judged, then the caller is told.
+    if (pipeline !== null) yield (pipeline as Pipeline).end();
+    throw err;
+  }
+  if (pipeline !== null) yield (pipeline as Pipeline).end();
+}
+
+/** Why the first lines look like a binary file (NUL bytes, mostly undecodable), or null. */
+export function binaryReason(lines: readonly InputLine[]): string | null {
+  let chars = 0;
+  let bad = 0;
+  for (const l of lines) {
+    if (l.text.includes('\u0000')) return 'NUL bytes in its first lines';
+    for (const ch of l.text) if (ch === '\uFFFD') bad++;
+    chars += l.text.length;
+    if (chars > 65_536) break;
+  }
+  return chars > 0 && bad / chars > 0.1
+    ? `${Math.round((100 * bad) / chars)}% of its first bytes are not UTF-8`
+    : null;
+}
+
+async function* outcomesOf(
+  path: string,
+  source: string,
+  opts: LogInputOptions,
+  onPipeline: ((p: Pipeline) => void) | undefined,
+  setPipeline: (p: Pipeline) => void,
+): AsyncGenerator<Outcome[]> {
+  let pipeline: Pipeline | null = null;
   for await (const lines of lineBatches(path, opts.maxLineBytes ?? 64 * 1024 * 1024)) {
     if (pipeline === null) {
+      const why = binaryReason(lines);
+      if (why !== null) throw InputBinary(path, why);
       let id: string = opts.format;
       if (id === 'auto') {
         const d = detectFormat(lines.slice(0, 50).map((l) => l.text));
@@ -71,6 +116,7 @@ export async function* readLogOutcomes(
         redactor: opts.redactor,
         normalize: opts.normalize,
       });
+      setPipeline(pipeline);
       onPipeline?.(pipeline);
     }
     const out: Outcome[] = [];
@@ -79,5 +125,4 @@ export async function* readLogOutcomes(
     if (last !== undefined) opts.onProgress?.(path, last.offset + last.text.length + 1);
     yield out;
   }
-  if (pipeline !== null) yield pipeline.end();
 }

@@ -133,7 +133,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--rejects', 'print each rejected line reason on stderr')
     .action(async (files: string[], opts: ParseCommandOptions) => {
       const { runParse } = await import('./parse.js');
-      await cliErrors('parse', () => runParse(files, opts));
+      const { EXIT_DAMAGED_INPUT } = await import('./log-input.js');
+      await cliErrors('parse', async () => {
+        if ((await runParse(files, opts)).damaged.length) process.exitCode = EXIT_DAMAGED_INPUT;
+      });
     });
 
   program
@@ -148,8 +151,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--dev', 'use the built-in (not secret) redaction key')
     .option('--no-progress', 'no progress bar even on a terminal')
     .action(async (files: string[], opts: ScanCommandOptions) => {
-      const { runScan } = await import('./scan.js');
-      await cliErrors('scan', () => runScan(files, opts));
+      const { runScan, EXIT_DAMAGED_INPUT } = await import('./scan.js');
+      await cliErrors('scan', async () => {
+        if ((await runScan(files, opts)).damaged.length) process.exitCode = EXIT_DAMAGED_INPUT;
+      });
     });
 
   registerSimulateCommand(program);

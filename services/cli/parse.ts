@@ -12,7 +12,7 @@ import {
 import type { FormatChoice } from '../collector/formats/registry.js';
 import { compileNormalizeOptions } from '../collector/normalize/options.js';
 import { redactorForKey } from '../collector/redaction-key.js';
-import { readLogOutcomes } from './log-input.js';
+import { isDamagedInput, readLogOutcomes } from './log-input.js';
 import { chooseRedactionKey } from './redaction-options.js';
 import { writeLine } from './stdout.js';
 
@@ -25,40 +25,52 @@ export interface ParseCommandOptions {
   rejects?: boolean;
 }
 
-export async function runParse(files: string[], o: ParseCommandOptions): Promise<Tally> {
+export async function runParse(
+  files: string[],
+  o: ParseCommandOptions,
+): Promise<Tally & { damaged: string[] }> {
   const { key, note } = chooseRedactionKey(o);
   if (note) process.stderr.write(`leakwatch parse: ${note}\n`);
   const normalize = compileNormalizeOptions();
   const redactor = redactorForKey(key, normalize.redactor);
   const total = emptyTally();
+  const damaged: string[] = [];
   for (const path of files) {
     let pipeline: Pipeline | undefined;
-    for await (const outcomes of readLogOutcomes(
-      path,
-      {
-        format: o.format,
-        formatOptions: o.logFormat ? { logFormat: o.logFormat } : undefined,
-        tenant: o.tenant,
-        redactor,
-        normalize,
-        onDetected: (p, id, score) =>
-          process.stderr.write(`leakwatch parse: ${p}: format ${id} (auto, sniff ${score.toFixed(2)})\n`),
-      },
-      (p) => {
-        pipeline = p;
-      },
-    )) {
-      for (const x of outcomes) {
-        if (x.kind === 'event') await writeLine(JSON.stringify(x.event));
-        else if (x.kind === 'rejected' && o.rejects)
-          process.stderr.write(`rejected ${path}@${x.position}: ${x.error.message}\n`);
+    try {
+      for await (const outcomes of readLogOutcomes(
+        path,
+        {
+          format: o.format,
+          formatOptions: o.logFormat ? { logFormat: o.logFormat } : undefined,
+          tenant: o.tenant,
+          redactor,
+          normalize,
+          onDetected: (p, id, score) =>
+            process.stderr.write(`leakwatch parse: ${p}: format ${id} (auto, sniff ${score.toFixed(2)})\n`),
+        },
+        (p) => {
+          pipeline = p;
+        },
+      )) {
+        for (const x of outcomes) {
+          if (x.kind === 'event') await writeLine(JSON.stringify(x.event));
+          else if (x.kind === 'rejected' && o.rejects)
+            process.stderr.write(`rejected ${path}@${x.position}: ${x.error.message}\n`);
+        }
       }
+    } catch (err) {
+      if (!isDamagedInput(err)) throw err;
+      damaged.push(err.message);
     }
     if (pipeline) {
       if (files.length > 1) process.stderr.write(`${path}: ${formatTally(pipeline.tally)}\n`);
       addTally(total, pipeline.tally);
     }
   }
-  process.stderr.write(`${formatTally(total)}\n`);
-  return total;
+  process.stderr.write(
+    `${formatTally(total)}${damaged.length ? `; ${damaged.length} input(s) damaged or binary` : ''}\n`,
+  );
+  for (const d of damaged) process.stderr.write(`leakwatch parse: ${d}\n`);
+  return { ...total, damaged };
 }

@@ -16,7 +16,10 @@ import { redactorForKey } from '../collector/redaction-key.js';
 import { MemoryBaselineStore } from '../detector/baselines/memory-store.js';
 import { createEngine } from '../detector/engine/engine.js';
 import { loadRulesSetup } from '../detector/rules/rules-config.js';
-import { plainSize, readLogOutcomes } from './log-input.js';
+import { isDamagedInput, plainSize, readLogOutcomes } from './log-input.js';
+
+export { EXIT_DAMAGED_INPUT } from './log-input.js';
+
 import { chooseRedactionKey } from './redaction-options.js';
 import { writeLine } from './stdout.js';
 
@@ -37,6 +40,8 @@ export interface ScanSummary {
   alerts: number;
   alertsByRule: Record<string, number>;
   seconds: number;
+  /** One line per input that was damaged or not text (LW_ERR_INPUT_DAMAGED / _BINARY). */
+  damaged: string[];
 }
 
 /** Event-time interval between idle sweeps of the engine. */
@@ -74,49 +79,56 @@ export async function runScan(files: string[], o: ScanCommandOptions): Promise<S
       )
     : null;
 
+  const damaged: string[] = [];
   for (const path of files) {
     const size = await plainSize(path);
     bar?.start(size ?? 1, 0, { file: path, lines: total.lines, alerts: printed.size });
     let pipeline: Pipeline | undefined;
-    for await (const outcomes of readLogOutcomes(
-      path,
-      {
-        format: o.format,
-        formatOptions: o.logFormat ? { logFormat: o.logFormat } : undefined,
-        tenant: o.tenant,
-        redactor,
-        normalize,
-        onDetected: (p, id, score) => {
-          const msg = `leakwatch scan: ${p}: format ${id} (auto, sniff ${score.toFixed(2)})\n`;
-          if (bar) bar.update({ file: `${p} (${id})` });
-          else process.stderr.write(msg);
+    try {
+      for await (const outcomes of readLogOutcomes(
+        path,
+        {
+          format: o.format,
+          formatOptions: o.logFormat ? { logFormat: o.logFormat } : undefined,
+          tenant: o.tenant,
+          redactor,
+          normalize,
+          onDetected: (p, id, score) => {
+            const msg = `leakwatch scan: ${p}: format ${id} (auto, sniff ${score.toFixed(2)})\n`;
+            if (bar) bar.update({ file: `${p} (${id})` });
+            else process.stderr.write(msg);
+          },
+          onProgress: (_p, offset) => {
+            if (bar && size !== null)
+              bar.update(offset, { lines: (pipeline?.tally.lines ?? 0) + total.lines });
+          },
         },
-        onProgress: (_p, offset) => {
-          if (bar && size !== null) bar.update(offset, { lines: (pipeline?.tally.lines ?? 0) + total.lines });
+        (p) => {
+          pipeline = p;
         },
-      },
-      (p) => {
-        pipeline = p;
-      },
-    )) {
-      for (const x of outcomes) {
-        if (x.kind !== 'event') continue;
-        const e = x.event;
-        if (e.ts > maxTs) maxTs = e.ts;
-        for (const a of engine.process(e)) {
-          if (!printed.has(a.alert_id)) {
-            printed.set(a.alert_id, a.explanation.observed);
-            byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
-            await writeLine(JSON.stringify(a));
-          } else {
-            latest.set(a.alert_id, a);
+      )) {
+        for (const x of outcomes) {
+          if (x.kind !== 'event') continue;
+          const e = x.event;
+          if (e.ts > maxTs) maxTs = e.ts;
+          for (const a of engine.process(e)) {
+            if (!printed.has(a.alert_id)) {
+              printed.set(a.alert_id, a.explanation.observed);
+              byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
+              await writeLine(JSON.stringify(a));
+            } else {
+              latest.set(a.alert_id, a);
+            }
+          }
+          if (++sinceSweep >= SWEEP_EVERY) {
+            sinceSweep = 0;
+            engine.flushIdle(maxTs);
           }
         }
-        if (++sinceSweep >= SWEEP_EVERY) {
-          sinceSweep = 0;
-          engine.flushIdle(maxTs);
-        }
       }
+    } catch (err) {
+      if (!isDamagedInput(err)) throw err;
+      damaged.push(err.message);
     }
     if (bar) bar.update(size ?? 1, { alerts: printed.size });
     bar?.stop();
@@ -139,8 +151,10 @@ export async function runScan(files: string[], o: ScanCommandOptions): Promise<S
   const st = engine.stats();
   process.stderr.write(
     `leakwatch scan: ${formatTally(total)}; ${alerts} alert(s)${rules ? ` (${rules})` : ''}; ` +
-      `late events ${st.lateEvents}; ${seconds.toFixed(2)} s, ${Math.round(total.lines / seconds)} lines/s\n`,
+      `late events ${st.lateEvents}; ${seconds.toFixed(2)} s, ${Math.round(total.lines / seconds)} lines/s` +
+      `${damaged.length ? `; ${damaged.length} input(s) damaged or binary` : ''}\n`,
   );
+  for (const d of damaged) process.stderr.write(`leakwatch scan: ${d}\n`);
   return {
     lines: total.lines,
     parsed: total.parsed,
@@ -148,5 +162,6 @@ export async function runScan(files: string[], o: ScanCommandOptions): Promise<S
     alerts,
     alertsByRule: byRule,
     seconds,
+    damaged,
   };
 }

@@ -216,7 +216,13 @@ export function createCollector(
     starting ??= createInputs({
       ...configured.options,
       ...(extras.stdin && { stdin: extras.stdin }),
-      ...(extras.fileOptions && { fileOptions: extras.fileOptions }),
+      fileOptions: {
+        onDamaged: (path, err) => {
+          m.inputsDamaged.inc();
+          log.warn({ path, offset: (err as { details?: { offset?: number } }).details?.offset }, err.message);
+        },
+        ...extras.fileOptions,
+      },
     }).then((inputs) => {
       trackListeners({
         syslog: () => inputs.syslog?.stats() ?? null,

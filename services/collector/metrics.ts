@@ -21,6 +21,11 @@ export const collectorMetrics = {
     labelNames: ['format'] as const,
     registers: [registry],
   }),
+  inputsDamaged: new Counter({
+    name: 'leakwatch_collector_inputs_damaged_total',
+    help: 'Compressed input files that were damaged or ended early (their lines before the damage were read)',
+    registers: [registry],
+  }),
   linesParsed: new Counter({
     name: 'leakwatch_collector_lines_parsed_total',
     help: 'Log lines turned into AccessEvents, by format',

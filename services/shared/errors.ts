@@ -151,6 +151,16 @@ export const CheckpointInvalid = createError(
   'checkpoint file %s is unusable (%s); fix or remove it (inputs then start as configured by fromStart)',
   { statusCode: 500 },
 );
+export const InputDamaged = createError(
+  'LW_ERR_INPUT_DAMAGED',
+  '%s: compressed data is damaged or ends early (%s) after byte %s of its text; the lines before it were read',
+  { statusCode: 422 },
+);
+export const InputBinary = createError(
+  'LW_ERR_INPUT_BINARY',
+  '%s: a binary file, not a text log (%s); skipped',
+  { statusCode: 422 },
+);
 export const IngestBadBody = createError('LW_ERR_INGEST_BAD_BODY', 'bad ingest body: %s', {
   statusCode: 400,
 });

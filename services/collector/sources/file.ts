@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { InputDamaged } from '#shared/errors.js';
 import type { InputLine } from '../parsers/types.js';
 import { LineSplitter } from './line-splitter.js';
 
@@ -166,6 +167,17 @@ async function* tailGzip(opts: TailOptions, maxLine: number): AsyncGenerator<Tai
       }
       const last = splitter.end().filter((l) => l.offset >= start);
       yield* batches(last, splitter.position, opened.stamp, opts.batchSize, 0);
+    } catch (err) {
+      // A truncated download or a rotation in progress: every whole line before the damage has been
+      // yielded; say where the text stopped instead of surfacing zlib's error.
+      const code = (err as { code?: string }).code;
+      if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        throw InputDamaged(opts.path, `${(err as Error).message}`, splitter.lineStart, {
+          cause: err,
+          details: { offset: splitter.lineStart },
+        });
+      }
+      throw err;
     } finally {
       stream.destroy();
     }

@@ -203,3 +203,36 @@ test('a corrupt checkpoint file is refused, not silently reset', async () => {
     code: 'LW_ERR_CHECKPOINT_INVALID',
   });
 });
+
+test('a .gz that ends early: its whole lines are read, the damage is reported, the other inputs go on', async () => {
+  const dir = tmp();
+  const gz = gzipSync(Buffer.from(numbered(3000, 'zipped')));
+  writeFileSync(join(dir, 'cut.log.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
+  writeFileSync(join(dir, 'plain.log'), numbered(25, 'plain'));
+  const damaged: { path: string; code: string; offset: unknown }[] = [];
+  const batches = await readAll(
+    base([join(dir, '*')], {
+      onDamaged: (path, err) =>
+        damaged.push({
+          path,
+          code: (err as unknown as { code: string }).code,
+          offset: (err as { details?: { offset?: number } }).details?.offset,
+        }),
+    }),
+  );
+  const lines = batches.flatMap((b) => b.lines.map((l) => l.text));
+  assert.equal(lines.filter((l) => l.startsWith('plain')).length, 25);
+  const zipped = lines.filter((l) => l.startsWith('zipped'));
+  assert.ok(zipped.length > 100 && zipped.length < 3000, `${zipped.length} whole lines before the damage`);
+  assert.deepEqual(
+    zipped,
+    zipped.map((_, i) => `zipped-${String(i).padStart(3, '0')}`),
+  );
+  assert.equal(damaged.length, 1);
+  assert.equal(damaged[0]!.path, join(dir, 'cut.log.gz'));
+  assert.equal(damaged[0]!.code, 'LW_ERR_INPUT_DAMAGED');
+  assert.equal(
+    damaged[0]!.offset,
+    zipped.reduce((n, l) => n + l.length + 1, 0),
+  );
+});

@@ -45,6 +45,8 @@ export interface FilesInputOptions {
   /** See TailOptions.rotateGraceMs. Default 1000 ms. */
   rotateGraceMs?: number;
   maxLineBytes?: number;
+  /** A compressed file that is damaged or ends early: its lines before the damage were read; the others go on. */
+  onDamaged?: (path: string, err: Error) => void;
 }
 
 export interface FilesInput extends Input {
@@ -131,8 +133,11 @@ export function createFilesInput(opts: FilesInputOptions): FilesInput {
           };
         }
       } catch (err) {
-        // removed between the scan and the open: nothing to read; anything else (EACCES...) is the operator's
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // removed between the scan and the open: nothing to read; a damaged .gz: what was whole was
+        // read, the other inputs go on; anything else (EACCES...) is the operator's
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'LW_ERR_INPUT_DAMAGED') opts.onDamaged?.(path, err as Error);
+        else if (code !== 'ENOENT') throw err;
       } finally {
         active.delete(path);
         if (ended) finished.set(path, ended);

@@ -22,7 +22,7 @@ export interface InputsOptions {
   checkpointFile?: string;
   maxLineBytes?: number;
   /** Advanced file options (poll, re-scan, rotation grace). */
-  fileOptions?: Pick<FilesInputOptions, 'pollMs' | 'rescanMs' | 'rotateGraceMs'>;
+  fileOptions?: Pick<FilesInputOptions, 'pollMs' | 'rescanMs' | 'rotateGraceMs' | 'onDamaged'>;
   syslog?: Omit<SyslogInputOptions, 'batchSize'>;
   http?: Omit<HttpIngestOptions, 'batchSize'>;
   /** Stream used for `-`; default process.stdin. */

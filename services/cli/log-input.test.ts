@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { compileNormalizeOptions } from '../collector/normalize/options.js';
+import { redactorForKey } from '../collector/redaction-key.js';
+import { binaryReason, isDamagedInput, readLogOutcomes } from './log-input.js';
+
+const line = (i: number) =>
+  `198.51.100.7 - - [20/Nov/2026:09:00:${String(i % 60).padStart(2, '0')} +0000] "GET /shop/item-${i} HTTP/1.1" 200 512 "-" "curl/8"\n`;
+
+async function outcomesOf(path: string) {
+  const normalize = compileNormalizeOptions();
+  const events: number[] = [];
+  let error: unknown;
+  try {
+    for await (const batch of readLogOutcomes(path, {
+      format: 'nginx',
+      tenant: 't',
+      redactor: redactorForKey('k'.repeat(32), normalize.redactor),
+      normalize,
+    })) {
+      for (const o of batch) if (o.kind === 'event') events.push(o.event.ts);
+    }
+  } catch (err) {
+    error = err;
+  }
+  return { events, error };
+}
+
+test('a truncated .gz: every whole line before the damage becomes an event, then one error naming the file and offset', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-input-'));
+  const text = Array.from({ length: 4000 }, (_, i) => line(i)).join('');
+  const gz = gzipSync(Buffer.from(text));
+  const path = join(dir, 'access.log.gz');
+  writeFileSync(path, gz.subarray(0, Math.floor(gz.length * 0.6)));
+  const { events, error } = await outcomesOf(path);
+  assert.ok(isDamagedInput(error));
+  assert.equal((error as unknown as { code: string }).code, 'LW_ERR_INPUT_DAMAGED');
+  assert.ok(events.length > 1000 && events.length < 4000, `${events.length} events`);
+  const offset = text.split('\n').slice(0, events.length).join('\n').length + 1;
+  assert.match(
+    (error as Error).message,
+    new RegExp(`^${path.replace(/[.]/g, '\\.')}: .* after byte ${offset} of its text`),
+  );
+});
+
+test('a binary file is named as such and yields nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-input-'));
+  const path = join(dir, 'not-a-log');
+  writeFileSync(path, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 10, 0, 0, 65]));
+  const { events, error } = await outcomesOf(path);
+  assert.equal(events.length, 0);
+  assert.equal((error as { code: string }).code, 'LW_ERR_INPUT_BINARY');
+  assert.match((error as Error).message, /not-a-log: a binary file, not a text log \(NUL bytes/);
+});
+
+test('binaryReason: text passes, NUL or mostly undecodable bytes do not', () => {
+  const l = (text: string) => ({ text, offset: 0 });
+  assert.equal(binaryReason([l('GET / 200'), l('é ü 中文 emoji 😀')]), null);
+  assert.match(binaryReason([l('a\u0000b')]) ?? '', /NUL/);
+  assert.match(binaryReason([l('\uFFFD\uFFFD\uFFFDab')]) ?? '', /not UTF-8/);
+});

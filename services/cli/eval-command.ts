@@ -8,6 +8,8 @@ interface EvalCliOptions {
   redactionKey?: string;
   json?: boolean;
   perScenario?: boolean;
+  incidents?: string;
+  events?: string;
 }
 
 function fail(msg: string): never {
@@ -27,6 +29,14 @@ export function registerEvalCommand(program: Command): void {
     )
     .option('--json', 'machine-readable output')
     .option('--per-scenario', 'also list every scenario (Markdown output)')
+    .option(
+      '--incidents <file>',
+      'also score incidents: JSON array of {incident_id, entities, disclosed} (what make demo assembles from the API)',
+    )
+    .option(
+      '--events <file>',
+      'with --incidents: the simulated log parsed by `leakwatch parse` (NDJSON), for the truth',
+    )
     .action(async (opts: EvalCliOptions) => {
       const { readFileSync } = await import('node:fs');
       const { parseLabels, LabelsInvalid } = await import('../simulate/labels.js');
@@ -49,11 +59,30 @@ export function registerEvalCommand(program: Command): void {
         const labels = parseLabels(labelsText);
         const alerts = parseAlerts(alertsText);
         const report = evaluate(labels, alerts, redactorFor(opts.redactionKey));
-        process.stdout.write(
-          opts.json
-            ? `${JSON.stringify(report, null, 2)}\n`
-            : renderMarkdown(report, { perScenario: opts.perScenario === true }),
-        );
+        let incidents: import('../eval/incidents.js').IncidentReport | undefined;
+        if (opts.incidents !== undefined) {
+          if (opts.events === undefined) fail('--incidents needs --events (the parsed simulated log)');
+          const { evaluateIncidents } = await import('../eval/incidents.js');
+          const events = read(opts.events, 'events')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l));
+          incidents = evaluateIncidents(
+            labels,
+            JSON.parse(read(opts.incidents, 'incidents')),
+            events,
+            redactorFor(opts.redactionKey),
+          );
+        }
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(incidents ? { ...report, incidents } : report, null, 2)}\n`);
+        } else {
+          process.stdout.write(renderMarkdown(report, { perScenario: opts.perScenario === true }));
+          if (incidents) {
+            const { renderIncidentReport } = await import('../eval/incidents.js');
+            process.stdout.write(`\n${renderIncidentReport(incidents)}`);
+          }
+        }
       } catch (err) {
         if (err instanceof LabelsInvalid) fail(`${opts.labels}: ${err.message}`);
         if (err instanceof AlertsInvalid) fail(`${opts.alerts}: ${err.message}`);

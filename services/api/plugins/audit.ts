@@ -17,6 +17,8 @@ export interface AuditRow {
   ts: number;
   request_id: string;
   token_id: string;
+  /** The token's name in API_TOKENS (migration 0010). */
+  token_name: string;
   role: string;
   method: string;
   route: string;
@@ -41,6 +43,7 @@ export function auditRow(req: FastifyRequest, status: number): AuditRow {
     ts: Math.floor(Date.now() / 1000),
     request_id: String(req.id),
     token_id: req.principal?.tokenId ?? 'anonymous',
+    token_name: req.principal?.name ?? '',
     role: req.principal?.role ?? '',
     method: req.method,
     route: req.routeOptions.url ?? req.url.split('?')[0]!,

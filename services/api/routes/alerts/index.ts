@@ -5,6 +5,7 @@ import { type AlertRowOut, rowToAlert } from '#shared/clickhouse/rows.js';
 import { ApiBadRequest, ApiNotFound } from '#shared/errors.js';
 import type { ApiContext } from '../../context.js';
 import { getAlertQuery, listAlertsQuery } from '../../queries.js';
+import { AlertSchema } from '../../schemas/alert.js';
 
 const Severity = Type.Union(['info', 'low', 'medium', 'high', 'critical'].map((s) => Type.Literal(s)));
 const Status = Type.Union(['open', 'acknowledged', 'resolved', 'suppressed'].map((s) => Type.Literal(s)));
@@ -32,7 +33,12 @@ export async function alertRoutes(app: FastifyInstance, ctx: ApiContext): Promis
     '/api/v1/alerts',
     {
       config: { role: 'viewer' },
-      schema: { summary: 'List alerts, newest first', tags: ['alerts'], querystring: ListQuery },
+      schema: {
+        summary: 'List alerts, newest first',
+        tags: ['alerts'],
+        querystring: ListQuery,
+        response: { 200: Type.Array(AlertSchema) },
+      },
     },
     async (req) => {
       const q = req.query;
@@ -71,6 +77,7 @@ export async function alertRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         summary: 'One alert with its explanation',
         tags: ['alerts'],
         params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8,64}$' }) }),
+        response: { 200: AlertSchema },
       },
     },
     async (req) => {

@@ -57,12 +57,13 @@ curl -sf "$BASE/healthz" >/dev/null || { echo "fuzz: the API did not start" >&2;
 requests() { curl -s "$BASE/metrics" | awk '/^leakwatch_api_requests_total\{/ && $0 !~ /route="\/metrics"/ { n += $NF } END { printf "%d", n }'; }
 before=$(requests)
 echo "fuzz: schemathesis $("$SCHEMATHESIS" --version 2>/dev/null | awk '{print $NF}') against $BASE/openapi.json as $ROLE, seed $SEED, max $MAX_EXAMPLES examples per operation, $MAX_TIME s"
-"$SCHEMATHESIS" run "$BASE/openapi.json" \
+# run from the scratch directory: schemathesis keeps a .schemathesis/ cache in its working directory
+(cd "$WORK" && "$SCHEMATHESIS" run "$BASE/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks not_a_server_error,response_schema_conformance \
   --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --seed "$SEED" \
   --workers 2 --no-color --output-truncate true \
-  --suppress-health-check too_slow,filter_too_much
+  --suppress-health-check too_slow,filter_too_much)
 status=$?
 after=$(requests)
 echo "fuzz: the API answered $((after - before)) requests from schemathesis; 5xx in the API log: $(grep -c '"level":50' "$WORK/api.log" || true)"

@@ -11,8 +11,28 @@ import { apiConfig, as, buildApi, quietClickHouse, unreachableClickHouse } from 
 import { getServices } from '../support/services.js';
 
 test('ClickHouse unreachable: 503 LW_ERR_CLICKHOUSE_UNAVAILABLE, /readyz not ready without details', async (t) => {
-  const app = await buildApi(apiConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:1' }), unreachableClickHouse());
+  const app = await buildApi(
+    apiConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:1' }),
+    unreachableClickHouse(),
+    (a) => {
+      a.post(
+        '/api/v1/test-only/write',
+        { config: { role: 'responder' }, schema: { hide: true } },
+        async () => ({
+          secret: 'answer that must not leave without its audit row',
+        }),
+      );
+    },
+  );
   t.after(() => app.close());
+  // an audited write whose api_audit row cannot be written: withheld, in the API's error shape
+  const w = await app.inject(
+    as('responder', { method: 'POST', url: '/api/v1/test-only/write', payload: {} }),
+  );
+  assert.equal(w.statusCode, 503);
+  assert.deepEqual(Object.keys(w.json()), ['error', 'message']);
+  assert.equal(w.json().error, 'LW_ERR_CLICKHOUSE_UNAVAILABLE');
+  assert.doesNotMatch(w.body, /secret/);
   for (const url of ['/api/v1/alerts', '/api/v1/alerts/0123456789abcdef']) {
     const r = await app.inject(as('viewer', { url }));
     assert.equal(r.statusCode, 503, url);

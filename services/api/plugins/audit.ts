@@ -6,6 +6,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type ClickHouseClient, insertRows } from '#shared/clickhouse/client.js';
 import { table } from '#shared/clickhouse/sql.js';
+import { ClickHouseUnavailable, isLeakwatchError } from '#shared/errors.js';
+
+const AuditUnavailable = () => ClickHouseUnavailable('the configured CLICKHOUSE_URL (api_audit not written)');
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,7 +61,16 @@ async function auditPlugin(app: FastifyInstance, opts: AuditOptions): Promise<vo
   app.decorateRequest('auditRows', undefined);
   app.addHook('onSend', async (req, reply, payload) => {
     if (!isAudited(req) || req.principal === undefined) return payload;
-    await insertRows(opts.ch, table(opts.db, 'api_audit'), [auditRow(req, reply.statusCode)]);
+    try {
+      await insertRows(opts.ch, table(opts.db, 'api_audit'), [auditRow(req, reply.statusCode)]);
+    } catch (err) {
+      // The answer is withheld, in the API's error shape (an error thrown from onSend would bypass
+      // the error handler and reach the caller in fastify's default shape).
+      req.log.error({ err }, 'api_audit row not written: answer withheld');
+      const e = isLeakwatchError(err) && err.statusCode >= 500 ? err : AuditUnavailable();
+      reply.code(e.statusCode).header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify({ error: e.code, message: e.message });
+    }
     return payload;
   });
 }

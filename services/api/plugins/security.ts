@@ -42,7 +42,11 @@ async function securityPlugin(app: FastifyInstance, opts: SecurityOptions): Prom
     global: true,
     max: opts.rateLimitPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (req) => (req.principal ? `token:${req.principal.tokenId}` : `ip:${req.ip}`),
+    // API_OPEN_ACCESS callers share one principal: they are told apart by IP like anonymous ones
+    keyGenerator: (req) =>
+      req.principal && req.principal.tokenId !== 'open-access'
+        ? `token:${req.principal.tokenId}`
+        : `ip:${req.ip}`,
     errorResponseBuilder: (_req, ctx) => ApiRateLimited(ctx.max, ctx.after),
   });
 

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_MODULES_STAMP := node_modules/.package-lock.json
 
-.PHONY: help install build lint up down status migrate test test-unit test-integration demo demo-stop bench clean
+.PHONY: help install build lint up down status migrate test test-unit test-integration demo demo-stop bench clean fuzz
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ test: build ## unit tests, then integration and end-to-end tests on real Kafka a
 
 test-unit: build ## unit tests only (no services needed)
 	npm run --silent test:unit
+
+fuzz: build ## schemathesis against the running API's /openapi.json on real ClickHouse (zero 5xx, zero schema violations)
+	bash test/fuzz/run.sh
 
 demo: build ## run the whole product on this machine and show the alerts it raises
 	bash deploy/local/demo.sh

@@ -7,11 +7,13 @@ import { queryRows } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
 import { registry } from '#shared/metrics.js';
+import { withSettings } from './clickhouse.js';
 import type { ApiContext } from './context.js';
 import { apiMetrics } from './metrics.js';
 import { audit } from './plugins/audit.js';
 import { auth } from './plugins/auth.js';
 import { installErrorHandler } from './plugins/errors.js';
+import { security } from './plugins/security.js';
 import { pingQuery } from './queries.js';
 import { alertRoutes } from './routes/alerts/index.js';
 import { suppressionRoutes } from './routes/suppressions/index.js';
@@ -32,6 +34,10 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.log as unknown as FastifyBaseLogger,
     disableRequestLogging: true,
+    // API security (issue 13): body size and slow-client limits from config
+    bodyLimit: opts.config.api.bodyLimitBytes,
+    connectionTimeout: opts.config.api.connectionTimeoutMs,
+    requestTimeout: opts.config.api.requestTimeoutMs,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     querystringParser: (s) => {
       const out: Record<string, string | string[]> = {};
@@ -45,21 +51,30 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   });
   const ctx: ApiContext = {
     config: opts.config,
-    ch: opts.ch,
+    // every query the API sends is bounded by max_execution_time (services/api/clickhouse.ts)
+    ch: withSettings(opts.ch, { max_execution_time: opts.config.api.queryTimeoutS }),
     db: opts.config.clickhouse.database,
     log: opts.log,
     status: opts.status ?? memoryStatusPublisher(),
   };
-  installErrorHandler(app);
+  installErrorHandler(app, { bodyLimitBytes: opts.config.api.bodyLimitBytes });
   await app.register(swagger, {
     openapi: {
       info: { title: 'leakwatch API', version: '1' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
+  await app.register(security, opts.config.api);
   await app.register(auth, { tokens: opts.config.api.tokens, openAccess: opts.config.api.openAccess });
   await app.register(audit, { ch: ctx.ch, db: ctx.db });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+    // Swagger UI's pages get their own CSP (hashes of its inline scripts) instead of the API's 'none';
+    // without upgrade-insecure-requests, so /docs works over plain HTTP on a LAN address too
+    staticCSP: true,
+    transformStaticCSP: (h) => h.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -71,7 +86,7 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   app.get('/healthz', ops, async () => ({ status: 'ok' }));
   app.get('/readyz', ops, async (req, reply) => {
     try {
-      await queryRows(opts.ch, pingQuery());
+      await queryRows(ctx.ch, pingQuery());
       return { status: 'ready' };
     } catch (err) {
       // details only in the log: anonymous callers learn nothing about our stores

@@ -100,6 +100,15 @@ export async function main(argv: string[]): Promise<void> {
       await runApi(config());
     });
 
+  // ---- API security (issue 13) ----
+  program
+    .command('openapi')
+    .description("print the API's OpenAPI document (JSON) without any store running")
+    .action(async () => {
+      const { openapiDocument } = await import('./openapi.js');
+      process.stdout.write(`${JSON.stringify(await openapiDocument(config()), null, 2)}\n`);
+    });
+
   program
     .command('migrate')
     .description('apply the ClickHouse migrations in schemas/clickhouse (idempotent)')

@@ -250,6 +250,21 @@ export const ConfigSchema = Type.Object(
         ),
         /** Allow unauthenticated reads (local demo only). */
         openAccess: Type.Boolean(),
+        // ---- API security (issue 13) ----
+        /** Requests per minute per token (per client IP without one); over it: 429 LW_ERR_API_RATE_LIMITED. */
+        rateLimitPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+        /** Largest request body; over it: 413 LW_ERR_API_BODY_TOO_LARGE. */
+        bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024 }),
+        /** Longest query string (after `?`); over it: 414 LW_ERR_API_QUERY_TOO_LONG. */
+        maxQueryStringBytes: Type.Integer({ minimum: 256, maximum: 65536 }),
+        /** Socket idle timeout (fastify connectionTimeout). */
+        connectionTimeoutMs: Type.Integer({ minimum: 1000, maximum: 3_600_000 }),
+        /** Time a client has to send a whole request (fastify requestTimeout; slow clients get 408). */
+        requestTimeoutMs: Type.Integer({ minimum: 1000, maximum: 3_600_000 }),
+        /** max_execution_time of every ClickHouse query the API sends; over it: 503 LW_ERR_CLICKHOUSE_UNAVAILABLE. */
+        queryTimeoutS: Type.Integer({ minimum: 1, maximum: 3600 }),
+        /** Origins allowed to call the API from a browser; empty: no CORS headers at all. */
+        corsOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$' })),
       },
       { additionalProperties: false },
     ),
@@ -352,7 +367,20 @@ export const DEFAULTS: Config = {
     cachedHours: 6,
   },
   respond: { suppressMaxDays: 90, allowDefaultDays: 30, allowMaxDays: 365 },
-  api: { host: '127.0.0.1', port: 8080, tokens: [], openAccess: false },
+  api: {
+    host: '127.0.0.1',
+    port: 8080,
+    tokens: [],
+    openAccess: false,
+    // ---- API security (issue 13) ----
+    rateLimitPerMinute: 600,
+    bodyLimitBytes: 64 * 1024,
+    maxQueryStringBytes: 4096,
+    connectionTimeoutMs: 60_000,
+    requestTimeoutMs: 30_000,
+    queryTimeoutS: 10,
+    corsOrigins: [],
+  },
 };
 
 type Parser = (raw: string) => unknown;
@@ -465,6 +493,14 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   API_PORT: ['api.port', int],
   API_TOKENS: ['api.tokens', tokens],
   API_OPEN_ACCESS: ['api.openAccess', bool],
+  // ---- API security (issue 13) ----
+  API_RATE_LIMIT_PER_MINUTE: ['api.rateLimitPerMinute', int],
+  API_BODY_LIMIT_BYTES: ['api.bodyLimitBytes', int],
+  API_MAX_QUERY_STRING_BYTES: ['api.maxQueryStringBytes', int],
+  API_CONNECTION_TIMEOUT_MS: ['api.connectionTimeoutMs', int],
+  API_REQUEST_TIMEOUT_MS: ['api.requestTimeoutMs', int],
+  API_QUERY_TIMEOUT_S: ['api.queryTimeoutS', int],
+  API_CORS_ORIGINS: ['api.corsOrigins', list],
 };
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {

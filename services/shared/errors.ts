@@ -185,3 +185,24 @@ export const ShutdownTimeout = createError(
     statusCode: 500,
   },
 );
+
+// ---- API security (issue 13): limits, store failures, the catch-all ----
+export const ApiRateLimited = createError(
+  'LW_ERR_API_RATE_LIMITED',
+  'more than %s requests per minute for this token; retry in %s',
+  { statusCode: 429, retriable: true },
+);
+export const ApiQueryTooLong = createError('LW_ERR_API_QUERY_TOO_LONG', 'query string longer than %s bytes', {
+  statusCode: 414,
+});
+export const ApiBodyTooLarge = createError('LW_ERR_API_BODY_TOO_LARGE', 'request body larger than %s bytes', {
+  statusCode: 413,
+});
+/** ClickHouse answered with an error other than a timeout (details only in the log). */
+export const ClickHouseQueryFailed = createError(
+  'LW_ERR_CLICKHOUSE_QUERY_FAILED',
+  'the store could not answer this request (ClickHouse error %s)',
+  { statusCode: 502 },
+);
+/** Anything unforeseen: 500 with this message; the cause only in the log. */
+export const Internal = createError('LW_ERR_INTERNAL', 'internal error', { statusCode: 500 });

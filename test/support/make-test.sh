@@ -35,6 +35,8 @@ echo "== integration tests"
 npm run --silent test:integration || failed+=(integration)
 echo "== end-to-end tests"
 npm run --silent test:e2e || failed+=(e2e)
+echo "== API fuzzing (schemathesis, test/fuzz/run.sh; also \`make fuzz\`)"
+LEAKWATCH_FUZZ_MAX_TIME=${LEAKWATCH_FUZZ_MAX_TIME:-60} bash test/fuzz/run.sh || failed+=(fuzz)
 
 echo "make test: $((SECONDS - t0)) s"
 if (( ${#failed[@]} )); then

@@ -6,6 +6,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type ClickHouseClient, insertRows } from '#shared/clickhouse/client.js';
 import { table } from '#shared/clickhouse/sql.js';
+import { ClickHouseUnavailable, isLeakwatchError } from '#shared/errors.js';
+
+const AuditUnavailable = () => ClickHouseUnavailable('the configured CLICKHOUSE_URL (api_audit not written)');
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,6 +20,8 @@ export interface AuditRow {
   ts: number;
   request_id: string;
   token_id: string;
+  /** The token's name in API_TOKENS (migration 0010). */
+  token_name: string;
   role: string;
   method: string;
   route: string;
@@ -41,6 +46,7 @@ export function auditRow(req: FastifyRequest, status: number): AuditRow {
     ts: Math.floor(Date.now() / 1000),
     request_id: String(req.id),
     token_id: req.principal?.tokenId ?? 'anonymous',
+    token_name: req.principal?.name ?? '',
     role: req.principal?.role ?? '',
     method: req.method,
     route: req.routeOptions.url ?? req.url.split('?')[0]!,
@@ -55,7 +61,16 @@ async function auditPlugin(app: FastifyInstance, opts: AuditOptions): Promise<vo
   app.decorateRequest('auditRows', undefined);
   app.addHook('onSend', async (req, reply, payload) => {
     if (!isAudited(req) || req.principal === undefined) return payload;
-    await insertRows(opts.ch, table(opts.db, 'api_audit'), [auditRow(req, reply.statusCode)]);
+    try {
+      await insertRows(opts.ch, table(opts.db, 'api_audit'), [auditRow(req, reply.statusCode)]);
+    } catch (err) {
+      // The answer is withheld, in the API's error shape (an error thrown from onSend would bypass
+      // the error handler and reach the caller in fastify's default shape).
+      req.log.error({ err }, 'api_audit row not written: answer withheld');
+      const e = isLeakwatchError(err) && err.statusCode >= 500 ? err : AuditUnavailable();
+      reply.code(e.statusCode).header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify({ error: e.code, message: e.message });
+    }
     return payload;
   });
 }

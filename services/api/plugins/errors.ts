@@ -1,8 +1,22 @@
-// One error handler: bad input is a 4xx with a message, an unreachable store a 503, only bugs are 500.
+// One error handler: bad input is a 4xx with a message, an unreachable or slow store a 503, another
+// store failure a 502, only bugs are 500 (LW_ERR_INTERNAL, "internal error"; the cause only in the log).
+//   validation failure                          -> 400 LW_ERR_API_BAD_REQUEST
+//   a leakwatch error (errors.ts)               -> its statusCode and code (401/403/404/429/503 ...)
+//   ClickHouse unreachable / query timed out    -> 503 LW_ERR_CLICKHOUSE_UNAVAILABLE (wrapError)
+//   any other ClickHouse exception              -> 502 LW_ERR_CLICKHOUSE_QUERY_FAILED (server code only)
+//   body over bodyLimit                         -> 413 LW_ERR_API_BODY_TOO_LARGE
+//   another framework 4xx (bad JSON, media type) -> that status, LW_ERR_API_BAD_REQUEST
+//   anything else                               -> 500 LW_ERR_INTERNAL
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { isLeakwatchError } from '#shared/errors.js';
+import { clickHouseErrorCode } from '#shared/clickhouse/client.js';
+import { ApiBodyTooLarge, ClickHouseQueryFailed, Internal, isLeakwatchError } from '#shared/errors.js';
 
-export function installErrorHandler(app: FastifyInstance): void {
+export interface ErrorHandlerOptions {
+  /** For the 413 message. */
+  bodyLimitBytes?: number;
+}
+
+export function installErrorHandler(app: FastifyInstance, opts: ErrorHandlerOptions = {}): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.validation) {
       return reply.code(400).send({ error: 'LW_ERR_API_BAD_REQUEST', message: err.message });
@@ -11,12 +25,22 @@ export function installErrorHandler(app: FastifyInstance): void {
       if (err.statusCode >= 500) req.log.error({ err }, 'request failed');
       return reply.code(err.statusCode).send({ error: err.code, message: err.message });
     }
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) req.log.error({ err }, 'unhandled error');
-    return reply.code(status).send({
-      error: err.code ?? (status === 500 ? 'LW_ERR_INTERNAL' : 'LW_ERR_API_BAD_REQUEST'),
-      message: status === 500 ? 'internal error' : err.message,
-    });
+    const chCode = clickHouseErrorCode(err);
+    if (chCode !== undefined) {
+      req.log.error({ err, clickhouseCode: chCode }, 'ClickHouse refused a query');
+      const e = ClickHouseQueryFailed(chCode);
+      return reply.code(e.statusCode).send({ error: e.code, message: e.message });
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const e = ApiBodyTooLarge(opts.bodyLimitBytes ?? 'the configured');
+      return reply.code(e.statusCode).send({ error: e.code, message: e.message });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: 'LW_ERR_API_BAD_REQUEST', message: err.message });
+    }
+    req.log.error({ err }, 'unhandled error');
+    const e = Internal();
+    return reply.code(e.statusCode).send({ error: e.code, message: e.message });
   });
   app.setNotFoundHandler((req, reply) => {
     reply

@@ -1,11 +1,11 @@
 // The one place @clickhouse/client is constructed. Settings are an allow-list known to both
 // 18.16 and 24.x+ (notes/clickhouse-compat.md §5.2): an unknown setting fails the whole query.
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
 import type { Config } from '../config.js';
 import { ClickHouseUnavailable, isRetriable } from '../errors.js';
 import type { SqlFragment } from './sql.js';
 
-export type { ClickHouseClient };
+export type { ClickHouseClient, ClickHouseSettings };
 
 export function createClickHouse(cfg: Pick<Config, 'clickhouse'>): ClickHouseClient {
   return createClient({
@@ -21,10 +21,21 @@ export function createClickHouse(cfg: Pick<Config, 'clickhouse'>): ClickHouseCli
   });
 }
 
-/** Runs a SELECT and returns its rows (JSONEachRow). */
-export async function queryRows<T>(ch: ClickHouseClient, q: SqlFragment): Promise<T[]> {
+/**
+ * Runs a SELECT and returns its rows (JSONEachRow). `settings` (optional) are sent with this query
+ * only, e.g. `{ max_execution_time: 10 }`; keep to the allow-list of notes/clickhouse-compat.md §5.2.
+ */
+export async function queryRows<T>(
+  ch: ClickHouseClient,
+  q: SqlFragment,
+  settings?: ClickHouseSettings,
+): Promise<T[]> {
   try {
-    const rs = await ch.query({ query: q.text, format: 'JSONEachRow' });
+    const rs = await ch.query({
+      query: q.text,
+      format: 'JSONEachRow',
+      ...(settings && { clickhouse_settings: settings }),
+    });
     return (await rs.json()) as T[];
   } catch (err) {
     throw wrapError(err);
@@ -55,10 +66,34 @@ export async function insertRows(ch: ClickHouseClient, table: SqlFragment, rows:
   }
 }
 
-/** Connection failures become LW_ERR_CLICKHOUSE_UNAVAILABLE (retriable); SQL errors stay as they are. */
+/**
+ * Connection failures, and a query stopped by the server for taking too long (max_execution_time:
+ * TIMEOUT_EXCEEDED 159, TOO_SLOW 160), become LW_ERR_CLICKHOUSE_UNAVAILABLE (retriable); other SQL
+ * errors stay as they are (the API maps them to LW_ERR_CLICKHOUSE_QUERY_FAILED).
+ */
 export function wrapError(err: unknown): unknown {
   if (isRetriable(err) || /socket hang up|ECONNREFUSED|ECONNRESET|Timeout error/i.test(String(err))) {
     return ClickHouseUnavailable('the configured CLICKHOUSE_URL', { cause: err });
   }
+  const code = clickHouseErrorCode(err);
+  if (code === 159 || code === 160) {
+    return ClickHouseUnavailable('the configured CLICKHOUSE_URL (query timed out)', {
+      cause: err,
+      details: { clickhouseCode: code },
+    });
+  }
   return err;
+}
+
+/**
+ * The server's error code of a ClickHouse exception, or undefined for anything else. 24.x+ errors
+ * parse into ClickHouseError (`code: '159'`); 18.16's text (`Code: 159, e.displayText() = DB::Exception:
+ * ...`) does not match the client's pattern and arrives as a plain Error, so the text is read too.
+ */
+export function clickHouseErrorCode(err: unknown): number | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const c = (err as { code?: unknown }).code;
+  if (err.constructor?.name === 'ClickHouseError' && /^\d+$/.test(String(c))) return Number(c);
+  const m = /^\s*Code: (\d+)[.,].*DB::Exception/s.exec(err.message);
+  return m ? Number(m[1]) : undefined;
 }

@@ -1,0 +1,118 @@
+// api_audit read back from real ClickHouse: an audited write (every non-GET route) and an audited
+// read (`config: { audit: true }`) each leave one row naming the token (id and name), its role, the
+// method, the route pattern, the parameters (never the body), the status and the rows returned;
+// unaudited reads and refused callers leave none.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { ClickHouseClient } from '#shared/clickhouse/client.js';
+import { command, queryRows } from '#shared/clickhouse/client.js';
+import { migrate } from '#shared/clickhouse/migrate.js';
+import { raw } from '#shared/clickhouse/sql.js';
+import { apiConfig, as, buildApi, quietClickHouse, sha256, TOKENS } from '../support/api.js';
+import { getServices, uniqueName } from '../support/services.js';
+
+let app: FastifyInstance;
+let ch: ClickHouseClient;
+const db = uniqueName('api_audit');
+
+before(async () => {
+  const svc = await getServices();
+  ch = quietClickHouse(svc.clickhouseUrl);
+  await migrate(ch, db);
+  app = await buildApi(apiConfig({ CLICKHOUSE_URL: svc.clickhouseUrl, CLICKHOUSE_DATABASE: db }), ch, (a) => {
+    a.post(
+      '/api/v1/test-only/cases/:id/notes',
+      {
+        config: { role: 'responder' },
+        schema: {
+          hide: true,
+          params: Type.Object({ id: Type.String() }),
+          querystring: Type.Object({ notify: Type.Optional(Type.Boolean()) }),
+          body: Type.Object({ note: Type.String() }),
+        },
+      },
+      async (req) => {
+        req.auditRows = 1;
+        return { ok: true };
+      },
+    );
+    a.get(
+      '/api/v1/test-only/history',
+      {
+        config: { role: 'viewer', audit: true },
+        schema: { hide: true, querystring: Type.Object({ resource_id: Type.String() }) },
+      },
+      async (req) => {
+        req.auditRows = 3;
+        return [1, 2, 3];
+      },
+    );
+  });
+});
+
+after(async () => {
+  await app?.close();
+  await command(ch, `DROP DATABASE IF EXISTS ${db}`);
+  await ch.close();
+});
+
+interface AuditOut {
+  token_id: string;
+  token_name: string;
+  role: string;
+  method: string;
+  route: string;
+  query: string;
+  status: number;
+  rows: string;
+  ts: string;
+}
+
+test('audited calls are rows of api_audit; others are not', async () => {
+  const w = await app.inject(
+    as('responder', {
+      method: 'POST',
+      url: '/api/v1/test-only/cases/c-42/notes?notify=true',
+      payload: { note: 'patient called: secret detail' },
+    }),
+  );
+  assert.equal(w.statusCode, 200);
+  const r = await app.inject(as('admin', { url: '/api/v1/test-only/history?resource_id=1234' }));
+  assert.equal(r.statusCode, 200);
+  // not audited: a plain alert list, a refused caller, a forbidden role
+  assert.equal((await app.inject(as('viewer', { url: '/api/v1/alerts' }))).statusCode, 200);
+  assert.equal((await app.inject({ url: '/api/v1/test-only/history?resource_id=1' })).statusCode, 401);
+  const forbidden = await app.inject(
+    as('viewer', { method: 'POST', url: '/api/v1/test-only/cases/c-1/notes', payload: { note: 'x' } }),
+  );
+  assert.equal(forbidden.statusCode, 403);
+
+  const rows = await queryRows<AuditOut>(
+    ch,
+    raw(
+      `SELECT ts, token_id, token_name, role, method, route, query, status, rows FROM ${db}.api_audit ORDER BY ts, method`,
+    ),
+  );
+  assert.equal(rows.length, 2, JSON.stringify(rows));
+  const byMethod = Object.fromEntries(rows.map((x) => [x.method, x]));
+  const post = byMethod['POST']!;
+  assert.equal(post.token_id, sha256(TOKENS.responder).slice(0, 12));
+  assert.equal(post.token_name, 'test-responder');
+  assert.equal(post.role, 'responder');
+  assert.equal(post.route, '/api/v1/test-only/cases/:id/notes');
+  assert.deepEqual(JSON.parse(post.query), { params: { id: 'c-42' }, query: { notify: true } });
+  assert.equal(Number(post.status), 200);
+  assert.equal(Number(post.rows), 1);
+  assert.doesNotMatch(JSON.stringify(rows), /secret detail/, 'bodies stay out of the trail');
+  assert.doesNotMatch(JSON.stringify(rows), new RegExp(TOKENS.responder), 'never the token');
+  const get = byMethod['GET']!;
+  assert.equal(get.token_name, 'test-admin');
+  assert.equal(get.role, 'admin');
+  assert.equal(get.route, '/api/v1/test-only/history');
+  assert.deepEqual(JSON.parse(get.query), { params: {}, query: { resource_id: '1234' } });
+  assert.equal(Number(get.rows), 3);
+  const at = Date.parse(`${get.ts.replace(' ', 'T')}Z`);
+  assert.ok(Math.abs(at - Date.now()) < 120_000, `ts ${get.ts} is the time of the call`);
+});

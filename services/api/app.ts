@@ -14,6 +14,7 @@ import { auth } from './plugins/auth.js';
 import { installErrorHandler } from './plugins/errors.js';
 import { pingQuery } from './queries.js';
 import { alertRoutes } from './routes/alerts/index.js';
+import { incidentRoutes } from './routes/incidents/index.js';
 import { memoryStatusPublisher, type StatusPublisher } from './status-publisher.js';
 
 export interface BuildOptions {
@@ -85,5 +86,6 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', ops, async () => app.swagger());
 
   await app.register(alertRoutes, ctx);
+  await app.register(incidentRoutes, ctx);
   return app;
 }

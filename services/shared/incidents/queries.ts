@@ -28,8 +28,9 @@ export function openIncidentsOfActorsQuery(
   tenants: readonly string[],
   actorKeys: readonly string[],
 ): SqlFragment {
-  return sql`SELECT ${INCIDENT_COLUMNS} FROM ${table(db, 'incidents')} FINAL
-WHERE tenant IN (${list(tenants)}) AND status != 'closed' AND hasAny(actor_keys, [${list(actorKeys)}])`;
+  // Non-key conditions outside FINAL: filtered before the merge, they could pick an older version.
+  return sql`SELECT * FROM (SELECT ${INCIDENT_COLUMNS} FROM ${table(db, 'incidents')} FINAL
+WHERE tenant IN (${list(tenants)})) WHERE status != 'closed' AND hasAny(actor_keys, [${list(actorKeys)}])`;
 }
 
 /** Every membership row of these alerts (the caller keeps each alert's newest: currentMembership). */

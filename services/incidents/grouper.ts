@@ -2,8 +2,8 @@
 // one consumer group (incidents.groupId), one instance assumed, partitions processed one at a time
 // (partitionsConsumedConcurrently 1) so grouping is serial. For each batch: read the state its
 // alerts need from ClickHouse (fresh each batch, so what people changed through the API is seen),
-// group (grouping.ts, pure), write the incident versions, membership and timeline, then announce
-// each opened or joined incident on the status topic; offsets are committed only after all of it.
+// group (grouping.ts, pure), announce each opened or joined incident on the status topic, then write
+// the incident versions, membership and timeline; offsets are committed only after all of it.
 // ClickHouse or Kafka down: the batch is retried with backoff (consumption pauses, nothing dropped).
 import { createHash } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
@@ -93,7 +93,6 @@ export function createGrouper(
     );
     const before = new Set(state.members.keys());
     const result = groupAlerts(state, batch, { gapMs: cfg.incidents.groupingGapMs, now: Date.now() });
-    await writeIncidentState(ch, db, result);
     for (const c of result.changes) m.alertsGrouped.inc({ outcome: c.action }, c.alert_ids.length);
     const updates = new Set(batch.filter((a) => before.has(a.alert_id)).map((a) => a.alert_id)).size;
     if (updates) m.alertsGrouped.inc({ outcome: 'update' }, updates);
@@ -121,6 +120,9 @@ export function createGrouper(
     }
     if (decoded.length) {
       const result = await withRetry('grouping', payload, () => group(decoded));
+      // Announce, then write. A crash between the two replays the batch from the same state: the
+      // same incidents, announced again (at least once; receivers dedup). Written first, a crash
+      // there would replay the alerts as already-grouped re-emissions, and their page would be lost.
       if (result.changes.length) {
         const at = Date.now();
         const messages = result.changes.map((c) => ({
@@ -129,6 +131,9 @@ export function createGrouper(
           headers: { 'lw-kind': 'incident' },
         }));
         await withRetry('publish', payload, () => producer.send(cfg.topics.status, messages));
+      }
+      await withRetry('writing', payload, () => writeIncidentState(ch, db, result));
+      if (result.changes.length)
         log.info(
           {
             opened: result.changes.filter((c) => c.action === 'open').length,
@@ -136,7 +141,6 @@ export function createGrouper(
           },
           'incidents grouped',
         );
-      }
     }
     if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
     m.consumerLag.set(

@@ -600,4 +600,61 @@ describe('incidents on real Kafka and ClickHouse', { timeout: 240_000 }, () => {
     );
     assert.deepEqual(grouperOpens.map((c) => c.object_id).sort(), [INC.A1, INC.A2, INC.B, INC.R].sort());
   });
+  it('kill -9 while alerts arrive, then a restart: one incident per actor, each alert a member once, every alert announced', async (t) => {
+    // each actor's alerts share a rule (one fingerprint, one partition, in order): the ids are known
+    const actors = 40;
+    const wave = (w: number) =>
+      Array.from({ length: actors }, (_, i) =>
+        alertWith({
+          alert_id: hex(`crash-${i}-${w >> 1}`),
+          tenant: 'crash',
+          entity: { type: 'session', value: `s-${i}` },
+          first_seen: T0 + (w >> 1) * H,
+          last_seen: T0 + (w >> 1) * H + w * M, // odd waves re-emit the even wave's alerts, grown
+          score: 1 + w,
+        }),
+      );
+    await produce([...wave(0), ...wave(1)]);
+    await caughtUp();
+    await produce([...wave(2), ...wave(3)]);
+    const running = procs.pop()!;
+    running.child.kill('SIGKILL');
+    assert.equal(await running.exited, null, 'killed by a signal');
+    await produce([...wave(4), ...wave(5)]);
+    await grouper('incidents-3');
+    await caughtUp();
+
+    const db = config.clickhouse.database;
+    const incidents = await queryRows<{ incident_id: string; alert_count: number; last_seen_ms: string }>(
+      ch,
+      sql`SELECT incident_id, alert_count, last_seen_ms FROM ${table(db, 'incidents')} FINAL WHERE tenant = 'crash'`,
+    );
+    const want = Array.from({ length: actors }, (_, i) =>
+      incidentIdOf('crash', `session:s-${i}`, hex(`crash-${i}-0`)),
+    ).sort();
+    assert.deepEqual(incidents.map((r) => r.incident_id).sort(), want);
+    assert.ok(
+      incidents.every((r) => Number(r.alert_count) === 3),
+      JSON.stringify(incidents.slice(0, 3)),
+    );
+    assert.ok(
+      incidents.every((r) => Number(r.last_seen_ms) === T0 + 2 * H + 5 * M),
+      'the last re-emission counted',
+    );
+    const members = await queryRows<{ n: string; alerts: string }>(
+      ch,
+      sql`SELECT count() AS n, uniqExact(alert_id) AS alerts FROM ${table(db, 'incident_alerts')} FINAL WHERE tenant = 'crash'`,
+    );
+    assert.deepEqual(members[0], { n: String(3 * actors), alerts: String(3 * actors) });
+    const pages = (await statusChanges()).filter((c) => c.tenant === 'crash');
+    const byChange = new Set(pages.map((c) => c.change_id));
+    const opens = new Set(pages.filter((c) => c.action === 'open').map((c) => c.object_id));
+    assert.equal(opens.size, actors);
+    // at least once: a batch cut by the kill may be announced again
+    const announced = new Map<string, number>();
+    for (const c of pages) for (const a of c.alert_ids) announced.set(a, (announced.get(a) ?? 0) + 1);
+    assert.equal(announced.size, 3 * actors, 'every alert announced');
+    const dup = pages.length - byChange.size;
+    t.diagnostic(`status changes ${pages.length}, distinct change ids ${byChange.size} (${dup} re-sent)`);
+  });
 });

@@ -14,7 +14,12 @@ import {
   timelineQuery,
 } from '#shared/incidents/queries.js';
 import { getAlertQuery, listAlertsQuery, pingQuery } from '../api/queries.js';
-import { affectedQuery, alertFactsQuery, listIncidentsQuery } from '../api/routes/incidents/queries.js';
+import {
+  affectedQuery,
+  alertFactsQuery,
+  bulkReadsQuery,
+  listIncidentsQuery,
+} from '../api/routes/incidents/queries.js';
 // ---- end incidents ----
 
 export interface SqlCatalog {
@@ -248,6 +253,25 @@ function incidentQueries(db: string): SqlCatalog['queries'] {
           },
         ],
         200_000,
+      ).text,
+    },
+    {
+      name: 'api.bulkReads',
+      sql: bulkReadsQuery(
+        db,
+        SAMPLE_ALERT.tenant,
+        [
+          { kind: 'principal', principal: 'ip:2001:db8::7', fromMs: t - 21_600_000, toMs: t + 600_000 },
+          { kind: 'db_user', dbUser: 'wp_app', fromMs: t - 21_600_000, toMs: t + 600_000 },
+          {
+            kind: 'route',
+            route: '/wp-json/wc/v3/orders/{id}',
+            resourceKind: 'order',
+            fromMs: t,
+            toMs: t + 600_000,
+          },
+        ],
+        10_000,
       ).text,
     },
   ];

@@ -124,6 +124,10 @@ function accessEvents(): AccessEvent[] {
         resource_id: p,
       }),
     );
+  // a bulk pull (a list page: no record id) and a refused one
+  const list = { client_ip: IP_A, route: '/wp-json/wc/v3/orders', resource_kind: 'order', bytes_out: 50_000 };
+  out.push(ev('a-list', T0 + 60 * M, { ...list, rows_out: 100 }));
+  out.push(ev('a-list-403', T0 + 61 * M, { ...list, status: 403 }));
   out.push(ev('a-early', T0 + 10 * M - 6 * H - M, { ...a, resource_id: '999' })); // before the lookback
   out.push(ev('a-late', T0 + 76 * M, { ...a, resource_id: '3000' })); // after last_seen + window
   out.push(ev('a-500', T0 + 20 * M, { ...a, resource_id: '1500', status: 500 })); // served nothing
@@ -399,6 +403,16 @@ describe('incidents on real Kafka and ClickHouse', { timeout: 240_000 }, () => {
     assert.equal(body.records, 22);
     assert.equal(body.subjects, 2);
     assert.deepEqual(body.kinds, ['order', 'patient']);
+    assert.deepEqual(
+      body.bulk.map((b: { route: string; requests: number; rows: number; bytes: number }) => [
+        b.route,
+        b.requests,
+        b.rows,
+        b.bytes,
+      ]),
+      [['/wp-json/wc/v3/orders', 1, 100, 50_000]],
+      'the list page, not the refused one',
+    );
     const o1000 = body.disclosed.find((r: { resource_id: string }) => r.resource_id === '1000');
     assert.equal(o1000.requests, 2);
     assert.equal(o1000.first_access, T0 + 9 * M);
@@ -438,6 +452,10 @@ describe('incidents on real Kafka and ClickHouse', { timeout: 240_000 }, () => {
     assert.match(text, /Kinds of records: order, patient\./);
     assert.match(text, /Requests refused \(not disclosed\): 5 records/);
     assert.match(text, /- 72h: due /);
+    assert.match(
+      text,
+      /name no record \(list pages, exports\): 1 requests, 100 rows, 50000 bytes \(\/wp-json\/wc\/v3\/orders\)/,
+    );
     assert.ok(text.includes(new Date(T0 + 10 * M).toISOString()), 'when it happened');
     assert.ok(!text.includes('{{'), 'every placeholder filled');
 

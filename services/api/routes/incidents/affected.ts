@@ -3,7 +3,7 @@ import { type ClickHouseClient, queryRows } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
 import type { MemberRow } from '#shared/incidents/model.js';
 import { entityKey } from '#shared/principal.js';
-import { type AffectedActor, affectedQuery } from './queries.js';
+import { type AffectedActor, affectedQuery, bulkReadsQuery } from './queries.js';
 
 export interface AffectedRow {
   resource_kind: string;
@@ -16,9 +16,23 @@ export interface AffectedRow {
   rows: number;
 }
 
+/** Successful reads that name no record (list pages, exports): how much, not which. */
+export interface BulkRead {
+  resource_kind: string;
+  route: string;
+  principal: string;
+  first_access: number;
+  last_access: number;
+  requests: number;
+  bytes: number;
+  rows: number;
+}
+
 export interface Affected {
   disclosed: AffectedRow[];
   denied: AffectedRow[];
+  /** Not in `records`: served in bulk without record ids in the logs. */
+  bulk: BulkRead[];
   /** Distinct (resource_kind, resource_id) disclosed. */
   records: number;
   /** Distinct disclosed resource ids whose kind names a person (incidents.subjectKinds). */
@@ -86,9 +100,30 @@ export async function loadAffected(
   cfg: Config['incidents'],
 ): Promise<Affected> {
   const actors = affectedActors(members, cfg);
-  const out: Affected = { disclosed: [], denied: [], records: 0, subjects: 0, kinds: [], truncated: false };
+  const out: Affected = {
+    disclosed: [],
+    denied: [],
+    bulk: [],
+    records: 0,
+    subjects: 0,
+    kinds: [],
+    truncated: false,
+  };
   if (actors.length === 0) return out;
-  const raw = await queryRows<Record<string, unknown>>(ch, affectedQuery(db, tenant, actors, AFFECTED_LIMIT));
+  const [raw, bulk] = await Promise.all([
+    queryRows<Record<string, unknown>>(ch, affectedQuery(db, tenant, actors, AFFECTED_LIMIT)),
+    queryRows<Record<string, unknown>>(ch, bulkReadsQuery(db, tenant, actors, 10_000)),
+  ]);
+  out.bulk = bulk.map((r) => ({
+    resource_kind: String(r['resource_kind']),
+    route: String(r['route']),
+    principal: String(r['principal']),
+    first_access: Number(r['first_access']),
+    last_access: Number(r['last_access']),
+    requests: Number(r['requests']),
+    bytes: Number(r['bytes']),
+    rows: Number(r['row_count']),
+  }));
   out.truncated = raw.length >= AFFECTED_LIMIT;
   const records = new Set<string>();
   const subjects = new Set<string>();

@@ -85,10 +85,23 @@ const AffectedRowOut = Type.Object({
   bytes: Type.Integer(),
   rows: Type.Integer(),
 });
+const BulkReadOut = Type.Object({
+  resource_kind: Type.String(),
+  route: Type.String(),
+  principal: Type.String(),
+  first_access: Ms,
+  last_access: Ms,
+  requests: Type.Integer(),
+  bytes: Type.Integer(),
+  rows: Type.Integer(),
+});
 const AffectedOut = Type.Object({
   incident_id: Type.String(),
   disclosed: Type.Array(AffectedRowOut),
   denied: Type.Array(AffectedRowOut),
+  bulk: Type.Array(BulkReadOut, {
+    description: 'successful reads that name no record (list pages, exports): not counted in records',
+  }),
   records: Type.Integer(),
   subjects: Type.Integer(),
   kinds: Type.Array(Type.String()),
@@ -150,16 +163,8 @@ function decodeCursor(c: string): { lastSeenMs: number; incidentId: string } {
   return { lastSeenMs: Number(m[1]), incidentId: m[2]! };
 }
 
-export interface IncidentRoutesOptions {
-  /** The clock, injectable for tests of deadlines. */
-  now?: () => number;
-}
-
-export async function incidentRoutes(
-  app: FastifyInstance,
-  ctx: ApiContext & IncidentRoutesOptions,
-): Promise<void> {
-  const now = ctx.now ?? Date.now;
+export async function incidentRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const now = Date.now;
   const cfg = ctx.config.incidents;
   const template = loadNoticeTemplate(cfg.noticeTemplateFile); // a bad template fails at boot
   const read = { role: 'viewer' as const, audit: true };
@@ -309,6 +314,9 @@ export async function incidentRoutes(
         records: String(affected.records),
         subjects: String(affected.subjects),
         denied_records: String(deniedRecords),
+        bulk_reads: affected.bulk.length
+          ? `${affected.bulk.reduce((n, b) => n + b.requests, 0)} requests, ${affected.bulk.reduce((n, b) => n + b.rows, 0)} rows, ${affected.bulk.reduce((n, b) => n + b.bytes, 0)} bytes (${[...new Set(affected.bulk.map((b) => b.route))].join(', ')})`
+          : 'none',
         deadlines: s.deadlines
           .map(
             (d) =>

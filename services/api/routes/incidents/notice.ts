@@ -23,6 +23,7 @@ export const NOTICE_FIELDS = [
   'records',
   'subjects',
   'denied_records',
+  'bulk_reads',
   'deadlines',
   'timeline',
   'generated_at',
@@ -52,6 +53,7 @@ Detections: {{rules}}.
 Kinds of records: {{data_kinds}}.
 Records disclosed: {{records}}; individuals whose records were disclosed: {{subjects}}.
 Requests refused (not disclosed): {{denied_records}} records.
+Bulk reads that name no record (list pages, exports): {{bulk_reads}}.
 
 ## Deadlines
 

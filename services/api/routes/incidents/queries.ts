@@ -116,3 +116,33 @@ GROUP BY o, k, id, p
 ORDER BY o, k, id, p
 LIMIT ${uint(limit)}`;
 }
+
+/**
+ * What the actors were served that names no record (list pages, exports, bulk pulls: an egress
+ * leak's usual shape): successful events without a resource_id, per resource kind, route and
+ * principal. The logs say how much (bytes, rows) but not which records. `actors` must not be empty.
+ */
+export function bulkReadsQuery(
+  db: string,
+  tenant: string,
+  actors: readonly AffectedActor[],
+  limit: number,
+): SqlFragment {
+  const from = Math.min(...actors.map((a) => a.fromMs));
+  const to = Math.max(...actors.map((a) => a.toMs));
+  return sql`SELECT k AS resource_kind, rt AS route, p AS principal,
+  min(t) AS first_access, max(t) AS last_access, count() AS requests, sum(b) AS bytes, sum(r) AS row_count
+FROM (
+  SELECT event_id, any(ifNull(resource_kind, '')) AS k, any(route) AS rt, any(principal) AS p, any(ts_ms) AS t,
+    any(bytes_out) AS b, any(ifNull(rows_out, 0)) AS r, any(ifNull(status, 200)) AS st
+  FROM ${table(db, 'access_events')}
+  WHERE tenant = ${tenant} AND isNull(resource_id)
+    AND ts >= ${dateTime(from)} AND ts <= ${dateTime(to + 1000)}
+    AND (${join(actors.map(actorCondition), ' OR ')})
+  GROUP BY event_id
+)
+WHERE st >= 200 AND st < 300
+GROUP BY k, rt, p
+ORDER BY k, rt, p
+LIMIT ${uint(limit)}`;
+}

@@ -195,4 +195,13 @@ describe('groupAlerts', () => {
     assert.deepEqual(one, two);
     assert.equal(new Set(one).size, 3);
   });
+  it('a suppressed alert opens and joins nothing; a grouped one that becomes suppressed stays and updates', () => {
+    const s = empty();
+    const r = run(s, [alertWith({ alert_id: 'q1', first_seen: T, last_seen: T, status: 'suppressed' })]);
+    assert.deepEqual(r, { incidents: [], members: [], events: [], changes: [] });
+    run(s, [alertWith({ alert_id: 'a1', first_seen: T, last_seen: T })]);
+    const r2 = run(s, [alertWith({ alert_id: 'a1', first_seen: T, last_seen: T + 5, status: 'suppressed' })]);
+    assert.equal(r2.members.length, 1);
+    assert.equal(r2.incidents[0]!.last_seen_ms, T + 5);
+  });
 });

@@ -6,7 +6,8 @@
 //    (actorOf: the entity, or the route for route-keyed alerts) whose last_seen is at least
 //    alert.first_seen - gapMs (the latest such incident when several match);
 //  - otherwise it opens one, with id sha256(tenant, actor key, first alert_id): a replay rebuilds
-//    the same ids.
+//    the same ids;
+//  - a suppressed alert not yet grouped is left out (it must never page).
 // The caller loads the state (from ClickHouse) for the batch's alerts and actors, and writes the
 // result: new incident versions, membership rows, timeline events and status changes.
 import type { Alert } from '#shared/avro/generated/alert.js';
@@ -132,6 +133,9 @@ export function groupAlerts(
       if (inc) inc.last_seen_ms = Math.max(inc.last_seen_ms, a.last_seen);
       continue;
     }
+    // A suppressed alert (a person said so, DESIGN: stored and listed, never paged) opens and joins
+    // nothing; one already grouped keeps being updated above.
+    if (a.status === 'suppressed') continue;
     const actor = actorOf(a);
     const target = findOpenIncident(state.incidents.values(), a.tenant, actor.key, a.first_seen, opts.gapMs);
     if (target !== undefined) {

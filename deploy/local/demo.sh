@@ -30,13 +30,14 @@ export CLICKHOUSE_DATABASE=leakwatch_demo LEAKWATCH_TENANT=demo-shop
 export LEAKWATCH_TOPIC_ACCESS=leakwatch-demo.access.v1 LEAKWATCH_TOPIC_ACCESS_BY_ROUTE=leakwatch-demo.access-by-route.v1
 export LEAKWATCH_TOPIC_ALERTS=leakwatch-demo.alerts.v1 LEAKWATCH_TOPIC_STATUS=leakwatch-demo.status.v1 LEAKWATCH_TOPIC_DEADLETTER=leakwatch-demo.deadletter.v1
 export DETECTOR_GROUP_ID=leakwatch-demo-detector ARCHIVER_GROUP_ID=leakwatch-demo-archiver
+export INCIDENTS_GROUP_ID=leakwatch-demo-incidents
 # API_TOKENS holds only the token's SHA-256 (what `leakwatch token create` prints).
 API_TOKENS="demo:responder:$(printf %s "$API_TOKEN" | sha256sum | cut -d' ' -f1)"
 export API_TOKENS COLLECTOR_REDACTION_KEY API_PORT="${API_PORT:-8080}"
 
 # Start from empty topics and tables: see demo-reset.mjs.
 bash "$LOCAL_DIR/services.sh" stop
-DEMO_GROUPS="$DETECTOR_GROUP_ID $ARCHIVER_GROUP_ID" node "$LOCAL_DIR/demo-reset.mjs" "$KAFKA_BROKERS" "$CLICKHOUSE_URL" \
+DEMO_GROUPS="$DETECTOR_GROUP_ID $ARCHIVER_GROUP_ID $INCIDENTS_GROUP_ID" node "$LOCAL_DIR/demo-reset.mjs" "$KAFKA_BROKERS" "$CLICKHOUSE_URL" \
   "$CLICKHOUSE_DATABASE" "$LEAKWATCH_TOPIC_ACCESS" "$LEAKWATCH_TOPIC_ACCESS_BY_ROUTE" "$LEAKWATCH_TOPIC_ALERTS" \
   "$LEAKWATCH_TOPIC_DEADLETTER" "$LEAKWATCH_TOPIC_STATUS"
 node "$REPO/bin/leakwatch.js" migrate
@@ -102,7 +103,7 @@ cat <<INFO
 Look around (services keep running; \`make down\` stops everything):
   API           $API/api/v1/alerts   (header: Authorization: Bearer \$API_TOKEN from $DEMO_RUN/secrets.env)
   OpenAPI       $API/docs
-  metrics       http://127.0.0.1:9101/metrics (collector)  :9102 (detector)  :9103 (archiver)  $API/metrics
+  metrics       http://127.0.0.1:9101/metrics (collector)  :9102 (detector)  :9103 (archiver)  :9104 (incidents)  $API/metrics
   ClickHouse    $CLICKHOUSE_URL  database $CLICKHOUSE_DATABASE  (tables access_events, alerts, access_by_resource)
   dead letters  Kafka topic $LEAKWATCH_TOPIC_DEADLETTER at $KAFKA_BROKERS
   service logs  $RUN_DIR/services/*.log

@@ -16,6 +16,7 @@ import { installErrorHandler } from './plugins/errors.js';
 import { security } from './plugins/security.js';
 import { pingQuery } from './queries.js';
 import { alertRoutes } from './routes/alerts/index.js';
+import { incidentRoutes } from './routes/incidents/index.js';
 import { suppressionRoutes } from './routes/suppressions/index.js';
 import { memoryStatusPublisher, type StatusPublisher } from './status-publisher.js';
 
@@ -102,5 +103,6 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
 
   await app.register(alertRoutes, ctx);
   await app.register(suppressionRoutes, ctx);
+  await app.register(incidentRoutes, ctx);
   return app;
 }

@@ -92,6 +92,16 @@ export async function main(argv: string[]): Promise<void> {
       await runArchiver(config());
     });
 
+  // ---- incidents ----
+  program
+    .command('incidents')
+    .description('group alerts into incidents (one per actor within INCIDENTS_GROUPING_GAP_MS) in ClickHouse')
+    .action(async () => {
+      const { runIncidents } = await import('../incidents/main.js');
+      await runIncidents(config());
+    });
+  // ---- end incidents ----
+
   program
     .command('api')
     .description('serve alerts and access history over HTTP (Fastify)')

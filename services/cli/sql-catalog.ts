@@ -5,6 +5,15 @@ import type { Alert } from '#shared/avro/generated/alert.js';
 import { ledgerStatements, loadMigrations } from '#shared/clickhouse/migrate.js';
 import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
 import { table } from '#shared/clickhouse/sql.js';
+// ---- incidents ----
+import {
+  incidentsByIdQuery,
+  membershipOfAlertsQuery,
+  membersOfIncidentsQuery,
+  openIncidentsOfActorsQuery,
+  timelineQuery,
+} from '#shared/incidents/queries.js';
+// ---- end incidents ----
 import {
   alertStatusHistoryQuery,
   alertsToSuppressQuery,
@@ -16,6 +25,12 @@ import {
   listSuppressionsQuery,
   pingQuery,
 } from '../api/queries.js';
+import {
+  affectedQuery,
+  alertFactsQuery,
+  bulkReadsQuery,
+  listIncidentsQuery,
+} from '../api/routes/incidents/queries.js';
 import { policyQueries } from '../detector/response-policy.js';
 
 export interface SqlCatalog {
@@ -97,6 +112,9 @@ export function sqlCatalog(db: string): SqlCatalog {
         rows: [accessEventToRow(SAMPLE_EVENT)],
       },
       { name: 'archiver.alerts', table: table(db, 'alerts').text, rows: [alertToRow(SAMPLE_ALERT)] },
+      // ---- incidents ----
+      ...incidentInserts(db),
+      // ---- end incidents ----
     ],
     queries: [
       { name: 'migrate.applied', sql: ledgerStatements(db).applied.text },
@@ -147,6 +165,155 @@ export function sqlCatalog(db: string): SqlCatalog {
         name: `detector.policy.${q.name}`,
         sql: q.sql.text,
       })),
+      // ---- incidents ----
+      ...incidentQueries(db),
+      // ---- end incidents ----
     ],
   };
 }
+
+// ---- incidents ----
+const SAMPLE_INCIDENT_ID = '00112233445566778899aabbccddeeff';
+
+function incidentInserts(db: string): SqlCatalog['inserts'] {
+  const t = SAMPLE_ALERT.first_seen;
+  return [
+    {
+      name: 'incidents.incidents',
+      table: table(db, 'incidents').text,
+      rows: [
+        {
+          incident_id: SAMPLE_INCIDENT_ID,
+          tenant: SAMPLE_ALERT.tenant,
+          title: SAMPLE_ALERT.title,
+          status: 'open',
+          owner: '',
+          severity: 'high',
+          risk_score: 15.81,
+          actor_type: 'client_ip',
+          actor_value: '2001:db8::7',
+          actor_keys: ['client_ip:2001:db8::7'],
+          rules: ['sequential-enumeration'],
+          alert_count: 1,
+          first_seen_ms: t,
+          last_seen_ms: SAMPLE_ALERT.last_seen,
+          opened_at_ms: t + 5000,
+          discovered_at_ms: t + 5000,
+          confirmed_at_ms: 0,
+          notified_at_ms: 0,
+          closed_at_ms: 0,
+          version: t + 5000,
+          updated_by: 'incidents',
+        },
+      ],
+    },
+    {
+      name: 'incidents.incident_alerts',
+      table: table(db, 'incident_alerts').text,
+      rows: [
+        {
+          tenant: SAMPLE_ALERT.tenant,
+          incident_id: SAMPLE_INCIDENT_ID,
+          alert_id: SAMPLE_ALERT.alert_id,
+          joined_at_ms: t + 5000,
+          joined_by: 'incidents',
+          rule: SAMPLE_ALERT.rule,
+          severity: SAMPLE_ALERT.severity,
+          score: 2.5,
+          entity_type: 'client_ip',
+          entity_value: '2001:db8::7',
+          resource_kind: '',
+          title: SAMPLE_ALERT.title,
+          first_seen_ms: t,
+          last_seen_ms: SAMPLE_ALERT.last_seen,
+          version: t + 5000,
+        },
+      ],
+    },
+    {
+      name: 'incidents.incident_events',
+      table: table(db, 'incident_events').text,
+      rows: [
+        {
+          tenant: SAMPLE_ALERT.tenant,
+          incident_id: SAMPLE_INCIDENT_ID,
+          at_ms: t + 5000,
+          actor: 'incidents',
+          action: 'open',
+          status: 'open',
+          note: "opened with 1 alert (it's \\ quoted)",
+        },
+      ],
+    },
+  ];
+}
+
+function incidentQueries(db: string): SqlCatalog['queries'] {
+  const t = SAMPLE_ALERT.first_seen;
+  return [
+    { name: 'incidents.byId', sql: incidentsByIdQuery(db, [SAMPLE_INCIDENT_ID, 'ffff0000ffff0000']).text },
+    {
+      name: 'incidents.openOfActors',
+      sql: openIncidentsOfActorsQuery(db, [SAMPLE_ALERT.tenant], ['client_ip:2001:db8::7', 'route:/x/{id}'])
+        .text,
+    },
+    { name: 'incidents.membershipOfAlerts', sql: membershipOfAlertsQuery(db, [SAMPLE_ALERT.alert_id]).text },
+    { name: 'incidents.membersOfIncidents', sql: membersOfIncidentsQuery(db, [SAMPLE_INCIDENT_ID]).text },
+    { name: 'incidents.timeline', sql: timelineQuery(db, SAMPLE_INCIDENT_ID).text },
+    { name: 'api.listIncidents.all', sql: listIncidentsQuery(db, { limit: 50 }).text },
+    {
+      name: 'api.listIncidents.filtered',
+      sql: listIncidentsQuery(db, {
+        status: ['open', 'investigating'],
+        severity: ['high', 'critical'],
+        tenant: "shop'; DROP TABLE x; --",
+        entity: 'client_ip:2001:db8::7',
+        from: 1714564800000,
+        to: 1714651200000,
+        overdueBeforeMs: 1714564800000,
+        after: { lastSeenMs: 1714564860456, incidentId: SAMPLE_INCIDENT_ID },
+        limit: 10,
+      }).text,
+    },
+    { name: 'api.alertFacts', sql: alertFactsQuery(db, [SAMPLE_ALERT.alert_id]).text },
+    {
+      name: 'api.affected',
+      sql: affectedQuery(
+        db,
+        SAMPLE_ALERT.tenant,
+        [
+          { kind: 'principal', principal: 'ip:2001:db8::7', fromMs: t - 21_600_000, toMs: t + 600_000 },
+          { kind: 'db_user', dbUser: 'wp_app', fromMs: t - 21_600_000, toMs: t + 600_000 },
+          {
+            kind: 'route',
+            route: '/wp-json/wc/v3/orders/{id}',
+            resourceKind: 'order',
+            fromMs: t,
+            toMs: t + 600_000,
+          },
+        ],
+        200_000,
+      ).text,
+    },
+    {
+      name: 'api.bulkReads',
+      sql: bulkReadsQuery(
+        db,
+        SAMPLE_ALERT.tenant,
+        [
+          { kind: 'principal', principal: 'ip:2001:db8::7', fromMs: t - 21_600_000, toMs: t + 600_000 },
+          { kind: 'db_user', dbUser: 'wp_app', fromMs: t - 21_600_000, toMs: t + 600_000 },
+          {
+            kind: 'route',
+            route: '/wp-json/wc/v3/orders/{id}',
+            resourceKind: 'order',
+            fromMs: t,
+            toMs: t + 600_000,
+          },
+        ],
+        10_000,
+      ).text,
+    },
+  ];
+}
+// ---- end incidents ----

@@ -233,6 +233,37 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    // ---- incidents (issue 12: the incident grouper and the incident routes) ----
+    incidents: Type.Object(
+      {
+        /** Consumer group of the incident grouper (one instance: grouping is serial). */
+        groupId: Type.String({ minLength: 1 }),
+        httpPort: Port,
+        /** An alert joins its actor's open incident when that incident's last_seen is at most this long before the alert's first_seen. */
+        groupingGapMs: Type.Integer({ minimum: 0 }),
+        /** One notification deadline per jurisdiction, counted from discovered_at. */
+        deadlines: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+              hours: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }),
+            },
+            { additionalProperties: false },
+          ),
+          { minItems: 1 },
+        ),
+        /** Affected records: how far before a principal actor's first alert its accesses are counted (the id rules keep ids 6 h). */
+        affectedLookbackMs: Type.Integer({ minimum: 0 }),
+        /** ...and how far after its last alert (a window). */
+        affectedWindowMs: Type.Integer({ minimum: 0 }),
+        /** resource_kind values that name a person: their distinct ids are the data subjects. */
+        subjectKinds: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' })),
+        /** Markdown notice template with {{name}} placeholders; the built-in one when absent. */
+        noticeTemplateFile: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+    // ---- end incidents ----
     api: Type.Object(
       {
         host: Type.String(),
@@ -366,6 +397,18 @@ export const DEFAULTS: Config = {
     maxCachedEntries: 200_000,
     cachedHours: 6,
   },
+  // ---- incidents ----
+  incidents: {
+    groupId: 'leakwatch-incidents',
+    httpPort: 9104,
+    groupingGapMs: 24 * 3_600_000,
+    // The target we build for (state privacy laws and operators work to 72 hours); add HIPAA's 60 days etc.
+    deadlines: [{ name: '72h', hours: 72 }],
+    affectedLookbackMs: 6 * 3_600_000,
+    affectedWindowMs: 10 * 60 * 1000,
+    subjectKinds: ['patient', 'customer', 'user', 'member'],
+  },
+  // ---- end incidents ----
   respond: { suppressMaxDays: 90, allowDefaultDays: 30, allowMaxDays: 365 },
   api: {
     host: '127.0.0.1',
@@ -423,6 +466,17 @@ const tokens: Parser = (s) =>
       'each entry must be "name:role:<sha256 hex of the token>" (64 lowercase hex digits); `leakwatch token create` prints one',
     );
   });
+
+// ---- incidents ----
+/** INCIDENTS_DEADLINES: `name:hours,…`, e.g. `72h-state:72,hipaa:1440`. */
+const deadlines: Parser = (s) =>
+  (list(s) as string[]).map((entry) => {
+    const i = entry.lastIndexOf(':');
+    const hours = Number(entry.slice(i + 1));
+    if (i <= 0 || !Number.isFinite(hours)) throw new Error(`each entry must be "name:hours", got "${entry}"`);
+    return { name: entry.slice(0, i), hours };
+  });
+// ---- end incidents ----
 
 /** Environment variable -> config path. Shared names as DESIGN.md fixes them; the rest prefixed by service. */
 export const ENV: Record<string, [path: string, parse: Parser]> = {
@@ -489,6 +543,16 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   RESPOND_SUPPRESS_MAX_DAYS: ['respond.suppressMaxDays', int],
   RESPOND_ALLOW_DEFAULT_DAYS: ['respond.allowDefaultDays', int],
   RESPOND_ALLOW_MAX_DAYS: ['respond.allowMaxDays', int],
+  // ---- incidents ----
+  INCIDENTS_GROUP_ID: ['incidents.groupId', str],
+  INCIDENTS_HTTP_PORT: ['incidents.httpPort', int],
+  INCIDENTS_GROUPING_GAP_MS: ['incidents.groupingGapMs', int],
+  INCIDENTS_DEADLINES: ['incidents.deadlines', deadlines],
+  INCIDENTS_AFFECTED_LOOKBACK_MS: ['incidents.affectedLookbackMs', int],
+  INCIDENTS_AFFECTED_WINDOW_MS: ['incidents.affectedWindowMs', int],
+  INCIDENTS_SUBJECT_KINDS: ['incidents.subjectKinds', list],
+  INCIDENTS_NOTICE_TEMPLATE_FILE: ['incidents.noticeTemplateFile', str],
+  // ---- end incidents ----
   API_HOST: ['api.host', str],
   API_PORT: ['api.port', int],
   API_TOKENS: ['api.tokens', tokens],

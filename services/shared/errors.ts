@@ -177,6 +177,19 @@ export const IngestBusy = createError('LW_ERR_INGEST_BUSY', 'ingest is behind (%
   retriable: true,
 });
 
+// ---- incidents ----
+export const IncidentBadTransition = createError(
+  'LW_ERR_INCIDENT_BAD_TRANSITION',
+  'incident %s cannot go from %s to %s (allowed: %s)',
+  { statusCode: 409 },
+);
+export const NoticeTemplateInvalid = createError(
+  'LW_ERR_INCIDENT_NOTICE_TEMPLATE',
+  'notice template %s is unusable: %s',
+  { statusCode: 500 },
+);
+// ---- end incidents ----
+
 // lifecycle
 export const ShutdownTimeout = createError(
   'LW_ERR_SHUTDOWN_TIMEOUT',

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MemberRow } from '#shared/incidents/model.js';
+import { affectedActors, affectedCsv } from './affected.js';
+
+const H = 3_600_000;
+const T = Date.UTC(2026, 10, 20, 9);
+const cfg = { affectedLookbackMs: 6 * H, affectedWindowMs: 600_000 };
+
+function member(over: Partial<MemberRow>): MemberRow {
+  return {
+    tenant: 'shop',
+    incident_id: 'i1',
+    alert_id: 'a1',
+    joined_at_ms: T,
+    joined_by: 'incidents',
+    rule: 'egress',
+    severity: 'high',
+    score: 1,
+    entity_type: 'client_ip',
+    entity_value: '203.0.113.9',
+    resource_kind: '',
+    title: 't',
+    first_seen_ms: T,
+    last_seen_ms: T + 60_000,
+    version: T,
+    ...over,
+  };
+}
+
+describe('affectedActors', () => {
+  it('one window per actor: lookback before its first alert, a window after its last', () => {
+    const actors = affectedActors(
+      [
+        member({}),
+        member({ alert_id: 'a2', first_seen_ms: T + H, last_seen_ms: T + 2 * H }),
+        member({ alert_id: 'b', entity_type: 'user', entity_value: 'u1' }),
+        member({ alert_id: 'd', entity_type: 'db_user', entity_value: 'wp' }),
+        member({ alert_id: 'r', entity_type: 'route', entity_value: '/c/{id}', resource_kind: 'customer' }),
+      ],
+      cfg,
+    );
+    assert.deepEqual(actors, [
+      { kind: 'principal', principal: 'ip:203.0.113.9', fromMs: T - 6 * H, toMs: T + 2 * H + 600_000 },
+      { kind: 'principal', principal: 'user:u1', fromMs: T - 6 * H, toMs: T + 60_000 + 600_000 },
+      { kind: 'db_user', dbUser: 'wp', fromMs: T - 6 * H, toMs: T + 60_000 + 600_000 },
+      // a route (many principals): no lookback
+      { kind: 'route', route: '/c/{id}', resourceKind: 'customer', fromMs: T, toMs: T + 60_000 + 600_000 },
+    ]);
+  });
+});
+
+describe('affectedCsv', () => {
+  it('RFC 4180 with ISO times, quoting, and no formulas', () => {
+    const csv = affectedCsv([
+      {
+        resource_kind: 'order',
+        resource_id: '=HYPERLINK("x")',
+        principal: 'ip:1.2.3.4',
+        first_access: T,
+        last_access: T + 1000,
+        requests: 2,
+        bytes: 10,
+        rows: 0,
+      },
+    ]);
+    assert.equal(
+      csv,
+      'resource_kind,resource_id,principal,first_access,last_access,requests,bytes,rows\r\n' +
+        `order,"'=HYPERLINK(""x"")",ip:1.2.3.4,2026-11-20T09:00:00.000Z,2026-11-20T09:00:01.000Z,2,10,0\r\n`,
+    );
+  });
+});

@@ -84,19 +84,20 @@ const { readFileSync } = require("node:fs");
 const alerts = readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
 const byRule = {};
 for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
-console.log(`\n${alerts.length} alert(s) by rule: ${JSON.stringify(byRule)}\nthe newest 8:`);
-for (const a of alerts.slice(0, 8)) {
-  console.log(`\n  [${a.severity}] ${a.title}`);
-  console.log(`    rule ${a.rule}, entity ${a.entity.type}:${a.entity.value}, observed ${a.explanation.observed} (${a.explanation.feature})`);
-  console.log(`    first ${new Date(a.first_seen).toISOString()}  last ${new Date(a.last_seen).toISOString()}  id ${a.alert_id}`);
-  console.log(`    top: ${a.explanation.top_resources.slice(0, 3).join(", ")}`);
-}' "$SIM/alerts.ndjson"
+console.log(`\n${alerts.length} alert(s) by rule: ${JSON.stringify(byRule)}`);' "$SIM/alerts.ndjson"
+
+# What a responder reads: incidents (one per actor), their 72-hour clocks and affected records.
+API_TOKEN="$API_TOKEN" node "$LOCAL_DIR/demo-incidents.mjs" "$API" "$SIM/incidents.json"
 
 echo
 echo "scored against the simulation's labels (leakwatch eval). The API keeps each alert's newest version, so"
-echo "time to detect here is when the alert last grew; \`leakwatch scan\` + \`eval\` time the first emission:"
+echo "time to detect here is when the alert last grew; \`leakwatch scan\` + \`eval\` time the first emission."
+echo "Incidents are scored on grouping (per attack) and on the records each lists as disclosed against the"
+echo "records the simulated attacker was served (the simulated log parsed with the same key):"
+node "$REPO/bin/leakwatch.js" parse "$SIM/sim.log" --format nginx --log-format "$COLLECTOR_LOG_FORMAT" \
+  --tenant "$LEAKWATCH_TENANT" --redaction-key "$COLLECTOR_REDACTION_KEY" > "$SIM/events.ndjson" 2>/dev/null
 node "$REPO/bin/leakwatch.js" eval --labels "$SIM/sim.labels.ndjson" --alerts "$SIM/alerts.ndjson" \
-  --redaction-key "$COLLECTOR_REDACTION_KEY"
+  --redaction-key "$COLLECTOR_REDACTION_KEY" --incidents "$SIM/incidents.json" --events "$SIM/events.ndjson"
 
 cat <<INFO
 

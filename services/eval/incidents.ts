@@ -13,18 +13,20 @@ import type { Redactor } from '../collector/normalize/redact.js';
 import type { Labels, ScenarioLabel } from '../simulate/labels.js';
 import { entityValue } from './eval.js';
 
-/** The classes whose incidents must list the attacker's records (enumeration or egress). */
+/** Enumeration and egress: the classes whose incidents must list the attacker's records (scored). */
 export const AFFECTED_CLASSES: ReadonlySet<string> = new Set([
   'egress',
   'sequential-enumeration',
   'distinct-resource-burst',
   'media-enumeration',
   'id-probing',
-  'break-glass',
-  'unauthenticated-sensitive',
 ]);
-/** Attacks spread over many actors by design. */
+/** Attacks spread over many actors by design; so is any scenario whose labels name several actors. */
 export const MULTI_ACTOR_CLASSES: ReadonlySet<string> = new Set(['distributed-enumeration']);
+
+export function isMultiActor(s: ScenarioLabel): boolean {
+  return MULTI_ACTOR_CLASSES.has(s.class) || s.entities.filter((e) => e.type !== 'route').length > 1;
+}
 
 export interface IncidentInput {
   incident_id: string;
@@ -38,7 +40,9 @@ export interface ScenarioIncidents {
   scenario: string;
   class: string;
   incidents: number;
-  /** null where the class is not scored on affected records or the attacker was served nothing. */
+  /** Enumeration and egress: scored against the targets; others shown for information. */
+  scored: boolean;
+  /** null where the attacker was served no identifiable record. */
   precision: number | null;
   recall: number | null;
   truth: number;
@@ -53,6 +57,8 @@ export interface IncidentReport {
   /** Route-actor incidents and the multi-actor scenarios, apart. */
   routeIncidents: number;
   multiActorScenarios: number;
+  /** Incidents of the actors of many-actor scenarios (one per actor, by design). */
+  incidentsOnMultiActor: number;
   falseIncidents: number;
   minPrecision: number | null;
   minRecall: number | null;
@@ -103,6 +109,7 @@ export function evaluateIncidents(
   let single = 0;
   let onSingle = 0;
   let multi = 0;
+  const onMulti = new Set<string>();
   const precisions: number[] = [];
   const recalls: number[] = [];
   for (const s of labels.scenarios) {
@@ -112,8 +119,9 @@ export function evaluateIncidents(
     for (const i of incidents)
       if (i.entities.some((e) => actorKeys.has(key(e.type, e.value)) || routeKeys.has(key(e.type, e.value))))
         matched.add(i.incident_id);
-    if (MULTI_ACTOR_CLASSES.has(s.class)) {
+    if (isMultiActor(s)) {
       multi++;
+      for (const i of mine) onMulti.add(i.incident_id);
       continue;
     }
     single++;
@@ -122,7 +130,8 @@ export function evaluateIncidents(
     let recall: number | null = null;
     let truthSize = 0;
     let listedSize = 0;
-    if (AFFECTED_CLASSES.has(s.class)) {
+    const scored = AFFECTED_CLASSES.has(s.class);
+    {
       const truth = servedRecords(s, events, redactor);
       const listed = new Set(
         mine.flatMap((i) => i.disclosed.map((d) => rec(d.resource_kind, d.resource_id))),
@@ -134,14 +143,17 @@ export function evaluateIncidents(
         for (const r of listed) if (truth.has(r)) hit++;
         precision = listed.size === 0 ? 0 : hit / listed.size;
         recall = hit / truth.size;
-        precisions.push(precision);
-        recalls.push(recall);
+        if (scored) {
+          precisions.push(precision);
+          recalls.push(recall);
+        }
       }
     }
     scenarios.push({
       scenario: s.scenario,
       class: s.class,
       incidents: mine.length,
+      scored,
       precision,
       recall,
       truth: truthSize,
@@ -156,6 +168,7 @@ export function evaluateIncidents(
     incidentsPerAttack: single === 0 ? 0 : onSingle / single,
     routeIncidents,
     multiActorScenarios: multi,
+    incidentsOnMultiActor: onMulti.size,
     falseIncidents: incidents.filter((i) => !matched.has(i.incident_id)).length,
     minPrecision: precisions.length ? Math.min(...precisions) : null,
     minRecall: recalls.length ? Math.min(...recalls) : null,
@@ -168,14 +181,14 @@ const pct = (v: number | null) => (v === null ? '–' : v.toFixed(2));
 export function renderIncidentReport(r: IncidentReport): string {
   const lines = [
     `incidents: ${r.incidents}; ${r.incidentsOnSingleActor} on ${r.singleActorScenarios} single-actor scenarios = ${r.incidentsPerAttack.toFixed(2)} per attack (target <= 1.2)`,
-    `apart: ${r.routeIncidents} route-actor incident(s) for ${r.multiActorScenarios} many-actor scenario(s); ${r.falseIncidents} incident(s) match no scenario`,
-    `affected records (enumeration and egress scenarios): min precision ${pct(r.minPrecision)}, min recall ${pct(r.minRecall)} (target >= 0.95)`,
+    `apart: ${r.multiActorScenarios} many-actor scenario(s) (attacked from many addresses by design): ${r.routeIncidents} route incident(s) and ${r.incidentsOnMultiActor} incident(s) of their single addresses; ${r.falseIncidents} incident(s) match no scenario`,
+    `affected records (enumeration and egress scenarios, marked *): min precision ${pct(r.minPrecision)}, min recall ${pct(r.minRecall)} (target >= 0.95)`,
     '',
     '| scenario | incidents | served | listed | precision | recall |',
     '|---|---:|---:|---:|---:|---:|',
     ...r.scenarios.map(
       (s) =>
-        `| ${s.scenario} | ${s.incidents} | ${s.truth} | ${s.listed} | ${pct(s.precision)} | ${pct(s.recall)} |`,
+        `| ${s.scenario}${s.scored ? ' *' : ''} | ${s.incidents} | ${s.truth} | ${s.listed} | ${pct(s.precision)} | ${pct(s.recall)} |`,
     ),
   ];
   return `${lines.join('\n')}\n`;

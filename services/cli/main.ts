@@ -92,6 +92,18 @@ export async function main(argv: string[]): Promise<void> {
       await runArchiver(config());
     });
 
+  // ---- notifier (issue 14) ----
+  program
+    .command('notifier')
+    .description(
+      'page on-call: alerts and status changes from Kafka to Alertmanager, PagerDuty, webhooks, Slack',
+    )
+    .action(async () => {
+      const { runNotifier } = await import('../notifier/main.js');
+      await runNotifier(config());
+    });
+  // ---- end notifier ----
+
   program
     .command('api')
     .description('serve alerts and access history over HTTP (Fastify)')

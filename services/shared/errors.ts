@@ -175,3 +175,10 @@ export const ShutdownTimeout = createError(
     statusCode: 500,
   },
 );
+
+// ---- notifier (issue 14) ----
+export const NotifyFailed = createError('LW_ERR_NOTIFY_FAILED', 'receiver %s: %s', { retriable: true });
+export const NotifyRejected = createError('LW_ERR_NOTIFY_REJECTED', 'receiver %s refused the page: %s', {
+  retriable: false,
+});
+// ---- end notifier ----

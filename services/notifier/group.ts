@@ -9,8 +9,11 @@
 // resolved or suppressed (or the incident closed) resolves it. Alerts the detector marked
 // suppressed never page.
 //
-// Every page id is deterministic (receiver, dedup key, group start, action, n), so a page sent again
-// after a crash carries the same idempotency key / dedup_key and the receiver collapses it.
+// Until the incident is known the dedup key is `actor-<sha256(tenant, entity)>` (one key per actor
+// whichever of its alerts and fingerprints came first, so a restart that re-reads them in another
+// order keeps the key). Every page id is deterministic (receiver, dedup key, generation, action, n),
+// so a page sent again after a crash carries the same idempotency key / dedup_key and the receiver
+// collapses it.
 import { createHash } from 'node:crypto';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import type { StatusChange } from '#shared/avro/generated/status-change.js';
@@ -44,6 +47,8 @@ interface Group {
   receiver: string;
   route: Route;
   actorKey: string;
+  /** Groups of this receiver and actor before this one (in this process): part of the page id. */
+  gen: number;
   state: GroupState;
   dedupKey: string | null;
   incidentId: string | null;
@@ -128,9 +133,10 @@ export class Grouper {
     for (const r of routes) {
       const key = `${r.receiver}\u0000${actor}`;
       let g = this.byActor.get(key);
+      const prev = g;
       if (g && (g.state === 'resolved' || a.last_seen - g.lastSeen > this.o.groupTtlMs)) g = undefined;
       if (!g) {
-        g = this.newGroup(r, actor, a, now);
+        g = this.newGroup(r, actor, a, now, prev ? prev.gen + 1 : 0);
         this.byActor.set(key, g);
         this.index(g, a.alert_id);
         if (g.dueAt !== null && g.dueAt <= now) this.flush(g, now);
@@ -220,9 +226,10 @@ export class Grouper {
     return next;
   }
 
-  private newGroup(r: Route, actor: string, a: Alert, now: number): Group {
+  private newGroup(r: Route, actor: string, a: Alert, now: number, gen: number): Group {
     const inc = this.incidentOfAlert.get(a.alert_id) ?? null;
     return {
+      gen,
       receiver: r.receiver,
       route: r,
       actorKey: actor,
@@ -272,7 +279,7 @@ export class Grouper {
   }
 
   private flush(g: Group, now: number): void {
-    g.dedupKey = g.incidentId ?? `fp-${g.first.fingerprint}`;
+    g.dedupKey = g.incidentId ?? `actor-${g.actorKey}`;
     g.state = 'firing';
     g.dueAt = null;
     g.pagedLabels = pageLabels(g.top);
@@ -317,7 +324,7 @@ export class Grouper {
     const dedupKey = g.dedupKey as string;
     const a = g.top;
     const page: Page = {
-      id: pageId([g.receiver, dedupKey, g.startsAt, action, n]),
+      id: pageId([g.receiver, dedupKey, g.gen, action, n]),
       receiver: g.receiver,
       dedupKey,
       incidentId: g.incidentId,

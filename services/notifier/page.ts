@@ -8,10 +8,10 @@ import type { Alert, Severity } from '#shared/avro/generated/alert.js';
 export type PageAction = 'trigger' | 'acknowledge' | 'resolve';
 
 export interface Page {
-  /** Idempotency key, deterministic: receiver + dedup key + group start + action + n. */
+  /** Idempotency key, deterministic: receiver + dedup key + generation + action + n. */
   id: string;
   receiver: string;
-  /** incident id when known at the first page, else `fp-<fingerprint>`: PagerDuty dedup_key. */
+  /** incident id when known at the first page, else `actor-<hash of tenant + entity>`: PagerDuty dedup_key. */
   dedupKey: string;
   incidentId: string | null;
   action: PageAction;

@@ -1,4 +1,4 @@
-// PagerDuty Events API v2: dedup_key = the page's dedup key (incident id, or fp-<fingerprint>), so
+// PagerDuty Events API v2: dedup_key = the page's dedup key (incident id, or actor-<hash of tenant + entity>), so
 // a trigger sent twice is one PagerDuty incident, and acknowledge / resolve reach it.
 import type { Page } from '../page.js';
 import { postJson } from './http.js';

@@ -222,3 +222,25 @@ test('an IP entity is kept (what a responder blocks)', () => {
   assert.equal(pages[0]?.entityIp, '203.0.113.7');
   assert.equal(pages[0]?.title, 'walk by ip:203.0.113.7');
 });
+
+test('replay (restart): committed history restores groups and incidents silently; later alerts fold, a resolve reaches the old page', () => {
+  const first = setup('10s');
+  first.g.onStatus(change({ kind: 'incident', object_id: 'i', action: 'open', status: 'open', incident_id: 'e'.repeat(32), alert_ids: ['a0'] }), 0);
+  first.g.onAlert(alert(0), 0);
+  first.g.tick(10_000);
+  const sent = first.pages.map((p) => p.id);
+  // A new process replays the same committed messages: nothing is sent...
+  const { g, pages } = setup('10s');
+  g.replay((r) => {
+    r.onStatus(change({ kind: 'incident', object_id: 'i', action: 'open', status: 'open', incident_id: 'e'.repeat(32), alert_ids: ['a0'] }), 0);
+    r.onAlert(alert(0), 0);
+  });
+  assert.equal(pages.length, 0);
+  // ...a re-emission is folded into the page already sent, and a resolve reaches it under its key.
+  g.onAlert(alert(0, { last_seen: 1_000_900 }), 20_000);
+  g.tick(40_000);
+  assert.equal(pages.length, 0);
+  g.onStatus(change({ object_id: 'a0', action: 'resolve', status: 'resolved' }), 50_000);
+  assert.deepEqual(pages.map((p) => `${p.receiver}:${p.action}:${p.dedupKey}`), [`pd:resolve:${'e'.repeat(32)}`, `hook:resolve:${'e'.repeat(32)}`]);
+  assert.equal(sent.length, 2);
+});

@@ -104,6 +104,8 @@ export class Grouper {
   private readonly incidentOfAlert = new Map<string, string>();
   /** Alerts a person resolved or suppressed: the detector's later re-emissions do not page again. */
   private readonly closedAlerts = new Map<string, true>();
+  /** Rebuilding from messages already committed: their pages were delivered, so nothing is sent. */
+  private replaying = false;
 
   constructor(o: GrouperOptions) {
     this.o = { groupTtlMs: DAY, ...o };
@@ -201,6 +203,22 @@ export class Grouper {
       for (const id of c.alert_ids) this.closeAlert(id, now, waits);
     }
     return waits;
+  }
+
+  /**
+   * Replays messages read before the committed offsets (notifier.ts at start): the state is rebuilt
+   * as it was, and nothing is sent, because every page those messages caused or were folded into was
+   * delivered or dead-lettered before their offsets were committed. Groups still in group_wait at the
+   * end were therefore paged too.
+   */
+  replay(apply: (g: this) => void): void {
+    this.replaying = true;
+    try {
+      apply(this);
+      for (const g of this.byActor.values()) if (g.state === 'pending') this.flush(g, g.touchedAt);
+    } finally {
+      this.replaying = false;
+    }
   }
 
   /** Sends the groups whose group_wait is over; forgets groups long over. Call every second or so. */
@@ -346,6 +364,7 @@ export class Grouper {
       labels: g.pagedLabels ?? pageLabels(a),
       createdAt: now,
     };
+    if (this.replaying) return;
     const delivered = this.o.emit(page);
     const prev = g.inflight;
     g.inflight = Promise.all([prev, delivered]).then(() => {});

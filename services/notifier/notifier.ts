@@ -14,6 +14,7 @@ import { createDelivery } from './delivery.js';
 import { Grouper } from './group.js';
 import { notifierMetrics as m } from './metrics.js';
 import { OffsetTracker } from './offsets.js';
+import { rebuildState } from './rebuild.js';
 import { createReceiver } from './receivers/index.js';
 
 export interface Notifier extends ConsumerService {
@@ -21,6 +22,9 @@ export interface Notifier extends ConsumerService {
 }
 
 const TICK_MS = 250;
+/** What a restart replays: the incident grouping gap, and a bound on memory. */
+const REBUILD_HORIZON_MS = 24 * 3_600_000;
+const REBUILD_MAX_MESSAGES = 500_000;
 
 export function createNotifier(cfg: Readonly<Config>, kafka: Kafka, routing: Routing, log: Logger): Notifier {
   const n = cfg.notifier;
@@ -132,6 +136,24 @@ export function createNotifier(cfg: Readonly<Config>, kafka: Kafka, routing: Rou
     ...service,
     grouper,
     async start() {
+      const t0 = Date.now();
+      const replayed = await rebuildState(
+        kafka,
+        grouper,
+        {
+          groupId: n.groupId,
+          alertsTopic: cfg.topics.alerts,
+          statusTopic: cfg.topics.status,
+          horizonMs: REBUILD_HORIZON_MS,
+          maxMessages: REBUILD_MAX_MESSAGES,
+        },
+        log,
+      );
+      if (replayed > 0)
+        log.info(
+          { replayed, groups: grouper.groupCount, ms: Date.now() - t0 },
+          'state rebuilt from committed history',
+        );
       await service.start();
       timer = setInterval(() => {
         grouper.tick(Date.now());

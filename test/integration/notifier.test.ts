@@ -4,6 +4,7 @@
 //   LW_TEST_RECEIVER_DOWN_S: how long the sink is down in the outage test (default 12 s; the issue's 60 s works too).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -327,8 +328,8 @@ test(`a receiver down for ${DOWN_S} s loses no page and sends no duplicate trigg
   await p.stop();
 });
 
-test('kill -9 mid-delivery and restart: every page delivered; repeats carry the same dedup / idempotency keys', {
-  timeout: 180_000,
+test('kill -9 mid-delivery and restart: every page delivered, under its incident key; repeats carry the same keys; resolves after the restart reach the pages', {
+  timeout: 240_000,
 }, async () => {
   sink.recs.length = 0;
   sink.downUntil = 0;
@@ -336,34 +337,60 @@ test('kill -9 mid-delivery and restart: every page delivered; repeats carry the 
   const s = await setup('notifier_kill', SINK_ROUTING());
   let p = s.start();
   const actors = Array.from({ length: 20 }, (_, i) => `k${i}`);
-  for (const a of actors)
+  const incidentOf = (a: string) => createHash('sha256').update(a).digest('hex').slice(0, 32);
+  const ids = (a: string) => Array.from({ length: 20 }, (_, i) => `${a}-al-${i}`);
+  // The incident grouper's open comes first for half of them, after the alerts for the other half.
+  for (const [n, a] of actors.entries()) {
+    const open = change({
+      kind: 'incident',
+      object_id: incidentOf(a),
+      incident_id: incidentOf(a),
+      action: 'open',
+      status: 'open',
+      alert_ids: ids(a),
+    });
+    if (n % 2 === 0) await s.sendStatus([open]);
     await s.sendAlerts(
       Array.from({ length: 20 }, (_, i) =>
-        alert(i, a, { entity: { type: 'client_ip', value: `198.51.100.${actors.indexOf(a)}` } }),
+        alert(i, a, {
+          entity: { type: 'client_ip', value: `198.51.100.${n}` },
+          title: `walk by ip:198.51.100.${n}`,
+        }),
       ),
     );
+    if (n % 2 === 1) await s.sendStatus([open]);
+  }
   await waitFor('some pages delivered', async () => sink.recs.length >= 6, { timeoutMs: 60_000 });
   p.child.kill('SIGKILL');
   await p.exited;
   const before = sink.recs.length;
   p = s.start();
+  const count = (prefix: string, action: string) =>
+    [...accepted().keys()].filter((k) => k.startsWith(prefix) && k.includes(action)).length;
   await waitFor(
-    'every page delivered after the restart',
-    async () => {
-      const m = accepted();
-      return (
-        [...m.keys()].filter((k) => k.startsWith('pd ')).length === 20 &&
-        [...m.keys()].filter((k) => k.startsWith('hook ')).length === 20
-      );
-    },
+    'every trigger delivered after the restart',
+    async () => count('pd ', 'trigger') === 20 && count('hook ', 'trigger') === 20,
+    { timeoutMs: 120_000 },
+  );
+  // Resolved after the restart: the pages sent before it must still be resolved.
+  for (const a of actors) await s.sendStatus(ids(a).map((id) => change({ object_id: id })));
+  await waitFor(
+    'every resolve delivered',
+    async () => count('pd ', 'resolve') === 20 && count('hook ', 'resolve') === 20,
     { timeoutMs: 120_000 },
   );
   await new Promise((r) => setTimeout(r, 2000));
   const m = accepted();
+  assert.equal(m.size, 80, [...m.keys()].join('\n'));
+  for (const k of m.keys())
+    assert.ok(
+      actors.some((a) => k.includes(incidentOf(a))),
+      `${k} is not under its incident's key`,
+    );
   const resent = [...m.values()].filter((n) => n > 1).length;
   // Idempotent at the receiver: every re-sent webhook carries the idempotency key of its first send.
   const byKey = new Map<string, Set<string>>();
-  for (const r of sink.recs.filter((x) => x.path === '/hook')) {
+  for (const r of sink.recs.filter((x) => x.path === '/hook' && x.status < 300)) {
     const b = JSON.parse(r.body);
     const set = byKey.get(`${b.dedup_key} ${b.action} ${b.n}`) ?? new Set();
     set.add(r.headers['idempotency-key'] as string);
@@ -371,9 +398,9 @@ test('kill -9 mid-delivery and restart: every page delivered; repeats carry the 
   }
   for (const [k, ids] of byKey)
     assert.equal(ids.size, 1, `${k} sent with ${ids.size} different idempotency keys`);
-  assert.equal(byKey.size, 20);
+  assert.equal(byKey.size, 40);
   console.log(
-    `kill -9 after ${before} requests: ${sink.recs.length} requests in all, ${m.size} distinct pages (receiver, dedup key, action), ${resent} re-sent after the restart and collapsed by their keys`,
+    `kill -9 after ${before} requests: ${sink.recs.length} requests in all, ${m.size} distinct pages (receiver, incident, action), ${resent} sent twice across the restart with the same keys`,
   );
   sink.delayMs = 0;
   await p.stop();

@@ -225,14 +225,34 @@ test('an IP entity is kept (what a responder blocks)', () => {
 
 test('replay (restart): committed history restores groups and incidents silently; later alerts fold, a resolve reaches the old page', () => {
   const first = setup('10s');
-  first.g.onStatus(change({ kind: 'incident', object_id: 'i', action: 'open', status: 'open', incident_id: 'e'.repeat(32), alert_ids: ['a0'] }), 0);
+  first.g.onStatus(
+    change({
+      kind: 'incident',
+      object_id: 'i',
+      action: 'open',
+      status: 'open',
+      incident_id: 'e'.repeat(32),
+      alert_ids: ['a0'],
+    }),
+    0,
+  );
   first.g.onAlert(alert(0), 0);
   first.g.tick(10_000);
   const sent = first.pages.map((p) => p.id);
   // A new process replays the same committed messages: nothing is sent...
   const { g, pages } = setup('10s');
   g.replay((r) => {
-    r.onStatus(change({ kind: 'incident', object_id: 'i', action: 'open', status: 'open', incident_id: 'e'.repeat(32), alert_ids: ['a0'] }), 0);
+    r.onStatus(
+      change({
+        kind: 'incident',
+        object_id: 'i',
+        action: 'open',
+        status: 'open',
+        incident_id: 'e'.repeat(32),
+        alert_ids: ['a0'],
+      }),
+      0,
+    );
     r.onAlert(alert(0), 0);
   });
   assert.equal(pages.length, 0);
@@ -241,6 +261,9 @@ test('replay (restart): committed history restores groups and incidents silently
   g.tick(40_000);
   assert.equal(pages.length, 0);
   g.onStatus(change({ object_id: 'a0', action: 'resolve', status: 'resolved' }), 50_000);
-  assert.deepEqual(pages.map((p) => `${p.receiver}:${p.action}:${p.dedupKey}`), [`pd:resolve:${'e'.repeat(32)}`, `hook:resolve:${'e'.repeat(32)}`]);
+  assert.deepEqual(
+    pages.map((p) => `${p.receiver}:${p.action}:${p.dedupKey}`),
+    [`pd:resolve:${'e'.repeat(32)}`, `hook:resolve:${'e'.repeat(32)}`],
+  );
   assert.equal(sent.length, 2);
 });

@@ -268,7 +268,7 @@ test('Alertmanager: the alert arrives with its labels and annotations, and ends 
     { timeoutMs: 30_000 },
   );
   assert.ok(!p.logs().includes(PHI_TOKEN));
-  await p.stop();
+  assert.equal(await p.stop(), 0, 'SIGTERM: clean exit');
 });
 
 test(`a receiver down for ${DOWN_S} s loses no page and sends no duplicate trigger; the webhook signature verifies`, {

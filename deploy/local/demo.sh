@@ -22,6 +22,10 @@ if [[ ! -f "$DEMO_RUN/secrets.env" ]]; then
     echo "COLLECTOR_REDACTION_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   } > "$DEMO_RUN/secrets.env"
 fi
+# The notifier's webhook secret (added to older secrets files too).
+if ! grep -q '^NOTIFIER_WEBHOOK_SECRET=' "$DEMO_RUN/secrets.env"; then
+  (umask 077; echo "NOTIFIER_WEBHOOK_SECRET=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> "$DEMO_RUN/secrets.env")
+fi
 # shellcheck disable=SC1091
 source "$DEMO_RUN/secrets.env"
 export KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT" CLICKHOUSE_URL="http://127.0.0.1:$CH_HTTP_PORT"
@@ -29,15 +33,18 @@ export CLICKHOUSE_DATABASE=leakwatch_demo LEAKWATCH_TENANT=demo-shop
 # The demo's own topics and groups (never the defaults a real deployment on this machine would use).
 export LEAKWATCH_TOPIC_ACCESS=leakwatch-demo.access.v1 LEAKWATCH_TOPIC_ACCESS_BY_ROUTE=leakwatch-demo.access-by-route.v1
 export LEAKWATCH_TOPIC_ALERTS=leakwatch-demo.alerts.v1 LEAKWATCH_TOPIC_STATUS=leakwatch-demo.status.v1 LEAKWATCH_TOPIC_DEADLETTER=leakwatch-demo.deadletter.v1
-export DETECTOR_GROUP_ID=leakwatch-demo-detector ARCHIVER_GROUP_ID=leakwatch-demo-archiver
+export DETECTOR_GROUP_ID=leakwatch-demo-detector ARCHIVER_GROUP_ID=leakwatch-demo-archiver NOTIFIER_GROUP_ID=leakwatch-demo-notifier
 export INCIDENTS_GROUP_ID=leakwatch-demo-incidents
+# Paging: the notifier posts signed pages to a small local sink (webhook-sink.mjs) that prints them.
+SINK_PORT="${LW_DEMO_SINK_PORT:-9190}"
+export NOTIFIER_WEBHOOK_URL="http://127.0.0.1:$SINK_PORT/" NOTIFIER_WEBHOOK_SECRET NOTIFIER_API_BASE_URL="http://127.0.0.1:${API_PORT:-8080}" NOTIFIER_GROUP_WAIT_MS=3000
 # API_TOKENS holds only the token's SHA-256 (what `leakwatch token create` prints).
 API_TOKENS="demo:responder:$(printf %s "$API_TOKEN" | sha256sum | cut -d' ' -f1)"
 export API_TOKENS COLLECTOR_REDACTION_KEY API_PORT="${API_PORT:-8080}"
 
 # Start from empty topics and tables: see demo-reset.mjs.
 bash "$LOCAL_DIR/services.sh" stop
-DEMO_GROUPS="$DETECTOR_GROUP_ID $ARCHIVER_GROUP_ID $INCIDENTS_GROUP_ID" node "$LOCAL_DIR/demo-reset.mjs" "$KAFKA_BROKERS" "$CLICKHOUSE_URL" \
+DEMO_GROUPS="$DETECTOR_GROUP_ID $ARCHIVER_GROUP_ID $INCIDENTS_GROUP_ID $NOTIFIER_GROUP_ID" node "$LOCAL_DIR/demo-reset.mjs" "$KAFKA_BROKERS" "$CLICKHOUSE_URL" \
   "$CLICKHOUSE_DATABASE" "$LEAKWATCH_TOPIC_ACCESS" "$LEAKWATCH_TOPIC_ACCESS_BY_ROUTE" "$LEAKWATCH_TOPIC_ALERTS" \
   "$LEAKWATCH_TOPIC_DEADLETTER" "$LEAKWATCH_TOPIC_STATUS"
 node "$REPO/bin/leakwatch.js" migrate
@@ -53,6 +60,14 @@ COLLECTOR_FORMAT=nginx
 COLLECTOR_LOG_FORMAT="$(node --input-type=module -e "import { SIM_LOG_FORMAT } from '$REPO/dist/services/simulate/format.js'; process.stdout.write(SIM_LOG_FORMAT)")"
 export COLLECTOR_FORMAT COLLECTOR_LOG_FORMAT
 
+# The webhook sink the notifier pages (stopped with the services: services.sh stop-one webhook-sink).
+SINK_LOG="$RUN_DIR/services/webhook-sink.log"
+if [[ -f "$RUN_DIR/services/webhook-sink.pid" ]] && pid_alive "$(cat "$RUN_DIR/services/webhook-sink.pid")"; then
+  kill -TERM "$(cat "$RUN_DIR/services/webhook-sink.pid")" 2>/dev/null || true
+fi
+mkdir -p "$RUN_DIR/services"
+WEBHOOK_SECRET="$NOTIFIER_WEBHOOK_SECRET" setsid nohup node "$LOCAL_DIR/webhook-sink.mjs" "$SINK_PORT" >"$SINK_LOG" 2>&1 </dev/null &
+echo $! >"$RUN_DIR/services/webhook-sink.pid"
 bash "$LOCAL_DIR/services.sh" start
 bash "$LOCAL_DIR/services.sh" start-one collector collector "$SIM/sim.log"
 
@@ -90,6 +105,10 @@ console.log(`\n${alerts.length} alert(s) by rule: ${JSON.stringify(byRule)}`);' 
 API_TOKEN="$API_TOKEN" node "$LOCAL_DIR/demo-incidents.mjs" "$API" "$SIM/incidents.json"
 
 echo
+echo "pages the notifier sent to the webhook sink ($SINK_LOG):"
+sleep 5
+sed 's/^/  /' "$SINK_LOG" | tail -n 15
+echo
 echo "scored against the simulation's labels (leakwatch eval). The API keeps each alert's newest version, so"
 echo "time to detect here is when the alert last grew; \`leakwatch scan\` + \`eval\` time the first emission."
 echo "Incidents are scored on grouping (per attack) and on the records each lists as disclosed against the"
@@ -104,7 +123,8 @@ cat <<INFO
 Look around (services keep running; \`make down\` stops everything):
   API           $API/api/v1/alerts   (header: Authorization: Bearer \$API_TOKEN from $DEMO_RUN/secrets.env)
   OpenAPI       $API/docs
-  metrics       http://127.0.0.1:9101/metrics (collector)  :9102 (detector)  :9103 (archiver)  :9104 (incidents)  $API/metrics
+  metrics       http://127.0.0.1:9101/metrics (collector)  :9102 (detector)  :9103 (archiver)  :9104 (incidents)  :9105 (notifier)  $API/metrics
+  pages         $SINK_LOG (signed webhook pages the notifier sent; tail -f it)
   ClickHouse    $CLICKHOUSE_URL  database $CLICKHOUSE_DATABASE  (tables access_events, alerts, access_by_resource)
   dead letters  Kafka topic $LEAKWATCH_TOPIC_DEADLETTER at $KAFKA_BROKERS
   service logs  $RUN_DIR/services/*.log

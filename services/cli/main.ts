@@ -101,6 +101,17 @@ export async function main(argv: string[]): Promise<void> {
       await runIncidents(config());
     });
   // ---- end incidents ----
+  // ---- notifier (issue 14) ----
+  program
+    .command('notifier')
+    .description(
+      'page on-call: alerts and status changes from Kafka to Alertmanager, PagerDuty, webhooks, Slack',
+    )
+    .action(async () => {
+      const { runNotifier } = await import('../notifier/main.js');
+      await runNotifier(config());
+    });
+  // ---- end notifier ----
 
   program
     .command('api')

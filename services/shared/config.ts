@@ -221,6 +221,38 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    // ---- notifier (issue 14) ----
+    /** Paging: services/notifier. Routing and receivers from the YAML file; shorthands for one receiver each. */
+    notifier: Type.Object(
+      {
+        groupId: Type.String({ minLength: 1 }),
+        httpPort: Port,
+        /** Routing file (receivers, routes, defaults); see README "Paging". */
+        configFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** Shorthand: an Alertmanager receiving every routed alert (catch-all route, continue). */
+        alertmanagerUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+        /** Shorthand: a signed webhook receiving every alert... */
+        webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+        /** ...signed with this shared secret (HMAC-SHA256); required with webhookUrl. */
+        webhookSecret: Type.Optional(Type.String({ minLength: 16 })),
+        /** Where pages link to (the API's /api/v1/alerts/{id}). */
+        apiBaseUrl: Type.String({ pattern: '^https?://' }),
+        /** Defaults for routes that do not set their own (ms). */
+        groupWaitMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+        repeatIntervalMs: Type.Integer({ minimum: 60_000 }),
+        /** Delivery attempts per page before it is written to the dead-letter topic. */
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 1000 }),
+        retryInitialMs: Type.Integer({ minimum: 1 }),
+        retryMaxMs: Type.Integer({ minimum: 1 }),
+        /** Per receiver: pages per minute and burst (token bucket); pages wait, never dropped. */
+        ratePerMinute: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        rateBurst: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        /** Per-request timeout to a receiver. */
+        timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    // ---- end notifier ----
     /** What responders may do to alerts (services/api/routes/alerts). */
     respond: Type.Object(
       {
@@ -409,6 +441,22 @@ export const DEFAULTS: Config = {
     subjectKinds: ['patient', 'customer', 'user', 'member'],
   },
   // ---- end incidents ----
+  // ---- notifier (issue 14) ----
+  notifier: {
+    groupId: 'leakwatch-notifier',
+    httpPort: 9105,
+    apiBaseUrl: 'http://127.0.0.1:8080',
+    // Long enough for the incident grouper's join to arrive, so the first page already names the incident.
+    groupWaitMs: 10_000,
+    repeatIntervalMs: 4 * 3_600_000,
+    maxAttempts: 10,
+    retryInitialMs: 1000,
+    retryMaxMs: 30_000,
+    ratePerMinute: 30,
+    rateBurst: 10,
+    timeoutMs: 10_000,
+  },
+  // ---- end notifier ----
   respond: { suppressMaxDays: 90, allowDefaultDays: 30, allowMaxDays: 365 },
   api: {
     host: '127.0.0.1',
@@ -540,6 +588,23 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   BASELINES_RELOAD_MS: ['baselines.reloadMs', int],
   BASELINES_MAX_CACHED_ENTRIES: ['baselines.maxCachedEntries', int],
   BASELINES_CACHED_HOURS: ['baselines.cachedHours', int],
+  // ---- notifier (issue 14) ----
+  NOTIFIER_GROUP_ID: ['notifier.groupId', str],
+  NOTIFIER_HTTP_PORT: ['notifier.httpPort', int],
+  NOTIFIER_CONFIG_FILE: ['notifier.configFile', str],
+  NOTIFIER_ALERTMANAGER_URL: ['notifier.alertmanagerUrl', str],
+  NOTIFIER_WEBHOOK_URL: ['notifier.webhookUrl', str],
+  NOTIFIER_WEBHOOK_SECRET: ['notifier.webhookSecret', str],
+  NOTIFIER_API_BASE_URL: ['notifier.apiBaseUrl', str],
+  NOTIFIER_GROUP_WAIT_MS: ['notifier.groupWaitMs', int],
+  NOTIFIER_REPEAT_INTERVAL_MS: ['notifier.repeatIntervalMs', int],
+  NOTIFIER_MAX_ATTEMPTS: ['notifier.maxAttempts', int],
+  NOTIFIER_RETRY_INITIAL_MS: ['notifier.retryInitialMs', int],
+  NOTIFIER_RETRY_MAX_MS: ['notifier.retryMaxMs', int],
+  NOTIFIER_RATE_PER_MINUTE: ['notifier.ratePerMinute', int],
+  NOTIFIER_RATE_BURST: ['notifier.rateBurst', int],
+  NOTIFIER_TIMEOUT_MS: ['notifier.timeoutMs', int],
+  // ---- end notifier ----
   RESPOND_SUPPRESS_MAX_DAYS: ['respond.suppressMaxDays', int],
   RESPOND_ALLOW_DEFAULT_DAYS: ['respond.allowDefaultDays', int],
   RESPOND_ALLOW_MAX_DAYS: ['respond.allowMaxDays', int],
@@ -633,3 +698,14 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
   if (problems.length > 0) throw ConfigInvalid(problems.join('; '), { details: { problems } });
   return deepFreeze(merged as Config);
 }
+
+// ---- notifier (issue 14) ----
+/**
+ * A secret the notifier's routing file names by its environment variable (`secrets: {routing_key:
+ * PD_ROUTING_KEY}`): read here, so that this file stays the one reader of process.env. Never logged.
+ */
+export function readSecretEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+// ---- end notifier ----

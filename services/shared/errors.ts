@@ -219,3 +219,9 @@ export const ClickHouseQueryFailed = createError(
 );
 /** Anything unforeseen: 500 with this message; the cause only in the log. */
 export const Internal = createError('LW_ERR_INTERNAL', 'internal error', { statusCode: 500 });
+// ---- notifier (issue 14) ----
+export const NotifyFailed = createError('LW_ERR_NOTIFY_FAILED', 'receiver %s: %s', { retriable: true });
+export const NotifyRejected = createError('LW_ERR_NOTIFY_REJECTED', 'receiver %s refused the page: %s', {
+  retriable: false,
+});
+// ---- end notifier ----

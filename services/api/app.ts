@@ -13,7 +13,11 @@ import { audit } from './plugins/audit.js';
 import { auth } from './plugins/auth.js';
 import { installErrorHandler } from './plugins/errors.js';
 import { pingQuery } from './queries.js';
+import { accessRoutes } from './routes/access/index.js';
 import { alertRoutes } from './routes/alerts/index.js';
+import { entityRoutes } from './routes/entities/index.js';
+import { seriesRoutes } from './routes/series/index.js';
+import { subjectRoutes } from './routes/subjects/index.js';
 import { memoryStatusPublisher, type StatusPublisher } from './status-publisher.js';
 
 export interface BuildOptions {
@@ -85,5 +89,11 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', ops, async () => app.swagger());
 
   await app.register(alertRoutes, ctx);
+  // investigation reads
+  await app.register(accessRoutes, ctx);
+  await app.register(subjectRoutes, ctx);
+  await app.register(entityRoutes, ctx);
+  await app.register(seriesRoutes, ctx);
+  // end investigation reads
   return app;
 }

@@ -236,6 +236,12 @@ export const ConfigSchema = Type.Object(
         ),
         /** Allow unauthenticated reads (local demo only). */
         openAccess: Type.Boolean(),
+        // ---- investigation reads (access history, accounting, entities, series) ----
+        /** Longest from..to range of access history, accounting and top-entity reads, in days. */
+        accessMaxRangeDays: Type.Integer({ minimum: 1, maximum: 3660 }),
+        /** max_execution_time of every investigation query, in seconds. */
+        queryTimeoutS: Type.Integer({ minimum: 1, maximum: 3600 }),
+        // ---- end investigation reads ----
       },
       { additionalProperties: false },
     ),
@@ -335,7 +341,15 @@ export const DEFAULTS: Config = {
     maxCachedEntries: 200_000,
     cachedHours: 6,
   },
-  api: { host: '127.0.0.1', port: 8080, tokens: [], openAccess: false },
+  api: {
+    host: '127.0.0.1',
+    port: 8080,
+    tokens: [],
+    openAccess: false,
+    // investigation reads
+    accessMaxRangeDays: 31,
+    queryTimeoutS: 10,
+  },
 };
 
 type Parser = (raw: string) => unknown;
@@ -444,6 +458,9 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   API_PORT: ['api.port', int],
   API_TOKENS: ['api.tokens', tokens],
   API_OPEN_ACCESS: ['api.openAccess', bool],
+  // investigation reads
+  API_ACCESS_MAX_RANGE_DAYS: ['api.accessMaxRangeDays', int],
+  API_QUERY_TIMEOUT_S: ['api.queryTimeoutS', int],
 };
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {

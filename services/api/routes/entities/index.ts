@@ -2,7 +2,8 @@
 //   baselines  per feature from the newest baseline run (services/baselines): the entity's own rows
 //              per hour of week (-1 = every hour), the peer groups of the route classes it used in
 //              the shown windows, and its tenant's (global);
-//   windows    its 5-minute rollups (entity_stats_5m) over the last `hours` before `to`;
+//   windows    its 5-minute rollups (entity_stats_5m) over the last `hours` before `to`, as the
+//              rollup holds them (a bucket a replayed insert counted twice says double_counted);
 //   alerts     its alerts, newest first;
 //   incidents  always [] for now (see the TODO below).
 // type: user | api_key | session | client_ip (or ip) | db_user | route; db_user and route are not
@@ -66,6 +67,9 @@ const Window = Type.Object({
   distinct_resources: Type.Integer(),
   status_4xx: Type.Integer(),
   status_404: Type.Integer(),
+  double_counted: Type.Boolean({
+    description: 'a replayed insert was counted again here (requests > distinct event ids): sums are high',
+  }),
 });
 
 export const AlertJson = Type.Object({
@@ -162,6 +166,7 @@ export async function entityRoutes(app: FastifyInstance, ctx: ApiContext): Promi
         distinct_resources: num(r.n_resources),
         status_4xx: num(r.n_4xx),
         status_404: num(r.n_404),
+        double_counted: num(r.n_requests) !== num(r.n_ids),
       }));
 
       const run = num(runs[0]?.n ?? 0) > 0 ? num(runs[0]!.v) : null;

@@ -50,7 +50,7 @@ export function entityWindowsQuery(
   o: { tenant: string; principal: string; fromMs: number; toMs: number; timeoutS: number },
 ): SqlFragment {
   return sql`SELECT toUInt32(bucket) AS bucket_s, route_class,
-  countMerge(requests) AS n_requests, sumMerge(bytes_out_sum) AS sum_bytes, sumMerge(rows_out_sum) AS sum_rows,
+  countMerge(requests) AS n_requests, uniqMerge(event_ids) AS n_ids, sumMerge(bytes_out_sum) AS sum_bytes, sumMerge(rows_out_sum) AS sum_rows,
   maxMerge(max_response_bytes) AS max_bytes, uniqMerge(distinct_resources) AS n_resources,
   sumMerge(status_4xx) AS n_4xx, sumMerge(status_404) AS n_404
 FROM ${table(db, 'entity_stats_5m')}
@@ -94,6 +94,7 @@ export interface WindowRowOut {
   bucket_s: number | string;
   route_class: string;
   n_requests: number | string;
+  n_ids: number | string;
   sum_bytes: number | string;
   sum_rows: number | string;
   max_bytes: number | string;

@@ -153,10 +153,10 @@ function investigationQueries(db: string): { name: string; sql: string }[] {
       name: 'api.access.eventsById',
       sql: eventsByIdQuery(db, {
         tenant,
-        principals: ['ip:2001:db8::7', "user:o'brien"],
-        eventIds: [SAMPLE_EVENT.event_id, 'x\\y'],
-        fromMs: WINDOW.from,
-        toMs: WINDOW.to,
+        rows: [
+          { principal: 'ip:2001:db8::7', tsMs: SAMPLE_EVENT.ts, eventId: SAMPLE_EVENT.event_id },
+          { principal: "user:o'brien", tsMs: WINDOW.to, eventId: 'x\\y' },
+        ],
         timeoutS: 10,
       }).text,
     },

@@ -186,15 +186,11 @@ export async function accessRoutes(app: FastifyInstance, ctx: ApiContext): Promi
         if (lastId) lastKey = { ts: num(lastId.ts_ms), id: lastId.event_id };
         rows = [];
         if (ids.length > 0) {
-          const times = ids.map((r) => num(r.ts_ms));
           const full = await readRows<EventRowOut>(
             ctx.ch,
             eventsByIdQuery(ctx.db, {
               tenant: w.tenant,
-              principals: [...new Set(ids.map((r) => r.principal))],
-              eventIds: ids.map((r) => r.event_id),
-              fromMs: Math.min(...times),
-              toMs: Math.max(...times),
+              rows: ids.map((r) => ({ principal: r.principal, tsMs: num(r.ts_ms), eventId: r.event_id })),
               timeoutS: api.queryTimeoutS,
             }),
           );

@@ -60,30 +60,32 @@ ${timeLimit(w.timeoutS)}`;
 }
 
 /**
- * The full rows of one page found by resource: access_events by its sorting key (tenant, the
- * page's principals, the page's time span), then by event id. At most `limit` ids.
+ * The full rows of one page found by resource: access_events by its sorting key, one
+ * (principal, ts) pair per row of the page (a few granules each), then by event id. The pairs
+ * matter: `principal IN (…) AND ts BETWEEN` the page's span reads every granule of those
+ * principals over the whole span (445 ms against 50 ms on 10M events, 18.16).
  */
 export function eventsByIdQuery(
   db: string,
   o: {
     tenant: string;
-    principals: string[];
-    eventIds: string[];
-    fromMs: number;
-    toMs: number;
+    rows: { principal: string; tsMs: number; eventId: string }[];
     timeoutS: number;
   },
 ): SqlFragment {
-  const list = (xs: string[]) =>
-    join(
-      xs.map((x) => sql`${x}`),
-      ', ',
-    );
+  const pairs = new Map<string, SqlFragment>();
+  for (const r of o.rows) {
+    const s = Math.floor(r.tsMs / 1000);
+    pairs.set(`${s} ${r.principal}`, sql`(${r.principal}, ${dateTime(r.tsMs)})`);
+  }
+  const ids = join(
+    o.rows.map((r) => sql`${r.eventId}`),
+    ', ',
+  );
   return sql`SELECT ${EVENT_COLUMNS}
 FROM ${table(db, 'access_events')}
-WHERE tenant = ${o.tenant} AND principal IN (${list(o.principals)})
-  AND ts >= ${dateTime(o.fromMs)} AND ts <= ${dateTime(o.toMs)}
-  AND event_id IN (${list(o.eventIds)})
+WHERE tenant = ${o.tenant} AND (principal, ts) IN (${join([...pairs.values()], ', ')})
+  AND event_id IN (${ids})
 LIMIT 1 BY event_id
 ${timeLimit(o.timeoutS)}`;
 }

@@ -18,6 +18,7 @@ import { sql, table } from '#shared/clickhouse/sql.js';
 import { loadConfig } from '#shared/config.js';
 import { principalKey } from '#shared/principal.js';
 import { build } from '../../services/api/app.js';
+import { readRows, timeLimit } from '../../services/api/reads.js';
 import { ACCESS_COLUMNS, type AccessRow } from '../../services/api/routes/access/index.js';
 import { getServices, uniqueName } from '../support/services.js';
 
@@ -566,4 +567,9 @@ test('audited reads are rows in api_audit: who, route, parameters, rows returned
     routes.map((r) => r.route),
     ['/api/v1/access', '/api/v1/entities/:type/:value', '/api/v1/subjects/:token/accounting'],
   );
+});
+
+test('a query over API_QUERY_TIMEOUT_S is stopped by ClickHouse and answers 503, not 500', async () => {
+  const slow = sql`SELECT sleepEachRow(0.5) FROM numbers(4) ${timeLimit(1)}`;
+  await assert.rejects(readRows(ch, slow), { code: 'LW_ERR_CLICKHOUSE_UNAVAILABLE', statusCode: 503 });
 });

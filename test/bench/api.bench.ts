@@ -2,7 +2,8 @@
 // generated inside ClickHouse (INSERT ... SELECT FROM numbers(N): nothing goes through Node), then
 // timed through a real `leakwatch api` process listening on a free loopback port:
 //   * access history by resource and by principal over a 30-day range (one page, limit 100):
-//     median and range of 5 requests, each on a different resource / principal;
+//     median and range of 5 requests, each on a different resource / principal (or, for the one
+//     busy API key holding a tenth of all events, a different end of range);
 //   * the alert list (GET /api/v1/alerts, newest 100): a concurrent fetch loop for DURATION
 //     seconds (CONCURRENCY requests in flight), p50/p99 latency and requests/s.
 // Figures only, no assertions. The bench database is dropped at the end.
@@ -28,7 +29,7 @@ const TOKEN = 'bench-viewer-token-0123456789abcdef';
 const DAY_S = 86_400;
 const SPAN_S = 30 * DAY_S;
 const BASE_S = Math.floor(Date.UTC(2024, 4, 1) / 1000);
-const PRINCIPALS = 9973; // users u0..u9972: ~1,000 events each
+const PRINCIPALS = 9973; // users u0..u9972: ~900 events each; one API key (busy) has every 10th event
 const ORDERS = 1_000_003; // orders: ~7 accesses each
 const PATIENTS = 199_999; // patient tokens: ~17 accesses each
 
@@ -81,10 +82,10 @@ SELECT
   toDateTime(${TS_S}) AS ts,
   toUInt64(${TS_S}) * 1000 + number % 1000 AS ts_ms,
   'web' AS source_kind, 'nginx' AS source, 'bench' AS tenant,
-  concat('user:u', toString(number % ${PRINCIPALS})) AS principal,
-  toNullable(concat('u', toString(number % ${PRINCIPALS}))) AS user_id,
+  if(number % 10 = 0, 'api_key:busy', concat('user:u', toString(number % ${PRINCIPALS}))) AS principal,
+  nullIf(if(number % 10 = 0, '', concat('u', toString(number % ${PRINCIPALS}))), '') AS user_id,
   toNullable(concat('s', toString(number % 50021))) AS session_hash,
-  CAST(NULL AS Nullable(String)) AS api_key_id,
+  nullIf(if(number % 10 = 0, 'busy', ''), '') AS api_key_id,
   toNullable(concat('10.', toString(number % 251), '.', toString(number % 241), '.7')) AS client_ip,
   toNullable('Mozilla/5.0') AS user_agent,
   CAST(NULL AS Nullable(String)) AS db_user,
@@ -190,8 +191,12 @@ try {
     ),
   );
   await timeRequests(
-    'access by principal (user, ~1,000 events in range, newest 100)',
+    'access by principal (user, ~900 events in range, newest 100)',
     [1, 22, 333, 4444, 5555].map((n) => `/api/v1/access?principal=user:u${n}&${range}`),
+  );
+  await timeRequests(
+    `access by principal (one API key with ${fmt(EVENTS / 10)} events in range, newest 100)`,
+    [0, 1, 2, 3, 4].map((n) => `/api/v1/access?principal=api_key:busy&from=${from}&to=${to - n * 3_600_000}`),
   );
   await timeRequests(
     'access by principal (user, newest 1,000)',

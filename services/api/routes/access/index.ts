@@ -1,11 +1,11 @@
 // GET /api/v1/access: who accessed a resource, or what a principal accessed, in a bounded range.
-//   by resource:  resource_id=ID [&resource_kind=KIND]   (access_by_resource, then access_events
-//                 for the page's principal fields). A PHI token (`tok_mrn_…`) is a resource_id like
-//                 any other; without resource_kind every kind matches (slower: the sorting key is
-//                 used up to the tenant only).
+//   by resource:  resource_id=ID [&resource_kind=KIND] (access_by_resource). A PHI token
+//                 (`tok_mrn_…`) is a resource_id like any other; without resource_kind every kind
+//                 matches (slower: the sorting key is used up to the tenant only).
 //   by principal: principal=TYPE:VALUE, TYPE user | api_key | session | client_ip (or ip) | db_user
 //                 (access_events, sorted by tenant, principal; db_user is a column, not a principal
 //                 key, so it filters the tenant's range of the time window).
+// Either way the page's keys come first, then their rows from access_events by its sorting key.
 // tenant defaults to LEAKWATCH_TENANT. from/to (epoch ms, both included) are required and at most
 // API_ACCESS_MAX_RANGE_DAYS apart. Newest first; the next page's cursor is in the `x-next-cursor`
 // header (every format) and, for JSON, in `next_cursor`. Audited: every call is an api_audit row.
@@ -34,6 +34,7 @@ import {
   type PrincipalFilter,
 } from './queries.js';
 
+const KEYS_PER_QUERY = 250;
 const PRINCIPAL_TYPES = ['user', 'api_key', 'session', 'client_ip', 'ip', 'db_user'] as const;
 
 const Format = Type.Union([Type.Literal('json'), Type.Literal('ndjson'), Type.Literal('csv')], {
@@ -168,50 +169,47 @@ export async function accessRoutes(app: FastifyInstance, ctx: ApiContext): Promi
         timeoutS: api.queryTimeoutS,
       };
 
-      let rows: AccessRow[];
-      let more: boolean;
-      let lastKey: Cursor | undefined;
-      if (byResource) {
-        const page = await readRows<PageRowOut>(
-          ctx.ch,
-          accessByResourceQuery(
-            ctx.db,
-            { id: q.resource_id!, ...(q.resource_kind && { kind: q.resource_kind }) },
-            w,
-          ),
-        );
-        more = page.length > q.limit;
-        const ids = page.slice(0, q.limit);
-        const lastId = ids[ids.length - 1];
-        if (lastId) lastKey = { ts: num(lastId.ts_ms), id: lastId.event_id };
-        rows = [];
-        if (ids.length > 0) {
-          const full = await readRows<EventRowOut>(
-            ctx.ch,
-            eventsByIdQuery(ctx.db, {
-              tenant: w.tenant,
-              rows: ids.map((r) => ({ principal: r.principal, tsMs: num(r.ts_ms), eventId: r.event_id })),
-              timeoutS: api.queryTimeoutS,
-            }),
-          );
-          const byId = new Map(full.map((r) => [r.event_id, r]));
-          for (const r of ids) {
-            const e = byId.get(r.event_id);
-            // access_by_resource is filled from access_events by a view: a missing row would be a
-            // partition dropped between the two reads; the page still names the access.
-            if (e !== undefined) rows.push(toAccessRow(e));
-          }
+      const page = await readRows<PageRowOut>(
+        ctx.ch,
+        byResource
+          ? accessByResourceQuery(
+              ctx.db,
+              { id: q.resource_id!, ...(q.resource_kind && { kind: q.resource_kind }) },
+              w,
+            )
+          : accessByPrincipalQuery(ctx.db, parsePrincipal(q.principal!), w),
+      );
+      const more = page.length > q.limit;
+      const keys = page.slice(0, q.limit);
+      const rows: AccessRow[] = [];
+      if (keys.length > 0) {
+        // in chunks, so a page of 1,000 long keys stays far below ClickHouse's max_query_size
+        const chunks: PageRowOut[][] = [];
+        for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) chunks.push(keys.slice(i, i + KEYS_PER_QUERY));
+        const full = (
+          await Promise.all(
+            chunks.map((c) =>
+              readRows<EventRowOut>(
+                ctx.ch,
+                eventsByIdQuery(ctx.db, {
+                  tenant: w.tenant,
+                  rows: c.map((r) => ({ principal: r.principal, tsMs: num(r.ts_ms), eventId: r.event_id })),
+                  timeoutS: api.queryTimeoutS,
+                }),
+              ),
+            ),
+          )
+        ).flat();
+        const byId = new Map(full.map((r) => [r.event_id, r]));
+        for (const r of keys) {
+          const e = byId.get(r.event_id);
+          // a missing row would be a partition dropped between the two reads: skipped, and the
+          // cursor still moves past it
+          if (e !== undefined) rows.push(toAccessRow(e));
         }
-      } else {
-        const found = await readRows<EventRowOut>(
-          ctx.ch,
-          accessByPrincipalQuery(ctx.db, parsePrincipal(q.principal!), w),
-        );
-        more = found.length > q.limit;
-        rows = found.slice(0, q.limit).map(toAccessRow);
-        const last = rows[rows.length - 1];
-        if (last) lastKey = { ts: last.ts, id: last.event_id };
       }
+      const last = keys[keys.length - 1];
+      const lastKey: Cursor | undefined = last && { ts: num(last.ts_ms), id: last.event_id };
       const next = more && lastKey !== undefined ? encodeCursor(lastKey) : null;
       if (next !== null) reply.header('x-next-cursor', next);
       req.auditRows = rows.length;

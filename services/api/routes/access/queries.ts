@@ -1,6 +1,7 @@
 // SQL of GET /api/v1/access, built only through shared/clickhouse/sql.ts (values escaped there).
-// Pages go newest first on (ts_ms, event_id); `LIMIT 1 BY event_id` drops replayed copies that
-// ReplacingMergeTree has not merged yet (cheaper than FINAL, and the same rows).
+// Two steps: a page of keys (ts_ms, event_id, principal), newest first, from the table sorted for
+// the question; then those rows' columns from access_events. `LIMIT 1 BY event_id` drops replayed
+// copies that ReplacingMergeTree has not merged yet (cheaper than FINAL, and the same rows).
 import { dateTime, join, type SqlFragment, sql, table, uint } from '#shared/clickhouse/sql.js';
 import { beforeCursor, type Cursor, timeLimit } from '../../reads.js';
 
@@ -35,10 +36,14 @@ function timeBounds(w: AccessWindow): SqlFragment {
   AND ts_ms >= ${uint(w.from)} AND ts_ms <= ${uint(w.to)} AND ${beforeCursor(w.cursor)}`;
 }
 
-/** One page of a principal's events from access_events (sorted by tenant, principal, ts). */
+/**
+ * One page of a principal's events from access_events (sorted by tenant, principal, ts): keys
+ * only, the rows come from eventsByIdQuery. Sorting only (ts_ms, event_id, principal) is what
+ * keeps a busy principal fast (1M events in range, 18.16: 0.19 s against 0.70 s for all columns).
+ */
 export function accessByPrincipalQuery(db: string, p: PrincipalFilter, w: AccessWindow): SqlFragment {
   const who = 'key' in p ? sql`principal = ${p.key}` : sql`db_user = ${p.dbUser}`;
-  return sql`SELECT ${EVENT_COLUMNS}
+  return sql`SELECT event_id, ts_ms, principal
 FROM ${table(db, 'access_events')}
 WHERE tenant = ${w.tenant} AND ${who} AND ${timeBounds(w)}
 ORDER BY ts_ms DESC, event_id DESC
@@ -60,7 +65,7 @@ ${timeLimit(w.timeoutS)}`;
 }
 
 /**
- * The full rows of one page found by resource: access_events by its sorting key, one
+ * The full rows of one page (by resource or by principal): access_events by its sorting key, one
  * (principal, ts) pair per row of the page (a few granules each), then by event id. The pairs
  * matter: `principal IN (…) AND ts BETWEEN` the page's span reads every granule of those
  * principals over the whole span (445 ms against 50 ms on 10M events, 18.16).

@@ -8,6 +8,9 @@ import { ApiBadRequest, ClickHouseUnavailable } from '#shared/errors.js';
 
 const DAY_MS = 86_400_000;
 
+/** Largest from/to accepted (2100-01-01): a DateTime beyond 2106 wraps silently on 18.16. */
+export const MAX_EPOCH_MS = 4_102_444_800_000;
+
 /**
  * `SETTINGS max_execution_time = N`, appended to every investigation query (known to 18.16 and
  * 26.9: notes/clickhouse-compat.md §5.2). In the SQL text, so it needs nothing from queryRows.

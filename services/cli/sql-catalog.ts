@@ -156,6 +156,7 @@ function investigationQueries(db: string): { name: string; sql: string }[] {
         rows: [
           { principal: 'ip:2001:db8::7', tsMs: SAMPLE_EVENT.ts, eventId: SAMPLE_EVENT.event_id },
           { principal: "user:o'brien", tsMs: WINDOW.to, eventId: 'x\\y' },
+          { principal: "user:o'brien", tsMs: WINDOW.from, eventId: 'z' },
         ],
         timeoutS: 10,
       }).text,

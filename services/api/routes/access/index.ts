@@ -18,6 +18,7 @@ import {
   checkRange,
   decodeCursor,
   encodeCursor,
+  MAX_EPOCH_MS,
   num,
   numOrNull,
   readRows,
@@ -43,8 +44,8 @@ const Format = Type.Union([Type.Literal('json'), Type.Literal('ndjson'), Type.Li
 
 const AccessQuery = Type.Object(
   {
-    from: Type.Integer({ minimum: 0, description: 'epoch ms, included (required)' }),
-    to: Type.Integer({ minimum: 0, description: 'epoch ms, included (required)' }),
+    from: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms, included (required)' }),
+    to: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms, included (required)' }),
     tenant: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'default LEAKWATCH_TENANT' }),
     ),

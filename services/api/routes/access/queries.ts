@@ -65,10 +65,11 @@ ${timeLimit(w.timeoutS)}`;
 }
 
 /**
- * The full rows of one page (by resource or by principal): access_events by its sorting key, one
- * (principal, ts) pair per row of the page (a few granules each), then by event id. The pairs
- * matter: `principal IN (…) AND ts BETWEEN` the page's span reads every granule of those
- * principals over the whole span (445 ms against 50 ms on 10M events, 18.16).
+ * The full rows of one page (by resource or by principal): access_events by its sorting key, then
+ * by event id. Per principal of the page: one (principal, ts) pair when it has one row, else the
+ * span of its rows. A principal's whole page span would read every granule of it over the range;
+ * pairs alone would read one granule per row even when the rows sit together. Measured on 10M
+ * events (18.16): by resource 445 ms -> about 50 ms; a busy principal's page 0.70 s -> 0.2 s.
  */
 export function eventsByIdQuery(
   db: string,
@@ -78,18 +79,32 @@ export function eventsByIdQuery(
     timeoutS: number;
   },
 ): SqlFragment {
-  const pairs = new Map<string, SqlFragment>();
+  const spans = new Map<string, { min: number; max: number; n: number }>();
   for (const r of o.rows) {
-    const s = Math.floor(r.tsMs / 1000);
-    pairs.set(`${s} ${r.principal}`, sql`(${r.principal}, ${dateTime(r.tsMs)})`);
+    const s = spans.get(r.principal);
+    if (s === undefined) spans.set(r.principal, { min: r.tsMs, max: r.tsMs, n: 1 });
+    else {
+      s.min = Math.min(s.min, r.tsMs);
+      s.max = Math.max(s.max, r.tsMs);
+      s.n++;
+    }
   }
+  const pairs: SqlFragment[] = [];
+  const ranges: SqlFragment[] = [];
+  for (const [principal, s] of spans) {
+    if (s.n === 1) pairs.push(sql`(${principal}, ${dateTime(s.min)})`);
+    else
+      ranges.push(sql`(principal = ${principal} AND ts >= ${dateTime(s.min)} AND ts <= ${dateTime(s.max)})`);
+  }
+  const where = [...ranges];
+  if (pairs.length > 0) where.push(sql`(principal, ts) IN (${join(pairs, ', ')})`);
   const ids = join(
     o.rows.map((r) => sql`${r.eventId}`),
     ', ',
   );
   return sql`SELECT ${EVENT_COLUMNS}
 FROM ${table(db, 'access_events')}
-WHERE tenant = ${o.tenant} AND (principal, ts) IN (${join([...pairs.values()], ', ')})
+WHERE tenant = ${o.tenant} AND (${join(where, ' OR ')})
   AND event_id IN (${ids})
 LIMIT 1 BY event_id
 ${timeLimit(o.timeoutS)}`;

@@ -12,7 +12,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { type AlertRowOut, rowToAlert } from '#shared/clickhouse/rows.js';
 import type { ApiContext } from '../../context.js';
-import { num, principalKeyOf, readRows } from '../../reads.js';
+import { MAX_EPOCH_MS, num, principalKeyOf, readRows } from '../../reads.js';
 import {
   type BaselineRowOut,
   entityAlertsQuery,
@@ -38,7 +38,9 @@ const Query = Type.Object(
       Type.String({ minLength: 1, maxLength: 200, description: 'default LEAKWATCH_TENANT' }),
     ),
     hours: Type.Integer({ minimum: 1, maximum: 168, default: 24, description: 'windows: hours before `to`' }),
-    to: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms; default now' })),
+    to: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms; default now' }),
+    ),
     alerts_limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   },
   { additionalProperties: false },

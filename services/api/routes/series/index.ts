@@ -8,7 +8,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ApiBadRequest } from '#shared/errors.js';
 import type { ApiContext } from '../../context.js';
-import { checkRange, num, readRows, splitPrincipal } from '../../reads.js';
+import { checkRange, MAX_EPOCH_MS, num, readRows, splitPrincipal } from '../../reads.js';
 import {
   type AlertSeriesRowOut,
   type AnnotationRowOut,
@@ -55,8 +55,8 @@ export function bucketSeconds(from: number, to: number, interval: string | undef
 
 const Severity = Type.Union(['info', 'low', 'medium', 'high', 'critical'].map((s) => Type.Literal(s)));
 const Range = {
-  from: Type.Integer({ minimum: 0, description: 'epoch ms (${__from})' }),
-  to: Type.Integer({ minimum: 0, description: 'epoch ms (${__to})' }),
+  from: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms (${__from})' }),
+  to: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms (${__to})' }),
   tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'default: every tenant' })),
 };
 const AlertFilters = {

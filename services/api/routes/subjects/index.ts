@@ -9,7 +9,15 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ApiBadRequest } from '#shared/errors.js';
 import type { ApiContext } from '../../context.js';
-import { checkRange, num, readRows, rowsResponse, sendRows, splitPrincipal } from '../../reads.js';
+import {
+  checkRange,
+  MAX_EPOCH_MS,
+  num,
+  readRows,
+  rowsResponse,
+  sendRows,
+  splitPrincipal,
+} from '../../reads.js';
 import { type AccountingRowOut, accountingQuery } from './queries.js';
 
 const DAY_MS = 86_400_000;
@@ -26,9 +34,15 @@ const Params = Type.Object({
 const Query = Type.Object(
   {
     from: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'epoch ms; default to - API_ACCESS_MAX_RANGE_DAYS' }),
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_EPOCH_MS,
+        description: 'epoch ms; default to - API_ACCESS_MAX_RANGE_DAYS',
+      }),
     ),
-    to: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms; default now' })),
+    to: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms; default now' }),
+    ),
     tenant: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'default LEAKWATCH_TENANT' }),
     ),

@@ -158,6 +158,20 @@ function investigationQueries(db: string): { name: string; sql: string }[] {
           { principal: "user:o'brien", tsMs: WINDOW.to, eventId: 'x\\y' },
           { principal: "user:o'brien", tsMs: WINDOW.from, eventId: 'z' },
         ],
+        by: 'spans',
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.access.eventsById.pairs',
+      sql: eventsByIdQuery(db, {
+        tenant,
+        rows: [
+          { principal: 'ip:2001:db8::7', tsMs: SAMPLE_EVENT.ts, eventId: SAMPLE_EVENT.event_id },
+          { principal: "user:o'brien", tsMs: WINDOW.to, eventId: 'x\\y' },
+          { principal: "user:o'brien", tsMs: WINDOW.from, eventId: 'z' },
+        ],
+        by: 'pairs',
         timeoutS: 10,
       }).text,
     },

@@ -195,6 +195,7 @@ export async function accessRoutes(app: FastifyInstance, ctx: ApiContext): Promi
                 eventsByIdQuery(ctx.db, {
                   tenant: w.tenant,
                   rows: c.map((r) => ({ principal: r.principal, tsMs: num(r.ts_ms), eventId: r.event_id })),
+                  by: byResource ? 'pairs' : 'spans',
                   timeoutS: api.queryTimeoutS,
                 }),
               ),

@@ -4,6 +4,7 @@
 //   * access history by resource and by principal over a 30-day range (one page, limit 100):
 //     median and range of 5 requests, each on a different resource / principal (or, for the one
 //     busy API key holding a tenth of all events, a different end of range);
+//   * the accounting of disclosures and the entity view, the same way;
 //   * the alert list (GET /api/v1/alerts, newest 100): a concurrent fetch loop for DURATION
 //     seconds (CONCURRENCY requests in flight), p50/p99 latency and requests/s.
 // Figures only, no assertions. The bench database is dropped at the end.
@@ -170,10 +171,10 @@ try {
     for (const p of paths) {
       const t0 = performance.now();
       const res = await fetch(`${base}${p}`, { headers });
-      const body = (await res.json()) as { rows?: unknown[] };
+      const body = (await res.json()) as { rows?: unknown[]; principals?: unknown[]; alerts?: unknown[] };
       ms.push(performance.now() - t0);
       if (!res.ok) throw new Error(`${p}: ${res.status} ${JSON.stringify(body)}`);
-      rows.push(body.rows?.length ?? 0);
+      rows.push((body.rows ?? body.principals ?? body.alerts ?? []).length);
     }
     console.log(
       `${what}: median ${fmt(median(ms), 1)} ms (${fmt(Math.min(...ms), 1)}–${fmt(Math.max(...ms), 1)}) over ${paths.length} requests, ${rows.join('/')} rows`,
@@ -201,6 +202,15 @@ try {
   await timeRequests(
     'access by principal (user, newest 1,000)',
     [6, 77, 888, 6666, 7777].map((n) => `/api/v1/access?principal=user:u${n}&${range}&limit=1000`),
+  );
+
+  await timeRequests(
+    'accounting of disclosures (patient token, 30 days)',
+    [7, 88, 999, 1111, 22222].map((n) => `/api/v1/subjects/tok_mrn_${n}/accounting?${range}`),
+  );
+  await timeRequests(
+    `entity view (user: baselines, 24 h of windows, its alerts among ${fmt(ALERTS)}; rows = alerts)`,
+    [1, 22, 333, 4444, 5555].map((n) => `/api/v1/entities/user/u${n}?to=${to}`),
   );
 
   // the alert list under load: CONCURRENCY requests in flight for DURATION_S seconds

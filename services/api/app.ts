@@ -15,8 +15,12 @@ import { auth } from './plugins/auth.js';
 import { installErrorHandler } from './plugins/errors.js';
 import { security } from './plugins/security.js';
 import { pingQuery } from './queries.js';
+import { accessRoutes } from './routes/access/index.js';
 import { alertRoutes } from './routes/alerts/index.js';
+import { entityRoutes } from './routes/entities/index.js';
 import { incidentRoutes } from './routes/incidents/index.js';
+import { seriesRoutes } from './routes/series/index.js';
+import { subjectRoutes } from './routes/subjects/index.js';
 import { suppressionRoutes } from './routes/suppressions/index.js';
 import { memoryStatusPublisher, type StatusPublisher } from './status-publisher.js';
 
@@ -104,5 +108,11 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(alertRoutes, ctx);
   await app.register(suppressionRoutes, ctx);
   await app.register(incidentRoutes, ctx);
+  // investigation reads
+  await app.register(accessRoutes, ctx);
+  await app.register(subjectRoutes, ctx);
+  await app.register(entityRoutes, ctx);
+  await app.register(seriesRoutes, ctx);
+  // end investigation reads
   return app;
 }

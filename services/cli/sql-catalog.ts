@@ -26,11 +26,24 @@ import {
   pingQuery,
 } from '../api/queries.js';
 import {
+  accessByPrincipalQuery,
+  accessByResourceQuery,
+  eventsByIdQuery,
+} from '../api/routes/access/queries.js';
+import {
+  entityAlertsQuery,
+  entityBaselinesQuery,
+  entityLatestRunQuery,
+  entityWindowsQuery,
+} from '../api/routes/entities/queries.js';
+import {
   affectedQuery,
   alertFactsQuery,
   bulkReadsQuery,
   listIncidentsQuery,
 } from '../api/routes/incidents/queries.js';
+import { alertSeriesQuery, annotationsQuery, topEntitiesQuery } from '../api/routes/series/queries.js';
+import { accountingQuery } from '../api/routes/subjects/queries.js';
 import { policyQueries } from '../detector/response-policy.js';
 
 export interface SqlCatalog {
@@ -168,6 +181,8 @@ export function sqlCatalog(db: string): SqlCatalog {
       // ---- incidents ----
       ...incidentQueries(db),
       // ---- end incidents ----
+      // ---- investigation reads (routes/access, subjects, entities, series) ----
+      ...investigationQueries(db),
     ],
   };
 }
@@ -317,3 +332,162 @@ function incidentQueries(db: string): SqlCatalog['queries'] {
   ];
 }
 // ---- end incidents ----
+// ---- investigation reads: sample values include the escaping cases (quote, backslash) ----
+const WINDOW = { from: 1714521600000, to: 1714651200000, limit: 100, timeoutS: 10 } as const;
+
+function investigationQueries(db: string): { name: string; sql: string }[] {
+  const tenant = SAMPLE_EVENT.tenant;
+  const cursor = { ts: 1714564800123, id: "5f0c'6a\\1e" };
+  return [
+    {
+      name: 'api.access.byPrincipal',
+      sql: accessByPrincipalQuery(db, { key: 'ip:2001:db8::7' }, { tenant, ...WINDOW }).text,
+    },
+    {
+      name: 'api.access.byPrincipal.dbUser.cursor',
+      sql: accessByPrincipalQuery(db, { dbUser: "wp'user" }, { tenant, ...WINDOW, cursor }).text,
+    },
+    {
+      name: 'api.access.byResource',
+      sql: accessByResourceQuery(db, { kind: 'order', id: '1234' }, { tenant, ...WINDOW }).text,
+    },
+    {
+      name: 'api.access.byResource.anyKind.cursor',
+      sql: accessByResourceQuery(db, { id: 'tok_mrn_0123456789abcdef' }, { tenant, ...WINDOW, cursor }).text,
+    },
+    {
+      name: 'api.access.eventsById',
+      sql: eventsByIdQuery(db, {
+        tenant,
+        rows: [
+          { principal: 'ip:2001:db8::7', tsMs: SAMPLE_EVENT.ts, eventId: SAMPLE_EVENT.event_id },
+          { principal: "user:o'brien", tsMs: WINDOW.to, eventId: 'x\\y' },
+          { principal: "user:o'brien", tsMs: WINDOW.from, eventId: 'z' },
+        ],
+        by: 'spans',
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.access.eventsById.pairs',
+      sql: eventsByIdQuery(db, {
+        tenant,
+        rows: [
+          { principal: 'ip:2001:db8::7', tsMs: SAMPLE_EVENT.ts, eventId: SAMPLE_EVENT.event_id },
+          { principal: "user:o'brien", tsMs: WINDOW.to, eventId: 'x\\y' },
+          { principal: "user:o'brien", tsMs: WINDOW.from, eventId: 'z' },
+        ],
+        by: 'pairs',
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.subjects.accounting',
+      sql: accountingQuery(db, {
+        tenant,
+        token: '1234',
+        kinds: ['order', 'patient', 'customer'],
+        from: WINDOW.from,
+        to: WINDOW.to,
+        limit: 1000,
+        timeoutS: 10,
+      }).text,
+    },
+    { name: 'api.entities.latestRun', sql: entityLatestRunQuery(db, 600000, 10).text },
+    {
+      name: 'api.entities.baselines',
+      sql: entityBaselinesQuery(db, {
+        tenant,
+        entityType: 'client_ip',
+        entityValue: '2001:db8::7',
+        peerClasses: ['order', "o'dd"],
+        windowMs: 600000,
+        version: 1,
+        minHistory: 12,
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.entities.baselines.noPeers',
+      sql: entityBaselinesQuery(db, {
+        tenant,
+        entityType: 'db_user',
+        entityValue: 'wp',
+        peerClasses: [],
+        windowMs: 600000,
+        version: 0,
+        minHistory: 1,
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.entities.windows',
+      sql: entityWindowsQuery(db, {
+        tenant,
+        principal: 'ip:2001:db8::7',
+        fromMs: WINDOW.from,
+        toMs: WINDOW.to,
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.entities.alerts',
+      sql: entityAlertsQuery(db, {
+        tenant,
+        entityType: 'ip',
+        entityValue: '2001:db8::7',
+        limit: 50,
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.series.alerts',
+      sql: alertSeriesQuery(db, { from: WINDOW.from, to: WINDOW.to, intervalS: 300, timeoutS: 10 }).text,
+    },
+    {
+      name: 'api.series.alerts.filtered',
+      sql: alertSeriesQuery(db, {
+        from: WINDOW.from,
+        to: WINDOW.to,
+        intervalS: 3600,
+        tenant,
+        rule: ['sequential-enumeration', 'egress'],
+        severity: ['high'],
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.series.topEntities',
+      sql: topEntitiesQuery(db, {
+        from: WINDOW.from,
+        to: WINDOW.to,
+        by: 'bytes_out',
+        limit: 10,
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.series.topEntities.tenant',
+      sql: topEntitiesQuery(db, {
+        from: WINDOW.from,
+        to: WINDOW.to,
+        tenant,
+        by: 'rows_out',
+        limit: 5,
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.annotations',
+      sql: annotationsQuery(db, {
+        from: WINDOW.from,
+        to: WINDOW.to,
+        tenant,
+        severity: ['high'],
+        limit: 500,
+        timeoutS: 10,
+      }).text,
+    },
+  ];
+}
+// ---- end investigation reads ----

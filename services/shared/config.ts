@@ -328,6 +328,9 @@ export const ConfigSchema = Type.Object(
         queryTimeoutS: Type.Integer({ minimum: 1, maximum: 3600 }),
         /** Origins allowed to call the API from a browser; empty: no CORS headers at all. */
         corsOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$' })),
+        // ---- investigation reads (access history, accounting, entities, series) ----
+        /** Longest from..to range of access history, accounting and top-entity reads, in days. */
+        accessMaxRangeDays: Type.Integer({ minimum: 1, maximum: 3660 }),
       },
       { additionalProperties: false },
     ),
@@ -471,6 +474,7 @@ export const DEFAULTS: Config = {
     requestTimeoutMs: 30_000,
     queryTimeoutS: 10,
     corsOrigins: [],
+    accessMaxRangeDays: 31,
   },
 };
 
@@ -630,6 +634,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   API_REQUEST_TIMEOUT_MS: ['api.requestTimeoutMs', int],
   API_QUERY_TIMEOUT_S: ['api.queryTimeoutS', int],
   API_CORS_ORIGINS: ['api.corsOrigins', list],
+  API_ACCESS_MAX_RANGE_DAYS: ['api.accessMaxRangeDays', int],
 };
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {

@@ -21,3 +21,5 @@ tail -1 "$tmp/scan.err"
 node dist/test/bench/collector-kafka.bench.js "$tmp/access.log" 5
 timeout --kill-after=30 300 node dist/test/bench/kafka-clients.bench.js "$tmp/access.log"
 timeout --kill-after=30 600 node dist/test/bench/streaming.bench.js all  # e2e 300k lines, 60 s at 20k/s, 1M events/100k entities
+echo "== API: access history over 10M stored events, the alert list over 1M alerts (ClickHouse, loopback)"
+timeout --kill-after=30 1500 node dist/test/bench/api.bench.js  # 10M events, 1M alerts, 10 s, 10 in flight

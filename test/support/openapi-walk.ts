@@ -96,8 +96,11 @@ export const SAMPLES: Record<string, unknown[]> = {
   for: ['1h'],
 };
 
-/** Optional body properties always sent (a route needs one of them: suppress takes `for` or `until`). */
-const ALWAYS_SENT = new Set(['for']);
+/**
+ * Optional properties and query parameters always sent, where a route needs one of several: suppress
+ * takes `for` or `until`, access history `principal` or `resource_id`.
+ */
+const ALWAYS_SENT = new Set(['for', 'principal']);
 
 /** Strings tried, in order, when neither the sample map nor an enum gives a value. */
 const STRING_CANDIDATES = [
@@ -207,7 +210,7 @@ export function buildRequest(
     if (p.in === 'path') {
       const v = opts.path?.[p.name] ?? String(sample(p.schema, p.name, samples));
       url = url.replace(`{${p.name}}`, encodeURIComponent(v));
-    } else if (p.required) set[p.name] = sample(p.schema, p.name, samples);
+    } else if (p.required || ALWAYS_SENT.has(p.name)) set[p.name] = sample(p.schema, p.name, samples);
   }
   Object.assign(set, opts.query ?? {});
   for (const [k, v] of Object.entries(set)) {

@@ -18,11 +18,17 @@ export interface AlertFilters {
   alertIds?: string[];
   limit: number;
   offset: number;
+  /**
+   * Only rows whose last_seen is within this many seconds of the newest alert's (of the tenant):
+   * the newest page of a million alerts reads a few thousand rows. The caller widens the band when
+   * it returns a short page (store.ts listAlerts); undefined reads everything.
+   */
+  bandS?: number;
 }
 
 const DETECTOR_COLUMNS = sql`alert_id, fingerprint, rule, severity, entity_type, entity_value, tenant,
-  first_seen_ms, last_seen_ms, status AS detector_status, title, feature, observed, score, explanation,
-  labels.key, labels.value, version`;
+  first_seen, first_seen_ms, last_seen, last_seen_ms, status AS detector_status, title, feature, observed, score,
+  explanation, labels.key, labels.value, version`;
 
 const OUT_COLUMNS = sql`alert_id, fingerprint, rule, severity, entity_type, entity_value, tenant,
   first_seen_ms, last_seen_ms, if(human_status = '', detector_status, human_status) AS status, title, feature,
@@ -30,11 +36,10 @@ const OUT_COLUMNS = sql`alert_id, fingerprint, rule, severity, entity_type, enti
   human_at_ms AS status_changed_at_ms, human_reason AS status_reason`;
 
 /** Newest person-made status per alert (restricted to the alerts a query can return). */
-function humanStatus(db: string, alertIds?: SqlFragment): SqlFragment {
-  const where = alertIds ? sql`WHERE alert_id IN (${alertIds})` : sql``;
+function humanStatus(db: string, alertIds: SqlFragment): SqlFragment {
   return sql`SELECT alert_id, argMax(status, changed_at_ms) AS human_status, argMax(actor, changed_at_ms) AS human_actor,
     max(changed_at_ms) AS human_at_ms, argMax(reason, changed_at_ms) AS human_reason
-  FROM ${table(db, 'alert_status_changes')} ${where} GROUP BY alert_id`;
+  FROM ${table(db, 'alert_status_changes')} WHERE alert_id IN (${alertIds}) GROUP BY alert_id`;
 }
 
 function strings(values: readonly string[]): SqlFragment {
@@ -44,28 +49,50 @@ function strings(values: readonly string[]): SqlFragment {
   );
 }
 
+/**
+ * Alerts newest first, with their current status. With `bandS`, without FINAL (which merges every
+ * row of the table on 18.16: over 1 s at a million alerts): only rows within bandS of the newest
+ * last_seen are read, and each alert's newest version is its row with the largest last_seen (the
+ * detector versions rows by last_seen), taken with LIMIT 1 BY. Conditions on what a re-emission may
+ * change (severity, first_seen, status) apply to the newest version only; the others (tenant,
+ * rule, entity, id, last_seen bound) select rows before it.
+ */
 export function listAlertsQuery(db: string, f: AlertFilters): SqlFragment {
-  const where: SqlFragment[] = [sql`1`];
-  if (f.from !== undefined) where.push(sql`last_seen >= ${dateTime(f.from)}`);
-  if (f.to !== undefined) where.push(sql`first_seen <= ${dateTime(f.to)}`);
-  if (f.severity?.length) where.push(sql`severity IN (${strings(f.severity)})`);
-  if (f.rule !== undefined) where.push(sql`rule = ${f.rule}`);
-  if (f.tenant !== undefined) where.push(sql`tenant = ${f.tenant}`);
-  if (f.entityType !== undefined) where.push(sql`entity_type = ${f.entityType}`);
-  if (f.entityValue !== undefined) where.push(sql`entity_value = ${f.entityValue}`);
-  if (f.alertIds !== undefined) where.push(sql`alert_id IN (${strings(f.alertIds)})`);
+  const alerts = table(db, 'alerts');
+  const rows: SqlFragment[] = [sql`1`];
+  if (f.tenant !== undefined) rows.push(sql`tenant = ${f.tenant}`);
+  if (f.rule !== undefined) rows.push(sql`rule = ${f.rule}`);
+  if (f.entityType !== undefined) rows.push(sql`entity_type = ${f.entityType}`);
+  if (f.entityValue !== undefined) rows.push(sql`entity_value = ${f.entityValue}`);
+  if (f.alertIds !== undefined) rows.push(sql`alert_id IN (${strings(f.alertIds)})`);
+  if (f.from !== undefined) rows.push(sql`last_seen >= ${dateTime(f.from)}`);
+  if (f.bandS !== undefined) {
+    const newest = sql`SELECT max(last_seen) FROM ${alerts} WHERE ${join(rows, ' AND ')}`;
+    rows.push(sql`last_seen >= (${newest}) - ${uint(f.bandS)}`);
+  }
+  const current: SqlFragment[] = [sql`1`];
+  if (f.to !== undefined) current.push(sql`first_seen <= ${dateTime(f.to)}`);
+  if (f.severity?.length) current.push(sql`severity IN (${strings(f.severity)})`);
+  // In a band, the newest version of each alert by LIMIT 1 BY over the band's rows; over everything,
+  // FINAL (LIMIT 1 BY would sort every row of the table, slower still).
+  const latest =
+    f.bandS === undefined
+      ? sql`SELECT * FROM (SELECT ${DETECTOR_COLUMNS} FROM ${alerts} FINAL WHERE ${join(rows, ' AND ')})
+    WHERE ${join(current, ' AND ')}`
+      : sql`SELECT * FROM (SELECT ${DETECTOR_COLUMNS} FROM ${alerts} WHERE ${join(rows, ' AND ')}
+    ORDER BY last_seen_ms DESC, version DESC LIMIT 1 BY alert_id) WHERE ${join(current, ' AND ')}`;
   const order = sql`ORDER BY last_seen_ms DESC, alert_id`;
-  const page = sql`LIMIT ${uint(f.limit)} OFFSET ${uint(f.offset)}`;
+  // LIMIT offset, n: 18.16 does not take LIMIT n OFFSET m after LIMIT BY
+  const page = sql`LIMIT ${uint(f.offset)}, ${uint(f.limit)}`;
   if (!f.status?.length) {
-    // The status does not change the order: page the detector's rows first, then join only the page.
-    const inner = sql`SELECT ${DETECTOR_COLUMNS} FROM ${table(db, 'alerts')} FINAL WHERE ${join(where, ' AND ')} ${order} ${page}`;
-    return sql`SELECT ${OUT_COLUMNS} FROM (${inner}) AS a
-ANY LEFT JOIN (${humanStatus(db, sql`SELECT alert_id FROM (${inner})`)}) AS h USING alert_id
+    // The status does not change the order: page first, then join only the page's statuses.
+    const paged = sql`${latest} ${order} ${page}`;
+    return sql`SELECT ${OUT_COLUMNS} FROM (${paged}) AS a
+ANY LEFT JOIN (${humanStatus(db, sql`SELECT alert_id FROM (${paged})`)}) AS h USING alert_id
 ${order}`;
   }
-  const inner = sql`SELECT ${DETECTOR_COLUMNS} FROM ${table(db, 'alerts')} FINAL WHERE ${join(where, ' AND ')}`;
-  return sql`SELECT ${OUT_COLUMNS} FROM (${inner}) AS a
-ANY LEFT JOIN (${humanStatus(db)}) AS h USING alert_id
+  return sql`SELECT ${OUT_COLUMNS} FROM (${latest}) AS a
+ANY LEFT JOIN (${humanStatus(db, sql`SELECT alert_id FROM (${latest})`)}) AS h USING alert_id
 WHERE status IN (${strings(f.status)})
 ${order} ${page}`;
 }

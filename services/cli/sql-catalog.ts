@@ -134,6 +134,20 @@ export function sqlCatalog(db: string): SqlCatalog {
       { name: 'api.ping', sql: pingQuery().text },
       { name: 'api.listAlerts.all', sql: listAlertsQuery(db, { limit: 100, offset: 0 }).text },
       {
+        name: 'api.listAlerts.band',
+        sql: listAlertsQuery(db, {
+          limit: 100,
+          offset: 200,
+          bandS: 21_600,
+          tenant: "o'brien",
+          severity: ['high'],
+        }).text,
+      },
+      {
+        name: 'api.listAlerts.band.status',
+        sql: listAlertsQuery(db, { limit: 10, offset: 0, bandS: 3600, status: ['open'] }).text,
+      },
+      {
         name: 'api.listAlerts.filtered',
         sql: listAlertsQuery(db, {
           from: 1714564800000,

@@ -278,3 +278,47 @@ test('every write is in api_audit with who, role, route and status', async () =>
   assert.ok(writes.some((r) => r.route === '/api/v1/alerts/:id/ack' && Number(r.status) === 409));
   assert.ok(writes.every((r) => r.token_id === sha(RESPONDER).slice(0, 12) && r.role === 'responder'));
 });
+
+test('the list reads a band of recent rows first and widens it for a short page; filters see only the newest version', async () => {
+  const DAY = 86_400_000;
+  const old = (id: string, daysAgo: number, severity: Alert['severity'] = 'high') =>
+    alert(id, {
+      tenant: 'spread',
+      severity,
+      first_seen: T0 - daysAgo * DAY,
+      last_seen: T0 - daysAgo * DAY + 60_000,
+    });
+  await insertRows(ch, table(db, 'alerts'), [
+    alertToRow(old('s1', 0)),
+    alertToRow(old('s2', 10)),
+    alertToRow(old('s3', 40)),
+    alertToRow(old('s4', 1, 'high')),
+  ]);
+  // s4 grows and becomes critical: its newest version no longer matches severity=high
+  await insertRows(ch, table(db, 'alerts'), [
+    alertToRow(
+      alert('s4', {
+        tenant: 'spread',
+        severity: 'critical',
+        first_seen: T0 - DAY,
+        last_seen: T0 - DAY + 120_000,
+      }),
+    ),
+  ]);
+  const all = await call('GET', '/api/v1/alerts?tenant=spread&limit=10', VIEWER);
+  assert.deepEqual(
+    all.body.map((a: Alert) => a.alert_id.slice(0, 2)),
+    ['s1', 's4', 's2', 's3'],
+  );
+  assert.equal(all.body[1].severity, 'critical');
+  const high = await call('GET', '/api/v1/alerts?tenant=spread&severity=high&limit=10', VIEWER);
+  assert.deepEqual(
+    high.body.map((a: Alert) => a.alert_id.slice(0, 2)),
+    ['s1', 's2', 's3'],
+  );
+  const page2 = await call('GET', '/api/v1/alerts?tenant=spread&limit=2&offset=2', VIEWER);
+  assert.deepEqual(
+    page2.body.map((a: Alert) => a.alert_id.slice(0, 2)),
+    ['s2', 's3'],
+  );
+});

@@ -101,6 +101,11 @@ export function getAlertQuery(db: string, alertId: string): SqlFragment {
   return listAlertsQuery(db, { alertIds: [alertId], limit: 1, offset: 0 });
 }
 
+/** The newest person-made status of each of these alerts (those without one are absent). */
+export function currentStatusesQuery(db: string, alertIds: readonly string[]): SqlFragment {
+  return humanStatus(db, alertIds.length ? strings(alertIds) : sql`''`);
+}
+
 /** An alert's status timeline, oldest first. */
 export function alertStatusHistoryQuery(db: string, alertId: string): SqlFragment {
   return sql`SELECT change_id, changed_at_ms, action, status, actor, reason, suppression_id, verdict

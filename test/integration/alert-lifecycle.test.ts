@@ -322,3 +322,18 @@ test('the list reads a band of recent rows first and widens it for a short page;
     ['s2', 's3'],
   );
 });
+
+test("annotations and the entity view show an alert's current status, not the detector's", async () => {
+  const ann = await call(
+    'GET',
+    `/api/v1/annotations?from=${T0 - 86_400_000}&to=${T0 + 86_400_000}&tenant=shop`,
+    VIEWER,
+  );
+  assert.equal(ann.status, 200, JSON.stringify(ann.body));
+  const a1 = ann.body.find((x: { text: string }) => x.text.includes(A1));
+  assert.ok(a1, 'A1 is annotated');
+  assert.ok(a1.tags.includes('suppressed'), `tags ${a1.tags}`);
+  const ent = await call('GET', '/api/v1/entities/client_ip/203.0.113.77?tenant=shop', VIEWER);
+  assert.equal(ent.status, 200, JSON.stringify(ent.body));
+  assert.equal(ent.body.alerts.find((x: Alert) => x.alert_id === A1).status, 'suppressed');
+});

@@ -8,7 +8,7 @@ import { type AlertRowOut, rowToAlert } from '#shared/clickhouse/rows.js';
 import { table } from '#shared/clickhouse/sql.js';
 import { ApiNotFound, KafkaUnavailable } from '#shared/errors.js';
 import type { ApiContext } from '../../context.js';
-import { type AlertFilters, getAlertQuery, listAlertsQuery } from '../../queries.js';
+import { type AlertFilters, currentStatusesQuery, getAlertQuery, listAlertsQuery } from '../../queries.js';
 import { newChangeId } from '../../status-publisher.js';
 
 export interface AlertView extends Alert {
@@ -139,4 +139,27 @@ export async function announce(ctx: ApiContext, changes: StatusChange[]): Promis
       },
     );
   }
+}
+
+/**
+ * Alerts read from the detector's rows elsewhere (annotations, the entity view) carry the detector's
+ * status: this puts each one's current status (a person's newest change) in its place.
+ */
+export async function withCurrentStatus<T extends { alert_id: string; status: string }>(
+  ctx: ApiContext,
+  alerts: T[],
+): Promise<T[]> {
+  if (alerts.length === 0) return alerts;
+  const rows = await queryRows<{ alert_id: string; human_status: string }>(
+    ctx.ch,
+    currentStatusesQuery(
+      ctx.db,
+      alerts.map((a) => a.alert_id),
+    ),
+  );
+  const current = new Map(rows.map((r) => [r.alert_id, r.human_status]));
+  return alerts.map((a) => {
+    const s = current.get(a.alert_id);
+    return s ? { ...a, status: s } : a;
+  });
 }

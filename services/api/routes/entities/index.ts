@@ -14,6 +14,7 @@ import { queryRows } from '#shared/clickhouse/client.js';
 import { type AlertRowOut, rowToAlert } from '#shared/clickhouse/rows.js';
 import { toIncident } from '#shared/incidents/queries.js';
 import type { ApiContext } from '../../context.js';
+import { withCurrentStatus } from '../alerts/store.js';
 import { listIncidentsQuery } from '../incidents/queries.js';
 import { summaryOut } from '../incidents/service.js';
 
@@ -208,7 +209,7 @@ export async function entityRoutes(app: FastifyInstance, ctx: ApiContext): Promi
           else baselines.global.push(stat);
         }
       }
-      const alerts = alertRows.map(rowToAlert);
+      const alerts = await withCurrentStatus(ctx, alertRows.map(rowToAlert));
       req.auditRows = baselines.entity.length + windows.length + alerts.length;
       return {
         entity: { type, value },

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { ApiBadRequest } from '#shared/errors.js';
 import type { ApiContext } from '../../context.js';
 import { checkRange, MAX_EPOCH_MS, num, readRows, splitPrincipal } from '../../reads.js';
+import { withCurrentStatus } from '../alerts/store.js';
 import {
   type AlertSeriesRowOut,
   type AnnotationRowOut,
@@ -208,7 +209,7 @@ export async function seriesRoutes(app: FastifyInstance, ctx: ApiContext): Promi
     async (req) => {
       const q = req.query;
       if (q.from > q.to) throw ApiBadRequest('from must be <= to');
-      const rows = await readRows<AnnotationRowOut>(
+      const stored = await readRows<AnnotationRowOut>(
         ctx.ch,
         annotationsQuery(ctx.db, {
           from: q.from,
@@ -220,6 +221,7 @@ export async function seriesRoutes(app: FastifyInstance, ctx: ApiContext): Promi
           timeoutS: api.queryTimeoutS,
         }),
       );
+      const rows = await withCurrentStatus(ctx, stored);
       return rows.map((r) => ({
         time: num(r.first_seen_ms),
         timeEnd: num(r.last_seen_ms),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make fuzz: schemathesis (PyPI) against /openapi.json of a running API on real ClickHouse.
 #  - a venv with schemathesis under .local/ (test/fuzz/schemathesis-env.sh, once per machine);
-#  - a fresh, migrated database with alerts of two tenants, a new token (LEAKWATCH_FUZZ_ROLE, viewer);
+#  - a fresh, migrated database with alerts of two tenants, a new token (LEAKWATCH_FUZZ_ROLE, responder: reads and writes);
 #  - `node bin/leakwatch.js api` on a free port; schemathesis with the checks not_a_server_error and
 #    response_schema_conformance, bounded by LEAKWATCH_FUZZ_MAX_EXAMPLES per operation and
 #    LEAKWATCH_FUZZ_MAX_TIME seconds; the number of requests the API answered is printed;
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 t0=$SECONDS
 MAX_EXAMPLES=${LEAKWATCH_FUZZ_MAX_EXAMPLES:-100}
 MAX_TIME=${LEAKWATCH_FUZZ_MAX_TIME:-90}
-ROLE=${LEAKWATCH_FUZZ_ROLE:-viewer}
+ROLE=${LEAKWATCH_FUZZ_ROLE:-responder}
 SEED=${LEAKWATCH_FUZZ_SEED:-$RANDOM}
 
 [ -f dist/services/cli/main.js ] || { echo "fuzz: not built; run make build" >&2; exit 1; }
@@ -63,8 +63,20 @@ echo "fuzz: schemathesis $("$SCHEMATHESIS" --version 2>/dev/null | awk '{print $
   --checks not_a_server_error,response_schema_conformance \
   --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" --seed "$SEED" \
   --workers 2 --no-color --output-truncate true \
-  --suppress-health-check too_slow,filter_too_much)
-status=$?
+  --suppress-health-check too_slow,filter_too_much) | tee "$WORK/schemathesis.out"
+status=${PIPESTATUS[0]}
+# schemathesis exits 1 for a failed check and also for an error of its own (a case it could not
+# generate: "Runtime Error", e.g. CPython's "AST constructor recursion depth mismatch" in hypothesis).
+# The latter says nothing about the API: pass when no check failed, every error is of that kind, no
+# 5xx was logged and the API still answers.
+summary=$(grep -E '^=+ .* in [0-9.]+s =+$' "$WORK/schemathesis.out" | tail -1)
+errors=$(printf '%s' "$summary" | grep -oE '[0-9]+ errors?' | grep -oE '[0-9]+' || echo 0)
+runtime=$(grep -c '^Runtime Error$' "$WORK/schemathesis.out" || true)
+if [ $status -ne 0 ] && ! printf '%s' "$summary" | grep -q 'failed' && [ "$errors" -gt 0 ] && [ "$runtime" -eq "$errors" ] \
+  && [ "$(grep -c '"level":50' "$WORK/api.log" || true)" -eq 0 ] && curl -sf "$BASE/healthz" >/dev/null; then
+  echo "fuzz: schemathesis hit $errors internal error(s) generating cases (Runtime Error, not an API failure); no check failed"
+  status=0
+fi
 after=$(requests)
 echo "fuzz: the API answered $((after - before)) requests from schemathesis; 5xx in the API log: $(grep -c '"level":50' "$WORK/api.log" || true)"
 if [ $status -ne 0 ]; then

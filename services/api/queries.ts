@@ -35,6 +35,11 @@ const OUT_COLUMNS = sql`alert_id, fingerprint, rule, severity, entity_type, enti
   observed, score, explanation, labels.key, labels.value, version, human_actor AS status_changed_by,
   human_at_ms AS status_changed_at_ms, human_reason AS status_reason`;
 
+/** A page without the status join: the detector's status, no person's yet (see listAlerts). */
+const PAGE_COLUMNS = sql`alert_id, fingerprint, rule, severity, entity_type, entity_value, tenant,
+  first_seen_ms, last_seen_ms, detector_status AS status, title, feature, observed, score, explanation,
+  labels.key, labels.value, version`;
+
 /** Newest person-made status per alert (restricted to the alerts a query can return). */
 function humanStatus(db: string, alertIds: SqlFragment): SqlFragment {
   return sql`SELECT alert_id, argMax(status, changed_at_ms) AS human_status, argMax(actor, changed_at_ms) AS human_actor,
@@ -50,15 +55,18 @@ function strings(values: readonly string[]): SqlFragment {
 }
 
 /**
- * Alerts newest first, with their current status. With `bandS`, without FINAL (which merges every
- * row of the table on 18.16: over 1 s at a million alerts): only rows within bandS of the newest
- * last_seen are read, and each alert's newest version is its row with the largest last_seen (the
+ * Alerts newest first, with their current status. With `bandS`, from `alerts_by_time` without FINAL
+ * (which merges every row of `alerts` on 18.16: over 1 s at a million alerts): only rows within bandS
+ * of the newest last_seen are read (a range of that table's sorting key), and each alert's newest
+ * version is its row with the largest last_seen (the
  * detector versions rows by last_seen), taken with LIMIT 1 BY. Conditions on what a re-emission may
  * change (severity, first_seen, status) apply to the newest version only; the others (tenant,
  * rule, entity, id, last_seen bound) select rows before it.
  */
 export function listAlertsQuery(db: string, f: AlertFilters): SqlFragment {
   const alerts = table(db, 'alerts');
+  // ordered by last_seen (migration 0014): a band is a range of its sorting key
+  const byTime = table(db, 'alerts_by_time');
   const rows: SqlFragment[] = [sql`1`];
   if (f.tenant !== undefined) rows.push(sql`tenant = ${f.tenant}`);
   if (f.rule !== undefined) rows.push(sql`rule = ${f.rule}`);
@@ -67,7 +75,7 @@ export function listAlertsQuery(db: string, f: AlertFilters): SqlFragment {
   if (f.alertIds !== undefined) rows.push(sql`alert_id IN (${strings(f.alertIds)})`);
   if (f.from !== undefined) rows.push(sql`last_seen >= ${dateTime(f.from)}`);
   if (f.bandS !== undefined) {
-    const newest = sql`SELECT max(last_seen) FROM ${alerts} WHERE ${join(rows, ' AND ')}`;
+    const newest = sql`SELECT max(last_seen) FROM ${byTime} WHERE ${join(rows, ' AND ')}`;
     rows.push(sql`last_seen >= (${newest}) - ${uint(f.bandS)}`);
   }
   const current: SqlFragment[] = [sql`1`];
@@ -79,17 +87,15 @@ export function listAlertsQuery(db: string, f: AlertFilters): SqlFragment {
     f.bandS === undefined
       ? sql`SELECT * FROM (SELECT ${DETECTOR_COLUMNS} FROM ${alerts} FINAL WHERE ${join(rows, ' AND ')})
     WHERE ${join(current, ' AND ')}`
-      : sql`SELECT * FROM (SELECT ${DETECTOR_COLUMNS} FROM ${alerts} WHERE ${join(rows, ' AND ')}
+      : sql`SELECT * FROM (SELECT ${DETECTOR_COLUMNS} FROM ${byTime} WHERE ${join(rows, ' AND ')}
     ORDER BY last_seen_ms DESC, version DESC LIMIT 1 BY alert_id) WHERE ${join(current, ' AND ')}`;
   const order = sql`ORDER BY last_seen_ms DESC, alert_id`;
   // LIMIT offset, n: 18.16 does not take LIMIT n OFFSET m after LIMIT BY
   const page = sql`LIMIT ${uint(f.offset)}, ${uint(f.limit)}`;
   if (!f.status?.length) {
-    // The status does not change the order: page first, then join only the page's statuses.
-    const paged = sql`${latest} ${order} ${page}`;
-    return sql`SELECT ${OUT_COLUMNS} FROM (${paged}) AS a
-ANY LEFT JOIN (${humanStatus(db, sql`SELECT alert_id FROM (${paged})`)}) AS h USING alert_id
-${order}`;
+    // The status does not change the order: the page alone, with the detector's status; the caller
+    // puts each alert's current status in its place (currentStatusesQuery, one more small query).
+    return sql`SELECT ${PAGE_COLUMNS} FROM (${latest}) ${order} ${page}`;
   }
   return sql`SELECT ${OUT_COLUMNS} FROM (${latest}) AS a
 ANY LEFT JOIN (${humanStatus(db, sql`SELECT alert_id FROM (${latest})`)}) AS h USING alert_id
@@ -97,6 +103,7 @@ WHERE status IN (${strings(f.status)})
 ${order} ${page}`;
 }
 
+/** One alert with the detector's status (the caller adds a person's: routes/alerts/store.ts). */
 export function getAlertQuery(db: string, alertId: string): SqlFragment {
   return listAlertsQuery(db, { alertIds: [alertId], limit: 1, offset: 0 });
 }

@@ -38,20 +38,61 @@ export function rowToAlertView(r: Row): AlertView {
  * Seconds of last_seen below the newest alert that a list reads first; a short page widens it.
  * The newest 100 of a million alerts over a month are found in the first band.
  */
-export const LIST_BANDS_S = [6 * 3600, 2 * 86_400, 16 * 86_400] as const;
+export const LIST_BANDS_S = [3600, 6 * 3600, 2 * 86_400, 16 * 86_400] as const;
 
 export async function listAlerts(ctx: ApiContext, f: AlertFilters): Promise<AlertView[]> {
+  let rows: Row[] | undefined;
   for (const bandS of LIST_BANDS_S) {
-    const rows = await queryRows<Row>(ctx.ch, listAlertsQuery(ctx.db, { ...f, bandS }));
-    if (rows.length >= f.limit) return rows.map(rowToAlertView);
+    const band = await queryRows<Row>(ctx.ch, listAlertsQuery(ctx.db, { ...f, bandS }));
+    if (band.length >= f.limit) {
+      rows = band;
+      break;
+    }
   }
-  return (await queryRows<Row>(ctx.ch, listAlertsQuery(ctx.db, f))).map(rowToAlertView);
+  rows ??= await queryRows<Row>(ctx.ch, listAlertsQuery(ctx.db, f));
+  // Without a status filter the page carries the detector's status: put each alert's current one in.
+  return f.status?.length
+    ? rows.map(rowToAlertView)
+    : (await withPersonStatus(ctx, rows)).map(rowToAlertView);
+}
+
+interface PersonStatus {
+  alert_id: string;
+  human_status: string;
+  human_actor: string;
+  human_at_ms: string | number;
+  human_reason: string;
+}
+
+async function personStatuses(ctx: ApiContext, ids: readonly string[]): Promise<Map<string, PersonStatus>> {
+  if (ids.length === 0) return new Map();
+  const rows = await queryRows<PersonStatus>(ctx.ch, currentStatusesQuery(ctx.db, ids));
+  return new Map(rows.map((r) => [r.alert_id, r]));
+}
+
+async function withPersonStatus(ctx: ApiContext, rows: Row[]): Promise<Row[]> {
+  const current = await personStatuses(
+    ctx,
+    rows.map((r) => r.alert_id),
+  );
+  return rows.map((r) => {
+    const p = current.get(r.alert_id);
+    return p === undefined
+      ? r
+      : {
+          ...r,
+          status: p.human_status,
+          status_changed_by: p.human_actor,
+          status_changed_at_ms: p.human_at_ms,
+          status_reason: p.human_reason,
+        };
+  });
 }
 
 export async function loadAlert(ctx: ApiContext, alertId: string): Promise<AlertView> {
   const rows = await queryRows<Row>(ctx.ch, getAlertQuery(ctx.db, alertId));
   if (rows.length === 0) throw ApiNotFound(`alert ${alertId}`);
-  return rowToAlertView(rows[0]!);
+  return rowToAlertView((await withPersonStatus(ctx, rows))[0]!);
 }
 
 export interface StatusChangeRow {
@@ -149,17 +190,12 @@ export async function withCurrentStatus<T extends { alert_id: string; status: st
   ctx: ApiContext,
   alerts: T[],
 ): Promise<T[]> {
-  if (alerts.length === 0) return alerts;
-  const rows = await queryRows<{ alert_id: string; human_status: string }>(
-    ctx.ch,
-    currentStatusesQuery(
-      ctx.db,
-      alerts.map((a) => a.alert_id),
-    ),
+  const current = await personStatuses(
+    ctx,
+    alerts.map((a) => a.alert_id),
   );
-  const current = new Map(rows.map((r) => [r.alert_id, r.human_status]));
   return alerts.map((a) => {
-    const s = current.get(a.alert_id);
-    return s ? { ...a, status: s } : a;
+    const p = current.get(a.alert_id);
+    return p ? { ...a, status: p.human_status } : a;
   });
 }

@@ -55,31 +55,34 @@ export const collectorMetrics = {
     help: 'Failed Kafka sends (each is retried; reading pauses meanwhile)',
     registers: [registry],
   }),
-  syslogMessages: new Gauge({
-    name: 'leakwatch_collector_syslog_messages',
+  // Counters read at scrape time from the listeners' own counts (they only grow while the collector runs).
+  syslogMessages: new Counter({
+    name: 'leakwatch_collector_syslog_messages_total',
     help: 'Syslog messages since start, by outcome: received; dropped (UDP while the collector was behind); oversize (cut or skipped); refused (TCP connections over the limit)',
     labelNames: ['outcome'] as const,
     registers: [registry],
     collect() {
       const s = listeners?.syslog();
       if (!s) return;
-      this.set({ outcome: 'received' }, s.received);
-      this.set({ outcome: 'dropped' }, s.dropped);
-      this.set({ outcome: 'oversize' }, s.oversize);
-      this.set({ outcome: 'refused' }, s.refusedConnections);
+      this.reset();
+      this.inc({ outcome: 'received' }, s.received);
+      this.inc({ outcome: 'dropped' }, s.dropped);
+      this.inc({ outcome: 'oversize' }, s.oversize);
+      this.inc({ outcome: 'refused' }, s.refusedConnections);
     },
   }),
-  ingestRequests: new Gauge({
-    name: 'leakwatch_collector_ingest_outcomes',
+  ingestRequests: new Counter({
+    name: 'leakwatch_collector_ingest_outcomes_total',
     help: 'HTTP ingest since start: lines accepted (durable in Kafka), requests rejected (4xx), requests answered busy (503)',
     labelNames: ['outcome'] as const,
     registers: [registry],
     collect() {
       const s = listeners?.ingest();
       if (!s) return;
-      this.set({ outcome: 'accepted_lines' }, s.accepted);
-      this.set({ outcome: 'rejected_requests' }, s.rejected);
-      this.set({ outcome: 'busy_requests' }, s.busy);
+      this.reset();
+      this.inc({ outcome: 'accepted_lines' }, s.accepted);
+      this.inc({ outcome: 'rejected_requests' }, s.rejected);
+      this.inc({ outcome: 'busy_requests' }, s.busy);
     },
   }),
   backpressure: new Gauge({

@@ -1,6 +1,7 @@
 // What Grafana does with a dashboard's queries, for tests (Grafana itself does not run on our machines):
 // template and global variables substituted, the ClickHouse plugin's macros expanded, Infinity's root
-// selector and column selectors applied. Only what dashboards/ uses; anything else fails loudly, so a
+// selector and column selectors applied (the backend parser's: gjson paths such as `incidents`,
+// `actor.type`, `deadlines.0.due_at`; an object as one row; grafana/infinity-libs jsonframer). Only what dashboards/ uses; anything else fails loudly, so a
 // dashboard that starts using a new macro fails its test until the expander knows it.
 
 export interface DataSourceRef {

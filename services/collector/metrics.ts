@@ -17,8 +17,8 @@ export function trackListeners(l: ListenerStats | null): void {
 export const collectorMetrics = {
   linesRead: new Counter({
     name: 'leakwatch_collector_lines_read_total',
-    help: 'Log lines read, by format',
-    labelNames: ['format'] as const,
+    help: 'Log lines read, by input (files, syslog, ingest) and format',
+    labelNames: ['input', 'format'] as const,
     registers: [registry],
   }),
   inputsDamaged: new Counter({
@@ -28,20 +28,20 @@ export const collectorMetrics = {
   }),
   linesParsed: new Counter({
     name: 'leakwatch_collector_lines_parsed_total',
-    help: 'Log lines turned into AccessEvents, by format',
-    labelNames: ['format'] as const,
+    help: 'Log lines turned into AccessEvents, by input and format',
+    labelNames: ['input', 'format'] as const,
     registers: [registry],
   }),
   linesRejected: new Counter({
     name: 'leakwatch_collector_lines_rejected_total',
-    help: 'Log lines sent to the dead-letter topic, by reason (error code)',
-    labelNames: ['format', 'reason'] as const,
+    help: 'Log lines sent to the dead-letter topic, by input, format and reason (error code)',
+    labelNames: ['input', 'format', 'reason'] as const,
     registers: [registry],
   }),
   recordsSkipped: new Counter({
     name: 'leakwatch_collector_records_skipped_total',
     help: 'Records the format defines that carry no data access (banners, checkpoints), by kind',
-    labelNames: ['format', 'kind'] as const,
+    labelNames: ['input', 'format', 'kind'] as const,
     registers: [registry],
   }),
   phiFindings: new Counter({

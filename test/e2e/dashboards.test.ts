@@ -23,6 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { PACKAGE_ROOT } from '#shared/paths.js';
 import {
   allPanels,
@@ -534,22 +535,71 @@ test('the read-only ClickHouse user reads, may set max_execution_time, and canno
   await assert.rejects(chQuery('SELECT 1', READ_ONLY_USER, { readonly: '0' }), /Code: 164/);
 });
 
-// The dashboards' directory is what the provisioning file loads.
-test('provisioning: the three datasources by the uids the dashboards use, and a provider for dashboards/', () => {
+test('provisioning: the three datasources by the uids the dashboards use, a provider for dashboards/, wired into compose', () => {
   const dir = join(PACKAGE_ROOT, 'deploy/grafana/provisioning');
-  const ds = readFileSync(join(dir, 'datasources/leakwatch.yml'), 'utf8');
-  for (const [uid, type] of [
-    ['leakwatch-api', 'yesoreyeram-infinity-datasource'],
-    ['leakwatch-clickhouse', 'grafana-clickhouse-datasource'],
-    ['leakwatch-prometheus', 'prometheus'],
-  ])
-    assert.match(ds, new RegExp(`uid: ${uid}\\n\\s+type: ${type}\\n`), uid);
-  assert.match(ds, /bearerToken: \$\{?LEAKWATCH_GRAFANA_API_TOKEN\}?/);
-  assert.match(ds, /username: \$\{CLICKHOUSE_GRAFANA_USER\}/);
-  const provider = readFileSync(join(dir, 'dashboards/leakwatch.yml'), 'utf8');
-  assert.match(provider, /path: \/var\/lib\/grafana\/dashboards\/leakwatch/);
-  const compose = readFileSync(join(PACKAGE_ROOT, 'deploy/compose/docker-compose.yml'), 'utf8');
-  assert.match(compose, /GF_INSTALL_PLUGINS: .*yesoreyeram-infinity-datasource/);
-  assert.match(compose, /GF_INSTALL_PLUGINS: .*grafana-clickhouse-datasource/);
-  assert.match(compose, /\.\.\/\.\.\/dashboards:\/var\/lib\/grafana\/dashboards\/leakwatch:ro/);
+  const ds = parseYaml(readFileSync(join(dir, 'datasources/leakwatch.yml'), 'utf8')) as {
+    datasources: {
+      uid: string;
+      type: string;
+      url?: string;
+      jsonData?: Record<string, unknown>;
+      secureJsonData?: Record<string, string>;
+    }[];
+  };
+  assert.deepEqual(
+    ds.datasources.map((d) => [d.uid, d.type]),
+    [
+      ['leakwatch-api', 'yesoreyeram-infinity-datasource'],
+      ['leakwatch-clickhouse', 'grafana-clickhouse-datasource'],
+      ['leakwatch-prometheus', 'prometheus'],
+    ],
+  );
+  const [apiDs, chDs] = ds.datasources;
+  assert.equal(apiDs!.jsonData?.['auth_method'], 'bearerToken');
+  assert.equal(apiDs!.secureJsonData?.['bearerToken'], '${LEAKWATCH_GRAFANA_API_TOKEN}');
+  assert.deepEqual(apiDs!.jsonData?.['allowedHosts'], [apiDs!.url]);
+  assert.equal(chDs!.jsonData?.['username'], '${CLICKHOUSE_GRAFANA_USER}');
+
+  const provider = parseYaml(readFileSync(join(dir, 'dashboards/leakwatch.yml'), 'utf8')) as {
+    providers: { type: string; options: { path: string } }[];
+  };
+  assert.equal(provider.providers[0]?.options.path, '/var/lib/grafana/dashboards/leakwatch');
+
+  const compose = parseYaml(
+    readFileSync(join(PACKAGE_ROOT, 'deploy/compose/docker-compose.yml'), 'utf8'),
+  ) as {
+    services: Record<
+      string,
+      {
+        environment?: Record<string, string>;
+        volumes?: string[];
+        configs?: { source: string; target: string }[];
+      }
+    >;
+    configs: Record<string, { content: string }>;
+  };
+  const grafana = compose.services['grafana']!;
+  assert.deepEqual(grafana.environment?.['GF_INSTALL_PLUGINS']?.split(',').sort(), [
+    'grafana-clickhouse-datasource',
+    'yesoreyeram-infinity-datasource',
+  ]);
+  assert.equal(grafana.environment?.['CLICKHOUSE_GRAFANA_USER'], READ_ONLY_USER);
+  // Every variable the provisioning file reads is set for Grafana.
+  const settings = readFileSync(join(dir, 'datasources/leakwatch.yml'), 'utf8')
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('#'))
+    .join('\n');
+  const wanted = [...settings.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!);
+  assert.ok(wanted.length >= 5, wanted.join());
+  for (const v of wanted) assert.ok(v in (grafana.environment ?? {}), `compose grafana does not set ${v}`);
+  assert.ok(grafana.volumes?.includes('../grafana/provisioning:/etc/grafana/provisioning:ro'));
+  assert.ok(grafana.volumes?.includes('../../dashboards:/var/lib/grafana/dashboards/leakwatch:ro'));
+  // compose's ClickHouse (24.x) gets the same read-only user from users.d.
+  const chUsers = compose.services['clickhouse']!.configs?.find((c) =>
+    c.target.endsWith('/users.d/grafana-ro.xml'),
+  );
+  assert.ok(chUsers);
+  const xml = compose.configs[chUsers.source]!.content;
+  assert.match(xml, new RegExp(`<${READ_ONLY_USER}>[\\s\\S]*<profile>grafana_readonly</profile>`));
+  assert.match(xml, /<grafana_readonly>\s*<readonly>2<\/readonly>/);
 });

@@ -128,6 +128,6 @@ Look around (services keep running; \`make down\` stops everything):
   ClickHouse    $CLICKHOUSE_URL  database $CLICKHOUSE_DATABASE  (tables access_events, alerts, access_by_resource)
   dead letters  Kafka topic $LEAKWATCH_TOPIC_DEADLETTER at $KAFKA_BROKERS
   service logs  $RUN_DIR/services/*.log
-  dashboards    $REPO/dashboards/ (import into Grafana)
+  dashboards    $REPO/dashboards/ (Grafana: deploy/grafana/provisioning, or import them after creating the datasources in dashboards/README.md)
   simulation    $SIM/sim.log (labels: sim.labels.ndjson); the collector follows it: append lines to it
 INFO

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes Prometheus's and Alertmanager's tools available (promtool, amtool, prometheus-alertmanager), from the
+# Makes Prometheus's and Alertmanager's tools available (prometheus, promtool, amtool, prometheus-alertmanager), from the
 # Debian packages `prometheus` and `prometheus-alertmanager`, the way up.sh installs ClickHouse: once, with
 # apt-get, as root. Neither package's system service is used: tests and the demo run their own processes.
 #
@@ -21,7 +21,7 @@ obs_find() {
   return 1
 }
 
-obs_have_all() { obs_find promtool >/dev/null && obs_find amtool >/dev/null && obs_find prometheus-alertmanager >/dev/null; }
+obs_have_all() { obs_find prometheus >/dev/null && obs_find promtool >/dev/null && obs_find amtool >/dev/null && obs_find prometheus-alertmanager >/dev/null; }
 
 ensure_prometheus() {
   obs_have_all && return 0
@@ -50,7 +50,7 @@ ensure_prometheus() {
 
 obs_paths() {
   local t p
-  for t in promtool amtool prometheus-alertmanager; do
+  for t in prometheus promtool amtool prometheus-alertmanager; do
     p="$(obs_find "$t")" || { echo "observability: $t not found" >&2; return 1; }
     printf '%s=%s\n' "$t" "$p"
   done

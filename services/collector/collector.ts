@@ -28,7 +28,12 @@ import { detectFormat, formatById } from './formats/registry.js';
 import { collectorMetrics as m, trackListeners } from './metrics.js';
 import type { NormalizeOptions } from './normalize/options.js';
 import type { Redactor } from './normalize/redact.js';
-import { type ConfiguredInputs, inputKindOf, inputsFromConfig } from './sources/from-config.js';
+import {
+  type ConfiguredInputs,
+  type InputKind,
+  inputKindOf,
+  inputsFromConfig,
+} from './sources/from-config.js';
 import { createInputs, type Inputs, type InputsOptions } from './sources/index.js';
 
 export interface CollectorListeners {
@@ -72,6 +77,8 @@ interface Slot {
   pipeline: Pipeline;
   /** The concrete format id (auto resolved once per source). */
   format: string;
+  /** Which input the source is (files, syslog, ingest): the bounded `input` label of the line counters. */
+  input: InputKind;
   logFormat: string | undefined;
   /** The file generation the pipeline reads (undefined: not a file). */
   generation: string | undefined;
@@ -107,7 +114,7 @@ export function createCollector(
         for (const f of o.event.findings) m.phiFindings.inc({ finding: f });
         events.push(o.event);
       } else if (o.kind === 'rejected') {
-        m.linesRejected.inc({ format: slot.format, reason: o.error.code });
+        m.linesRejected.inc({ input: slot.input, format: slot.format, reason: o.error.code });
         dead.push(
           toDeadLetter(
             'collector',
@@ -117,7 +124,7 @@ export function createCollector(
         );
       } else {
         stats.skipped++;
-        m.recordsSkipped.inc({ format: slot.format, kind: o.what });
+        m.recordsSkipped.inc({ input: slot.input, format: slot.format, kind: o.what });
       }
     }
   }
@@ -153,7 +160,7 @@ export function createCollector(
       redactor,
       normalize,
     });
-    return { pipeline, format, logFormat, generation };
+    return { pipeline, format, input: inputKindOf(source), logFormat, generation };
   }
 
   /** A batch ready to send: encoded once, so a retry does not encode again. */
@@ -204,7 +211,7 @@ export function createCollector(
     await send(p);
     stats.parsed += p.messages.length;
     stats.rejected += p.dead.length;
-    m.linesParsed.inc({ format: slot.format }, p.messages.length);
+    m.linesParsed.inc({ input: slot.input, format: slot.format }, p.messages.length);
     return p.messages.length;
   }
 
@@ -272,7 +279,7 @@ export function createCollector(
         const outcomes: Outcome[] = [];
         for (const line of batch.lines) for (const o of slot.pipeline.push(line)) outcomes.push(o);
         stats.read += batch.lines.length;
-        m.linesRead.inc({ format: slot.format }, batch.lines.length);
+        m.linesRead.inc({ input: slot.input, format: slot.format }, batch.lines.length);
         const prepared = prepare(outcomes, source, slot);
         await inFlight;
         const current = slot;

@@ -17,8 +17,8 @@ export function trackListeners(l: ListenerStats | null): void {
 export const collectorMetrics = {
   linesRead: new Counter({
     name: 'leakwatch_collector_lines_read_total',
-    help: 'Log lines read, by format',
-    labelNames: ['format'] as const,
+    help: 'Log lines read, by input (files, syslog, ingest) and format',
+    labelNames: ['input', 'format'] as const,
     registers: [registry],
   }),
   inputsDamaged: new Counter({
@@ -28,20 +28,20 @@ export const collectorMetrics = {
   }),
   linesParsed: new Counter({
     name: 'leakwatch_collector_lines_parsed_total',
-    help: 'Log lines turned into AccessEvents, by format',
-    labelNames: ['format'] as const,
+    help: 'Log lines turned into AccessEvents, by input and format',
+    labelNames: ['input', 'format'] as const,
     registers: [registry],
   }),
   linesRejected: new Counter({
     name: 'leakwatch_collector_lines_rejected_total',
-    help: 'Log lines sent to the dead-letter topic, by reason (error code)',
-    labelNames: ['format', 'reason'] as const,
+    help: 'Log lines sent to the dead-letter topic, by input, format and reason (error code)',
+    labelNames: ['input', 'format', 'reason'] as const,
     registers: [registry],
   }),
   recordsSkipped: new Counter({
     name: 'leakwatch_collector_records_skipped_total',
     help: 'Records the format defines that carry no data access (banners, checkpoints), by kind',
-    labelNames: ['format', 'kind'] as const,
+    labelNames: ['input', 'format', 'kind'] as const,
     registers: [registry],
   }),
   phiFindings: new Counter({
@@ -55,31 +55,34 @@ export const collectorMetrics = {
     help: 'Failed Kafka sends (each is retried; reading pauses meanwhile)',
     registers: [registry],
   }),
-  syslogMessages: new Gauge({
-    name: 'leakwatch_collector_syslog_messages',
+  // Counters read at scrape time from the listeners' own counts (they only grow while the collector runs).
+  syslogMessages: new Counter({
+    name: 'leakwatch_collector_syslog_messages_total',
     help: 'Syslog messages since start, by outcome: received; dropped (UDP while the collector was behind); oversize (cut or skipped); refused (TCP connections over the limit)',
     labelNames: ['outcome'] as const,
     registers: [registry],
     collect() {
       const s = listeners?.syslog();
       if (!s) return;
-      this.set({ outcome: 'received' }, s.received);
-      this.set({ outcome: 'dropped' }, s.dropped);
-      this.set({ outcome: 'oversize' }, s.oversize);
-      this.set({ outcome: 'refused' }, s.refusedConnections);
+      this.reset();
+      this.inc({ outcome: 'received' }, s.received);
+      this.inc({ outcome: 'dropped' }, s.dropped);
+      this.inc({ outcome: 'oversize' }, s.oversize);
+      this.inc({ outcome: 'refused' }, s.refusedConnections);
     },
   }),
-  ingestRequests: new Gauge({
-    name: 'leakwatch_collector_ingest_outcomes',
+  ingestRequests: new Counter({
+    name: 'leakwatch_collector_ingest_outcomes_total',
     help: 'HTTP ingest since start: lines accepted (durable in Kafka), requests rejected (4xx), requests answered busy (503)',
     labelNames: ['outcome'] as const,
     registers: [registry],
     collect() {
       const s = listeners?.ingest();
       if (!s) return;
-      this.set({ outcome: 'accepted_lines' }, s.accepted);
-      this.set({ outcome: 'rejected_requests' }, s.rejected);
-      this.set({ outcome: 'busy_requests' }, s.busy);
+      this.reset();
+      this.inc({ outcome: 'accepted_lines' }, s.accepted);
+      this.inc({ outcome: 'rejected_requests' }, s.rejected);
+      this.inc({ outcome: 'busy_requests' }, s.busy);
     },
   }),
   backpressure: new Gauge({

@@ -349,6 +349,13 @@ function incidentQueries(db: string): SqlCatalog['queries'] {
 // ---- investigation reads: sample values include the escaping cases (quote, backslash) ----
 const WINDOW = { from: 1714521600000, to: 1714651200000, limit: 100, timeoutS: 10 } as const;
 
+/** A page's keys as the access routes read them back (the escaping cases included). */
+const PAGE_KEYS = [
+  { principal: 'ip:2001:db8::7', tsMs: SAMPLE_EVENT.ts, eventId: SAMPLE_EVENT.event_id },
+  { principal: "user:o'brien", tsMs: WINDOW.to, eventId: 'x\\y' },
+  { principal: "user:o'brien", tsMs: WINDOW.from, eventId: 'z' },
+];
+
 function investigationQueries(db: string): { name: string; sql: string }[] {
   const tenant = SAMPLE_EVENT.tenant;
   const cursor = { ts: 1714564800123, id: "5f0c'6a\\1e" };
@@ -373,11 +380,7 @@ function investigationQueries(db: string): { name: string; sql: string }[] {
       name: 'api.access.eventsById',
       sql: eventsByIdQuery(db, {
         tenant,
-        rows: [
-          { principal: 'ip:2001:db8::7', tsMs: SAMPLE_EVENT.ts, eventId: SAMPLE_EVENT.event_id },
-          { principal: "user:o'brien", tsMs: WINDOW.to, eventId: 'x\\y' },
-          { principal: "user:o'brien", tsMs: WINDOW.from, eventId: 'z' },
-        ],
+        rows: PAGE_KEYS,
         by: 'spans',
         timeoutS: 10,
       }).text,
@@ -386,11 +389,7 @@ function investigationQueries(db: string): { name: string; sql: string }[] {
       name: 'api.access.eventsById.pairs',
       sql: eventsByIdQuery(db, {
         tenant,
-        rows: [
-          { principal: 'ip:2001:db8::7', tsMs: SAMPLE_EVENT.ts, eventId: SAMPLE_EVENT.event_id },
-          { principal: "user:o'brien", tsMs: WINDOW.to, eventId: 'x\\y' },
-          { principal: "user:o'brien", tsMs: WINDOW.from, eventId: 'z' },
-        ],
+        rows: PAGE_KEYS,
         by: 'pairs',
         timeoutS: 10,
       }).text,

@@ -11,7 +11,7 @@ import { table } from '#shared/clickhouse/sql.js';
 import { ApiBadRequest } from '#shared/errors.js';
 import type { ApiContext } from '../../context.js';
 import { alertStatusHistoryQuery, alertsToSuppressQuery } from '../../queries.js';
-import { suppressionView } from '../suppressions/views.js';
+import { allowEntryView, suppressionView } from '../suppressions/views.js';
 import {
   AlertIdParams,
   AlertSchema,
@@ -28,6 +28,7 @@ import {
   announce,
   listAlerts,
   loadAlert,
+  objectChange,
   type StatusChangeRow,
   statusChangeRow,
   writeStatusChanges,
@@ -285,25 +286,14 @@ export async function alertRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         );
       await writeStatusChanges(ctx, rows);
       const changes: StatusChange[] = [
-        {
-          change_id: row.suppression_id,
-          kind: 'suppression',
-          object_id: row.suppression_id,
+        objectChange('suppression', row.suppression_id, 'create', {
           tenant: a.tenant,
-          action: 'create',
-          status: 'active',
           actor,
           reason: req.body.reason,
           at: now,
-          incident_id: null,
-          alert_ids: rows.map((r) => r.alert_id),
-          attrs: {
-            scope,
-            rule: row.rule,
-            entity_type: row.entity_type,
-            expires_at: String(expires),
-          },
-        },
+          alertIds: rows.map((r) => r.alert_id),
+          attrs: { scope, rule: row.rule, entity_type: row.entity_type, expires_at: String(expires) },
+        }),
         ...rows.map((r) => alertChange({ ...a, alert_id: r.alert_id }, r)),
       ];
       await announce(ctx, changes);
@@ -359,20 +349,16 @@ export async function alertRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         };
         await insertRows(ctx.ch, table(ctx.db, 'allow_entries'), [allow]);
         status = 'resolved';
-        changes.push({
-          change_id: String(allow['allow_id']),
-          kind: 'allow',
-          object_id: String(allow['allow_id']),
-          tenant: a.tenant,
-          action: 'create',
-          status: 'active',
-          actor,
-          reason,
-          at: now,
-          incident_id: null,
-          alert_ids: [a.alert_id],
-          attrs: { rule: a.rule, entity_type: a.entity.type, expires_at: String(expires) },
-        });
+        changes.push(
+          objectChange('allow', String(allow['allow_id']), 'create', {
+            tenant: a.tenant,
+            actor,
+            reason,
+            at: now,
+            alertIds: [a.alert_id],
+            attrs: { rule: a.rule, entity_type: a.entity.type, expires_at: String(expires) },
+          }),
+        );
       } else if (a.status === 'open') {
         status = 'acknowledged';
       }
@@ -386,23 +372,4 @@ export async function alertRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       };
     },
   );
-}
-
-export function allowEntryView(r: Record<string, string | number>, now: number) {
-  const deletedAt = Number(r['deleted_at_ms']);
-  const expiresAt = Number(r['expires_at_ms']);
-  return {
-    allow_id: String(r['allow_id']),
-    tenant: String(r['tenant']),
-    rule: String(r['rule']),
-    entity: { type: String(r['entity_type']), value: String(r['entity_value']) },
-    reason: String(r['reason']),
-    source_alert_id: String(r['source_alert_id']),
-    created_by: String(r['created_by']),
-    created_at: Number(r['created_at_ms']),
-    expires_at: expiresAt,
-    deleted_at: deletedAt > 0 ? deletedAt : null,
-    deleted_by: deletedAt > 0 ? String(r['deleted_by']) : null,
-    active: deletedAt === 0 && expiresAt > now,
-  };
 }

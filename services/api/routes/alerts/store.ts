@@ -165,6 +165,39 @@ export function alertChange(a: AlertView, row: StatusChangeRow): StatusChange {
   };
 }
 
+/**
+ * A suppression or allow entry created or deleted: `create` takes the object's id as its change id
+ * (a repeated call announces the same change), `delete` a new one.
+ */
+export function objectChange(
+  kind: 'suppression' | 'allow',
+  id: string,
+  action: 'create' | 'delete',
+  c: {
+    tenant: string;
+    actor: string;
+    at: number;
+    reason?: string;
+    alertIds?: string[];
+    attrs: Record<string, string>;
+  },
+): StatusChange {
+  return {
+    change_id: action === 'create' ? id : newChangeId(),
+    kind,
+    object_id: id,
+    tenant: c.tenant,
+    action,
+    status: action === 'create' ? 'active' : 'deleted',
+    actor: c.actor,
+    reason: c.reason ?? '',
+    at: c.at,
+    incident_id: null,
+    alert_ids: c.alertIds ?? [],
+    attrs: c.attrs,
+  };
+}
+
 export async function announce(ctx: ApiContext, changes: StatusChange[]): Promise<void> {
   try {
     await ctx.status.publish(changes);

@@ -92,6 +92,19 @@ export function affectedActors(
 
 export const AFFECTED_LIMIT = 200_000;
 
+/** The columns affected and bulk rows share: who, what kind, when, how much. */
+function accessSummary(r: Record<string, unknown>) {
+  return {
+    resource_kind: String(r['resource_kind']),
+    principal: String(r['principal']),
+    first_access: Number(r['first_access']),
+    last_access: Number(r['last_access']),
+    requests: Number(r['requests']),
+    bytes: Number(r['bytes']),
+    rows: Number(r['row_count']),
+  };
+}
+
 export async function loadAffected(
   ch: ClickHouseClient,
   db: string,
@@ -114,32 +127,14 @@ export async function loadAffected(
     queryRows<Record<string, unknown>>(ch, affectedQuery(db, tenant, actors, AFFECTED_LIMIT)),
     queryRows<Record<string, unknown>>(ch, bulkReadsQuery(db, tenant, actors, 10_000)),
   ]);
-  out.bulk = bulk.map((r) => ({
-    resource_kind: String(r['resource_kind']),
-    route: String(r['route']),
-    principal: String(r['principal']),
-    first_access: Number(r['first_access']),
-    last_access: Number(r['last_access']),
-    requests: Number(r['requests']),
-    bytes: Number(r['bytes']),
-    rows: Number(r['row_count']),
-  }));
+  out.bulk = bulk.map((r) => ({ route: String(r['route']), ...accessSummary(r) }));
   out.truncated = raw.length >= AFFECTED_LIMIT;
   const records = new Set<string>();
   const subjects = new Set<string>();
   const kinds = new Set<string>();
   const subjectKinds = new Set(cfg.subjectKinds);
   for (const r of raw) {
-    const row: AffectedRow = {
-      resource_kind: String(r['resource_kind']),
-      resource_id: String(r['resource_id']),
-      principal: String(r['principal']),
-      first_access: Number(r['first_access']),
-      last_access: Number(r['last_access']),
-      requests: Number(r['requests']),
-      bytes: Number(r['bytes']),
-      rows: Number(r['row_count']),
-    };
+    const row: AffectedRow = { resource_id: String(r['resource_id']), ...accessSummary(r) };
     if (r['outcome'] === 'denied') {
       out.denied.push(row);
       continue;

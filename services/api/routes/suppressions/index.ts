@@ -3,7 +3,6 @@
 // suppressed keep that status, new ones are raised normally again.
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { StatusChange } from '#shared/avro/generated/status-change.js';
 import { insertRows, queryRows } from '#shared/clickhouse/client.js';
 import { table } from '#shared/clickhouse/sql.js';
 import { ApiConflict, ApiNotFound } from '#shared/errors.js';
@@ -14,11 +13,9 @@ import {
   listAllowEntriesQuery,
   listSuppressionsQuery,
 } from '../../queries.js';
-import { newChangeId } from '../../status-publisher.js';
-import { allowEntryView } from '../alerts/index.js';
 import { AllowEntrySchema, ErrorSchema, SuppressionSchema } from '../alerts/schemas.js';
-import { announce } from '../alerts/store.js';
-import { suppressionView } from './views.js';
+import { announce, objectChange } from '../alerts/store.js';
+import { allowEntryView, suppressionView } from './views.js';
 
 const ListQuery = Type.Object(
   {
@@ -112,20 +109,12 @@ export async function suppressionRoutes(app: FastifyInstance, ctx: ApiContext): 
         const actor = req.principal!.name;
         const deleted: Row = { ...row, deleted_at_ms: now, deleted_by: actor, version: now };
         await insertRows(ctx.ch, table(ctx.db, k.tableName), [deleted]);
-        const change: StatusChange = {
-          change_id: newChangeId(),
-          kind: k.kind,
-          object_id: req.params.id,
+        const change = objectChange(k.kind, req.params.id, 'delete', {
           tenant: String(row['tenant']),
-          action: 'delete',
-          status: 'deleted',
           actor,
-          reason: '',
           at: now,
-          incident_id: null,
-          alert_ids: [],
           attrs: { rule: String(row['rule']), entity_type: String(row['entity_type']) },
-        };
+        });
         await announce(ctx, [change]);
         return k.view(deleted, now);
       },

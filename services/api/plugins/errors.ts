@@ -16,10 +16,48 @@ export interface ErrorHandlerOptions {
   bodyLimitBytes?: number;
 }
 
+interface ValidationIssue {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * One line per bad field. A choice among literals (TypeBox unions of Type.Literal, as every enum
+ * here is) fails as one `const` error per literal plus an `anyOf`: said once, as the values allowed.
+ */
+export function validationMessage(issues: readonly ValidationIssue[], context = 'request'): string {
+  const allowed = new Map<string, unknown[]>();
+  for (const i of issues) {
+    if (i.keyword !== 'const') continue;
+    allowed.set(i.instancePath, [...(allowed.get(i.instancePath) ?? []), i.params['allowedValue']]);
+  }
+  const lines: string[] = [];
+  const said = new Set<string>();
+  for (const i of issues) {
+    const where = `${context}${i.instancePath}`;
+    const choices = allowed.get(i.instancePath);
+    if (choices !== undefined && (i.keyword === 'const' || i.keyword === 'anyOf')) {
+      if (said.has(where)) continue;
+      said.add(where);
+      lines.push(`${where} must be one of ${choices.map(String).join(', ')}`);
+    } else {
+      lines.push(`${where} ${i.message ?? 'is invalid'}`);
+    }
+  }
+  return lines.join('; ');
+}
+
 export function installErrorHandler(app: FastifyInstance, opts: ErrorHandlerOptions = {}): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.validation) {
-      return reply.code(400).send({ error: 'LW_ERR_API_BAD_REQUEST', message: err.message });
+      return reply
+        .code(400)
+        .send({
+          error: 'LW_ERR_API_BAD_REQUEST',
+          message: validationMessage(err.validation, err.validationContext),
+        });
     }
     if (isLeakwatchError(err)) {
       if (err.statusCode >= 500) req.log.error({ err }, 'request failed');

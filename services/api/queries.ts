@@ -19,11 +19,14 @@ export interface AlertFilters {
   limit: number;
   offset: number;
   /**
-   * Only rows whose last_seen is within this many seconds of the newest alert's (of the tenant):
-   * the newest page of a million alerts reads a few thousand rows. The caller widens the band when
-   * it returns a short page (store.ts listAlerts); undefined reads everything.
+   * Only rows whose last_seen is at or after this (epoch seconds), a constant: the newest page of a
+   * million alerts reads a few thousand rows (a range of alerts_by_time's sorting key). The caller
+   * sets it a band below the newest alert and widens it when the page comes back short
+   * (store.ts listAlerts); undefined reads everything. Any bound gives the right page when the page
+   * is full, since every row outside the band is older than every row in it; the bound only decides
+   * how much is read. (A scalar subquery here instead would run once per nesting level on 18.16.)
    */
-  bandS?: number;
+  sinceS?: number;
 }
 
 const DETECTOR_COLUMNS = sql`alert_id, fingerprint, rule, severity, entity_type, entity_value, tenant,
@@ -54,12 +57,25 @@ function strings(values: readonly string[]): SqlFragment {
   );
 }
 
+/** Conditions on what every version of an alert shares (and the last_seen bound). */
+function rowFilters(
+  f: Pick<AlertFilters, 'tenant' | 'rule' | 'entityType' | 'entityValue' | 'from'>,
+): SqlFragment[] {
+  const rows: SqlFragment[] = [sql`1`];
+  if (f.tenant !== undefined) rows.push(sql`tenant = ${f.tenant}`);
+  if (f.rule !== undefined) rows.push(sql`rule = ${f.rule}`);
+  if (f.entityType !== undefined) rows.push(sql`entity_type = ${f.entityType}`);
+  if (f.entityValue !== undefined) rows.push(sql`entity_value = ${f.entityValue}`);
+  if (f.from !== undefined) rows.push(sql`last_seen >= ${dateTime(f.from)}`);
+  return rows;
+}
+
 /**
- * Alerts newest first, with their current status. With `bandS`, from `alerts_by_time` without FINAL
- * (which merges every row of `alerts` on 18.16: over 1 s at a million alerts): only rows within bandS
- * of the newest last_seen are read (a range of that table's sorting key), and each alert's newest
- * version is its row with the largest last_seen (the
- * detector versions rows by last_seen), taken with LIMIT 1 BY. Conditions on what a re-emission may
+ * Alerts newest first, with their current status. With `sinceS`, from `alerts_by_time` without FINAL
+ * (which merges every row of `alerts` on 18.16: over 1 s at a million alerts): only rows with
+ * last_seen since then are read (a range of that table's sorting key), and each alert's newest
+ * version is its row with the largest last_seen (the detector versions rows by last_seen), taken
+ * with LIMIT 1 BY. Conditions on what a re-emission may
  * change (severity, first_seen, status) apply to the newest version only; the others (tenant,
  * rule, entity, id, last_seen bound) select rows before it.
  */
@@ -67,24 +83,16 @@ export function listAlertsQuery(db: string, f: AlertFilters): SqlFragment {
   const alerts = table(db, 'alerts');
   // ordered by last_seen (migration 0014): a band is a range of its sorting key
   const byTime = table(db, 'alerts_by_time');
-  const rows: SqlFragment[] = [sql`1`];
-  if (f.tenant !== undefined) rows.push(sql`tenant = ${f.tenant}`);
-  if (f.rule !== undefined) rows.push(sql`rule = ${f.rule}`);
-  if (f.entityType !== undefined) rows.push(sql`entity_type = ${f.entityType}`);
-  if (f.entityValue !== undefined) rows.push(sql`entity_value = ${f.entityValue}`);
+  const rows = rowFilters(f);
   if (f.alertIds !== undefined) rows.push(sql`alert_id IN (${strings(f.alertIds)})`);
-  if (f.from !== undefined) rows.push(sql`last_seen >= ${dateTime(f.from)}`);
-  if (f.bandS !== undefined) {
-    const newest = sql`SELECT max(last_seen) FROM ${byTime} WHERE ${join(rows, ' AND ')}`;
-    rows.push(sql`last_seen >= (${newest}) - ${uint(f.bandS)}`);
-  }
+  if (f.sinceS !== undefined) rows.push(sql`last_seen >= ${dateTime(f.sinceS * 1000)}`);
   const current: SqlFragment[] = [sql`1`];
   if (f.to !== undefined) current.push(sql`first_seen <= ${dateTime(f.to)}`);
   if (f.severity?.length) current.push(sql`severity IN (${strings(f.severity)})`);
   // In a band, the newest version of each alert by LIMIT 1 BY over the band's rows; over everything,
   // FINAL (LIMIT 1 BY would sort every row of the table, slower still).
   const latest =
-    f.bandS === undefined
+    f.sinceS === undefined
       ? sql`SELECT * FROM (SELECT ${DETECTOR_COLUMNS} FROM ${alerts} FINAL WHERE ${join(rows, ' AND ')})
     WHERE ${join(current, ' AND ')}`
       : sql`SELECT * FROM (SELECT ${DETECTOR_COLUMNS} FROM ${byTime} WHERE ${join(rows, ' AND ')}
@@ -101,6 +109,21 @@ export function listAlertsQuery(db: string, f: AlertFilters): SqlFragment {
 ANY LEFT JOIN (${humanStatus(db, sql`SELECT alert_id FROM (${latest})`)}) AS h USING alert_id
 WHERE status IN (${strings(f.status)})
 ${order} ${page}`;
+}
+
+/**
+ * The newest last_seen (epoch seconds, 0 when none) among alerts matching the list's row filters;
+ * with `atLeastS` (an earlier answer) only the rows since then are read.
+ */
+export function newestAlertQuery(
+  db: string,
+  f: Pick<AlertFilters, 'tenant' | 'rule' | 'entityType' | 'entityValue' | 'from'>,
+  atLeastS?: number,
+): SqlFragment {
+  const where = rowFilters(f);
+  if (atLeastS !== undefined) where.push(sql`last_seen >= ${dateTime(atLeastS * 1000)}`);
+  return sql`SELECT toUInt32(max(last_seen)) AS newest_s, count() AS n FROM ${table(db, 'alerts_by_time')}
+WHERE ${join(where, ' AND ')}`;
 }
 
 /** One alert with the detector's status (the caller adds a person's: routes/alerts/store.ts). */

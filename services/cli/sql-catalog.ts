@@ -23,6 +23,7 @@ import {
   listAlertsQuery,
   listAllowEntriesQuery,
   listSuppressionsQuery,
+  newestAlertQuery,
   pingQuery,
 } from '../api/queries.js';
 import {
@@ -132,20 +133,24 @@ export function sqlCatalog(db: string): SqlCatalog {
     queries: [
       { name: 'migrate.applied', sql: ledgerStatements(db).applied.text },
       { name: 'api.ping', sql: pingQuery().text },
+      {
+        name: 'api.newestAlert',
+        sql: newestAlertQuery(db, { tenant: "o'brien", rule: 'egress' }, 1714564800).text,
+      },
       { name: 'api.listAlerts.all', sql: listAlertsQuery(db, { limit: 100, offset: 0 }).text },
       {
         name: 'api.listAlerts.band',
         sql: listAlertsQuery(db, {
           limit: 100,
           offset: 200,
-          bandS: 21_600,
+          sinceS: 1714564800,
           tenant: "o'brien",
           severity: ['high'],
         }).text,
       },
       {
         name: 'api.listAlerts.band.status',
-        sql: listAlertsQuery(db, { limit: 10, offset: 0, bandS: 3600, status: ['open'] }).text,
+        sql: listAlertsQuery(db, { limit: 10, offset: 0, sinceS: 1714564800, status: ['open'] }).text,
       },
       {
         name: 'api.listAlerts.filtered',

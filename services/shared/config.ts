@@ -326,6 +326,11 @@ export const ConfigSchema = Type.Object(
         requestTimeoutMs: Type.Integer({ minimum: 1000, maximum: 3_600_000 }),
         /** max_execution_time of every ClickHouse query the API sends; over it: 503 LW_ERR_CLICKHOUSE_UNAVAILABLE. */
         queryTimeoutS: Type.Integer({ minimum: 1, maximum: 3600 }),
+        /**
+         * How long one alert-list answer serves identical list requests (dashboards polling the same
+         * page); a status change made through this API clears it at once. 0: every request reads.
+         */
+        alertListCacheMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
         /** Origins allowed to call the API from a browser; empty: no CORS headers at all. */
         corsOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$' })),
         // ---- investigation reads (access history, accounting, entities, series) ----
@@ -473,6 +478,7 @@ export const DEFAULTS: Config = {
     connectionTimeoutMs: 60_000,
     requestTimeoutMs: 30_000,
     queryTimeoutS: 10,
+    alertListCacheMs: 1000,
     corsOrigins: [],
     accessMaxRangeDays: 31,
   },
@@ -633,6 +639,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   API_CONNECTION_TIMEOUT_MS: ['api.connectionTimeoutMs', int],
   API_REQUEST_TIMEOUT_MS: ['api.requestTimeoutMs', int],
   API_QUERY_TIMEOUT_S: ['api.queryTimeoutS', int],
+  API_ALERT_LIST_CACHE_MS: ['api.alertListCacheMs', int],
   API_CORS_ORIGINS: ['api.corsOrigins', list],
   API_ACCESS_MAX_RANGE_DAYS: ['api.accessMaxRangeDays', int],
 };

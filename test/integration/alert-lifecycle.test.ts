@@ -321,6 +321,26 @@ test('the list reads a band of recent rows first and widens it for a short page;
     page2.body.map((a: Alert) => a.alert_id.slice(0, 2)),
     ['s2', 's3'],
   );
+  await insertRows(ch, table(db, 'alerts'), [
+    alertToRow(alert('s5', { tenant: 'spread', first_seen: T0 + DAY, last_seen: T0 + DAY + 60_000 })),
+  ]);
+  // an identical request within API_ALERT_LIST_CACHE_MS (default 1 s) is served the same answer
+  const again = await call('GET', '/api/v1/alerts?tenant=spread&limit=10', VIEWER);
+  assert.deepEqual(again.body, all.body);
+  // the API also remembers the newest last_seen for a moment: an alert newer than it is still first
+  const fresh = await call('GET', '/api/v1/alerts?tenant=spread&limit=9', VIEWER);
+  assert.deepEqual(
+    fresh.body.map((a: Alert) => a.alert_id.slice(0, 2)),
+    ['s5', 's1', 's4', 's2', 's3'],
+  );
+  // a status change through the API clears the remembered answers: its author sees it at once
+  await insertRows(ch, table(db, 'alerts'), [alertToRow(alert('cace', { tenant: 'cache' }))]);
+  const before = await call('GET', '/api/v1/alerts?tenant=cache', VIEWER);
+  assert.equal(before.body[0].status, 'open');
+  const ack = await call('POST', `/api/v1/alerts/${before.body[0].alert_id}/ack`, RESPONDER, {});
+  assert.equal(ack.status, 200, JSON.stringify(ack.body));
+  const after = await call('GET', '/api/v1/alerts?tenant=cache', VIEWER);
+  assert.equal(after.body[0].status, 'acknowledged');
 });
 
 test("annotations and the entity view show an alert's current status, not the detector's", async () => {

@@ -1,6 +1,7 @@
 // Reads and writes of alert statuses for the routes: ClickHouse first (the record), then the status
 // topic (so paging follows). If Kafka cannot take the change, the caller gets 503 and may repeat the
 // call: a repeated call whose status is already set re-announces it without writing again.
+import { LRUCache } from 'lru-cache';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import type { StatusChange } from '#shared/avro/generated/status-change.js';
 import { insertRows, queryRows } from '#shared/clickhouse/client.js';
@@ -10,6 +11,7 @@ import { ApiNotFound, KafkaUnavailable } from '#shared/errors.js';
 import type { ApiContext } from '../../context.js';
 import { type AlertFilters, currentStatusesQuery, getAlertQuery, listAlertsQuery } from '../../queries.js';
 import { newChangeId } from '../../status-publisher.js';
+import { NewestAlerts } from './newest.js';
 
 export interface AlertView extends Alert {
   status_changed_by?: string;
@@ -40,13 +42,48 @@ export function rowToAlertView(r: Row): AlertView {
  */
 export const LIST_BANDS_S = [3600, 6 * 3600, 2 * 86_400, 16 * 86_400] as const;
 
+interface ListState {
+  newest: NewestAlerts;
+  /** Answers of identical list requests, shared while in flight and for alertListCacheMs after. */
+  pages?: LRUCache<string, AlertView[], AlertFilters>;
+}
+
+const listStates = new WeakMap<ApiContext, ListState>();
+
+function listState(ctx: ApiContext): ListState {
+  let s = listStates.get(ctx);
+  if (s === undefined) {
+    const ttl = ctx.config.api.alertListCacheMs;
+    s = { newest: new NewestAlerts(ctx.ch, ctx.db) };
+    if (ttl > 0)
+      s.pages = new LRUCache<string, AlertView[], AlertFilters>({
+        max: 500,
+        ttl,
+        fetchMethod: (_key, _stale, { context }) => readAlerts(ctx, context, s!.newest),
+      });
+    listStates.set(ctx, s);
+  }
+  return s;
+}
+
 export async function listAlerts(ctx: ApiContext, f: AlertFilters): Promise<AlertView[]> {
+  const s = listState(ctx);
+  if (s.pages === undefined) return readAlerts(ctx, f, s.newest);
+  const key = JSON.stringify(f, Object.keys(f).sort());
+  return (await s.pages.fetch(key, { context: f })) ?? readAlerts(ctx, f, s.newest);
+}
+
+async function readAlerts(ctx: ApiContext, f: AlertFilters, newest: NewestAlerts): Promise<AlertView[]> {
   let rows: Row[] | undefined;
-  for (const bandS of LIST_BANDS_S) {
-    const band = await queryRows<Row>(ctx.ch, listAlertsQuery(ctx.db, { ...f, bandS }));
-    if (band.length >= f.limit) {
-      rows = band;
-      break;
+  const newestS = f.alertIds === undefined ? await newest.newestS(f) : 0;
+  if (newestS > 0) {
+    for (const bandS of LIST_BANDS_S) {
+      const sinceS = Math.max(0, newestS - bandS);
+      const band = await queryRows<Row>(ctx.ch, listAlertsQuery(ctx.db, { ...f, sinceS }));
+      if (band.length >= f.limit) {
+        rows = band;
+        break;
+      }
     }
   }
   rows ??= await queryRows<Row>(ctx.ch, listAlertsQuery(ctx.db, f));
@@ -138,6 +175,8 @@ export function statusChangeRow(
 
 export async function writeStatusChanges(ctx: ApiContext, rows: StatusChangeRow[]): Promise<void> {
   await insertRows(ctx.ch, table(ctx.db, 'alert_status_changes'), rows);
+  // the person who changed a status sees it in the next list
+  listStates.get(ctx)?.pages?.clear();
 }
 
 /** What the notifier reads for one alert's change. */

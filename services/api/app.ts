@@ -1,7 +1,7 @@
 // build() assembles the API and never listens (fastify's Testing guide); main.ts listens.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { ClickHouseClient } from '#shared/clickhouse/client.js';
 import { queryRows } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
@@ -38,20 +38,23 @@ const LIST_PARAMS = new Set(['severity', 'status', 'rule']);
 export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.log as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // requests are logged by our own hooks (audit, errors), not once more by fastify
+    logController: new LogController({ disableRequestLogging: true }),
     // API security (issue 13): body size and slow-client limits from config
     bodyLimit: opts.config.api.bodyLimitBytes,
     connectionTimeout: opts.config.api.connectionTimeoutMs,
     requestTimeout: opts.config.api.requestTimeoutMs,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
-    querystringParser: (s) => {
-      const out: Record<string, string | string[]> = {};
-      for (const [k, v] of new URLSearchParams(s)) {
-        const vals = LIST_PARAMS.has(k) ? v.split(',') : [v];
-        const prev = out[k];
-        out[k] = prev === undefined ? (vals.length === 1 ? vals[0]! : vals) : [...[prev].flat(), ...vals];
-      }
-      return out;
+    routerOptions: {
+      querystringParser: (s) => {
+        const out: Record<string, string | string[]> = {};
+        for (const [k, v] of new URLSearchParams(s)) {
+          const vals = LIST_PARAMS.has(k) ? v.split(',') : [v];
+          const prev = out[k];
+          out[k] = prev === undefined ? (vals.length === 1 ? vals[0]! : vals) : [...[prev].flat(), ...vals];
+        }
+        return out;
+      },
     },
   });
   const ctx: ApiContext = {

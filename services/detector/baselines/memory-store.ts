@@ -182,6 +182,19 @@ export class MemoryBaselineStore implements BaselineStore {
   /** The same histories by tenant, entity type and value: get() looks up without building a key. */
   private readonly entities = new Map<string, Map<string, Map<string, History>>>();
   private readonly groups = new Map<string, TenantGroups>();
+  /**
+   * The last get()'s question and answer: the engine asks once per event, and an entity's events
+   * come in runs (a page and its assets). Any observe() may change answers: it bumps `version`.
+   */
+  private version = 0;
+  private last: {
+    entity: Entity | null;
+    tenant: string;
+    windowStart: number;
+    peerClass: string;
+    version: number;
+    answer: Baseline | undefined;
+  } = { entity: null, tenant: '', windowStart: 0, peerClass: '', version: -1, answer: undefined };
 
   constructor(opts: Partial<MemoryBaselineOptions> = {}) {
     this.opts = { ...MEMORY_BASELINE_DEFAULTS, ...opts };
@@ -199,6 +212,7 @@ export class MemoryBaselineStore implements BaselineStore {
     peerClass: string,
     features: WindowFeatures,
   ): void {
+    this.version++;
     const hour = hourOfWeek(windowStart);
     let h = this.entity(tenant, entity.type, entity.value);
     if (h === undefined) {
@@ -236,6 +250,31 @@ export class MemoryBaselineStore implements BaselineStore {
   }
 
   get(entity: Entity, tenant: string, windowStart: number, peerClass = 'none'): Baseline | undefined {
+    const l = this.last;
+    if (
+      l.entity === entity &&
+      l.version === this.version &&
+      l.windowStart === windowStart &&
+      l.peerClass === peerClass &&
+      l.tenant === tenant
+    )
+      return l.answer;
+    const answer = this.lookup(entity, tenant, windowStart, peerClass);
+    l.entity = entity;
+    l.tenant = tenant;
+    l.windowStart = windowStart;
+    l.peerClass = peerClass;
+    l.version = this.version;
+    l.answer = answer;
+    return answer;
+  }
+
+  private lookup(
+    entity: Entity,
+    tenant: string,
+    windowStart: number,
+    peerClass: string,
+  ): Baseline | undefined {
     const { minHistory } = this.opts;
     const h = this.entity(tenant, entity.type, entity.value);
     if (h !== undefined && h.n >= minHistory) {

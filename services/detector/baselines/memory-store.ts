@@ -142,14 +142,20 @@ class History {
         from = scratch;
       }
     } else {
+      // every window adds one value to each feature: the first feature's count is the windows'.
+      // Counted before merging anything: most asks find too few at the same hours.
+      let windows = 0;
+      for (let d = -1; d <= 1; d++) {
+        const hs = hourSlot((filterHour + d + WEEK_HOURS) % WEEK_HOURS);
+        windows += this.cur.count(hs) + (this.prev?.count(hs) ?? 0);
+      }
+      if (windows < min) return null;
       scratch.clear();
       for (let d = -1; d <= 1; d++) {
         const hs = hourSlot((filterHour + d + WEEK_HOURS) % WEEK_HOURS);
         if (this.prev !== null) scratch.merge(this.prev, hs, hs + NF, hs);
         scratch.merge(this.cur, hs, hs + NF, hs);
       }
-      // every window adds one value to each feature: the first feature's count is the windows'
-      if (scratch.count(0) < min) return null;
       from = scratch;
     }
     const features: Record<string, BaselineSummary> = {};
@@ -214,7 +220,7 @@ export class MemoryBaselineStore implements BaselineStore {
   ): void {
     this.version++;
     const hour = hourOfWeek(windowStart);
-    let h = this.entity(tenant, entity.type, entity.value);
+    let h = this.entity(entity, tenant);
     if (h === undefined) {
       if (this.recency.size >= this.opts.maxEntities) {
         const stalest = this.recency.values().next().value;
@@ -276,7 +282,7 @@ export class MemoryBaselineStore implements BaselineStore {
     peerClass: string,
   ): Baseline | undefined {
     const { minHistory } = this.opts;
-    const h = this.entity(tenant, entity.type, entity.value);
+    const h = this.entity(entity, tenant);
     if (h !== undefined && h.n >= minHistory) {
       const hour = hourOfWeek(windowStart);
       if (h.seasonalHour !== hour) {
@@ -302,14 +308,15 @@ export class MemoryBaselineStore implements BaselineStore {
     return undefined;
   }
 
-  private entity(tenant: string, type: string, value: string): History | undefined {
-    return this.entities.get(tenant)?.get(type)?.get(value);
+  private entity(entity: Entity, tenant: string): History | undefined {
+    return this.entities.get(tenant)?.get(entity.type)?.get(entity.value);
   }
 
   private drop(h: History): void {
     this.recency.delete(h.key);
     if (h.owner === null) return;
     const { tenant, type, value } = h.owner;
+    h.owner = null;
     const byType = this.entities.get(tenant);
     const byValue = byType?.get(type);
     byValue?.delete(value);

@@ -51,10 +51,15 @@ export class LineSplitter {
     this.pos += data.length;
     const out: InputLine[] = [];
     let from = 0;
+    const max = this.maxLineBytes;
     for (;;) {
       const nl = data.indexOf(NL, from);
       if (nl < 0) break;
-      out.push(this.line(base + nl - this.start, data.subarray(from, nl)));
+      if (this.carryLen === 0 && this.dropped === 0 && nl - from <= max) {
+        // the common case, a whole line inside this chunk: decoded in place, no Buffer view per line
+        const end = nl > from && data[nl - 1] === CR ? nl - 1 : nl;
+        out.push({ offset: this.start, text: data.toString('utf8', from, end) });
+      } else out.push(this.line(base + nl - this.start, data.subarray(from, nl)));
       from = nl + 1;
       this.start = base + from;
     }

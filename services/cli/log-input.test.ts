@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { compileNormalizeOptions } from '../collector/normalize/options.js';
 import { redactorForKey } from '../collector/redaction-key.js';
-import { binaryReason, isDamagedInput, readLogOutcomes } from './log-input.js';
+import { binaryReason, isDamagedInput, parseMaxLineBytes, readLogOutcomes } from './log-input.js';
 
 const line = (i: number) =>
   `198.51.100.7 - - [20/Nov/2026:09:00:${String(i % 60).padStart(2, '0')} +0000] "GET /shop/item-${i} HTTP/1.1" 200 512 "-" "curl/8"\n`;
@@ -62,4 +62,70 @@ test('binaryReason: text passes, NUL or mostly undecodable bytes do not', () => 
   assert.equal(binaryReason([l('GET / 200'), l('é ü 中文 emoji 😀')]), null);
   assert.match(binaryReason([l('a\u0000b')]) ?? '', /NUL/);
   assert.match(binaryReason([l('\uFFFD\uFFFD\uFFFDab')]) ?? '', /not UTF-8/);
+});
+
+test('an over-long line is rejected line_too_long with its length and offset, counted, and reading goes on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-input-'));
+  const long = line(1).replace('curl/8', 'x'.repeat(5000));
+  const text = line(0) + long + line(2) + line(3);
+  const path = join(dir, 'access.log');
+  writeFileSync(path, text);
+  const normalize = compileNormalizeOptions();
+  const outcomes = [];
+  let tally:
+    | { lines: number; parsed: number; rejected: number; rejectReasons: Record<string, number> }
+    | undefined;
+  for await (const batch of readLogOutcomes(
+    path,
+    {
+      format: 'nginx',
+      tenant: 't',
+      redactor: redactorForKey('k'.repeat(32), normalize.redactor),
+      normalize,
+      maxLineBytes: 1024,
+    },
+    (p) => {
+      tally = p.tally;
+    },
+  ))
+    outcomes.push(...batch);
+  assert.deepEqual(
+    outcomes.map((o) => o.kind),
+    ['event', 'rejected', 'event', 'event'],
+  );
+  const r = outcomes[1];
+  assert.ok(r?.kind === 'rejected');
+  assert.equal(r.error.code, 'LW_ERR_PARSE_LINE_TOO_LONG');
+  assert.equal(r.error.message, 'line longer than 1024 bytes');
+  assert.deepEqual(r.error.details, {
+    reason: 'line_too_long',
+    bytes: long.length - 1,
+    offset: line(0).length,
+  });
+  assert.equal(r.position, String(line(0).length));
+  assert.equal(r.text.length, 1024, 'only the first maxLineBytes bytes are kept');
+  assert.deepEqual(
+    { lines: tally?.lines, parsed: tally?.parsed, rejected: tally?.rejected, reasons: tally?.rejectReasons },
+    { lines: 4, parsed: 3, rejected: 1, reasons: { line_too_long: 1 } },
+  );
+  // the default keeps it: 64 MiB
+  const all = [];
+  for await (const batch of readLogOutcomes(path, {
+    format: 'nginx',
+    tenant: 't',
+    redactor: redactorForKey('k'.repeat(32), normalize.redactor),
+    normalize,
+  }))
+    all.push(...batch);
+  assert.deepEqual(
+    all.map((o) => o.kind),
+    ['event', 'event', 'event', 'event'],
+  );
+});
+
+test('--max-line-bytes: whole bytes >= 256, default 64 MiB', () => {
+  assert.equal(parseMaxLineBytes(undefined), 64 * 1024 * 1024);
+  assert.equal(parseMaxLineBytes('4096'), 4096);
+  for (const bad of ['100', '1e6', 'abc', '-5', ''])
+    assert.throws(() => parseMaxLineBytes(bad), /max-line-bytes/);
 });

@@ -25,7 +25,24 @@ export interface LogInputOptions {
   maxLineBytes?: number;
 }
 
-const BATCH = 2048;
+/** Lines per batch: small enough that a batch of events rarely outlives a scavenge (less promoted). */
+const BATCH = 256;
+
+/**
+ * Longest line `parse` and `scan` read by default: 64 MiB, because a CloudTrail delivery file is one
+ * JSON line of megabytes (the collector's own default is COLLECTOR_MAX_LINE_BYTES, 64 KiB). A longer
+ * line is rejected `line_too_long` (LW_ERR_PARSE_LINE_TOO_LONG), counted, and reading goes on.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** --max-line-bytes: a whole number of bytes >= 256 (default DEFAULT_MAX_LINE_BYTES). */
+export function parseMaxLineBytes(v: string | number | undefined): number {
+  if (v === undefined) return DEFAULT_MAX_LINE_BYTES;
+  const n = typeof v === 'number' ? v : /^\d+$/.test(v.trim()) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 256)
+    throw ConfigInvalid(`--max-line-bytes must be a whole number of bytes, at least 256 (got ${v})`);
+  return n;
+}
 
 /** Exit code of `scan` and `parse` when an input was damaged or binary (the rest was processed). */
 export const EXIT_DAMAGED_INPUT = 3;
@@ -96,7 +113,7 @@ async function* outcomesOf(
   setPipeline: (p: Pipeline) => void,
 ): AsyncGenerator<Outcome[]> {
   let pipeline: Pipeline | null = null;
-  for await (const lines of lineBatches(path, opts.maxLineBytes ?? 64 * 1024 * 1024)) {
+  for await (const lines of lineBatches(path, opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES)) {
     if (pipeline === null) {
       const why = binaryReason(lines);
       if (why !== null) throw InputBinary(path, why);

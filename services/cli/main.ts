@@ -180,6 +180,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--redaction-key <key>', 'PHI tokenising key (default: COLLECTOR_REDACTION_KEY, else random)')
     .option('--dev', 'use the built-in (not secret) redaction key')
     .option('--no-progress', 'no progress bar even on a terminal')
+    .option(
+      '--max-line-bytes <n>',
+      'longest line read; longer ones are rejected (line_too_long) and counted (default 64 MiB)',
+    )
     .action(async (files: string[], opts: ScanCommandOptions) => {
       const { runScan, EXIT_DAMAGED_INPUT } = await import('./scan.js');
       await cliErrors('scan', async () => {

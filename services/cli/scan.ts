@@ -16,7 +16,7 @@ import { redactorForKey } from '../collector/redaction-key.js';
 import { MemoryBaselineStore } from '../detector/baselines/memory-store.js';
 import { createEngine } from '../detector/engine/engine.js';
 import { loadRulesSetup } from '../detector/rules/rules-config.js';
-import { isDamagedInput, plainSize, readLogOutcomes } from './log-input.js';
+import { isDamagedInput, parseMaxLineBytes, plainSize, readLogOutcomes } from './log-input.js';
 
 export { EXIT_DAMAGED_INPUT } from './log-input.js';
 
@@ -31,6 +31,8 @@ export interface ScanCommandOptions {
   redactionKey?: string;
   dev?: boolean;
   progress?: boolean;
+  /** Longest line read (bytes, commander gives a string); default DEFAULT_MAX_LINE_BYTES. */
+  maxLineBytes?: string | number;
 }
 
 export interface ScanSummary {
@@ -48,6 +50,7 @@ export interface ScanSummary {
 const SWEEP_EVERY = 20_000;
 
 export async function runScan(files: string[], o: ScanCommandOptions): Promise<ScanSummary> {
+  const maxLineBytes = parseMaxLineBytes(o.maxLineBytes);
   const setup = loadRulesSetup(o.config);
   const { key, note } = chooseRedactionKey(o);
   if (note) process.stderr.write(`leakwatch scan: ${note}\n`);
@@ -93,6 +96,7 @@ export async function runScan(files: string[], o: ScanCommandOptions): Promise<S
           tenant: o.tenant,
           redactor,
           normalize,
+          maxLineBytes,
           onDetected: (p, id, score) => {
             const msg = `leakwatch scan: ${p}: format ${id} (auto, sniff ${score.toFixed(2)})\n`;
             if (bar) bar.update({ file: `${p} (${id})` });

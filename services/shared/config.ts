@@ -128,6 +128,8 @@ export const ConfigSchema = Type.Object(
         redactionKey: Type.Optional(Type.String({ minLength: 16 })),
         dev: Type.Boolean(),
         batchSize: Type.Integer({ minimum: 1, maximum: 100000 }),
+        /** Longest line read from files and stdin; a longer one is rejected (line_too_long) and reading goes on. */
+        maxLineBytes: Type.Integer({ minimum: 256, maximum: 256 * 1024 * 1024 }),
         httpPort: Port,
         /** Syslog listener (RFC 5424 / 3164): on when a port is set (0 = any free port). */
         syslog: Type.Object(
@@ -366,6 +368,7 @@ export const DEFAULTS: Config = {
     fromStart: true,
     dev: false,
     batchSize: 500,
+    maxLineBytes: 64 * 1024,
     httpPort: 9101,
     syslog: { host: '127.0.0.1', maxMessageBytes: 64 * 1024 },
     ingest: { host: '127.0.0.1', tokens: [], maxBodyBytes: 5 * 1024 * 1024 },
@@ -563,6 +566,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   COLLECTOR_REDACTION_KEY: ['collector.redactionKey', str],
   COLLECTOR_DEV: ['collector.dev', bool],
   COLLECTOR_BATCH_SIZE: ['collector.batchSize', int],
+  COLLECTOR_MAX_LINE_BYTES: ['collector.maxLineBytes', int],
   COLLECTOR_HTTP_PORT: ['collector.httpPort', int],
   COLLECTOR_SYSLOG_HOST: ['collector.syslog.host', str],
   COLLECTOR_SYSLOG_UDP_PORT: ['collector.syslog.udpPort', int],

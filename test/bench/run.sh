@@ -12,12 +12,9 @@ echo "== detector engine: synthetic mix (2000 browsing IPs + 20 walkers), 300k"
 node dist/test/bench/engine.bench.js "" 300000
 echo "== detector engine: state per active entity (100k entities x 10 events, half on id routes)"
 node --expose-gc dist/test/bench/engine-memory.bench.js 100000 10
-echo "== leakwatch scan on a 200,000-line access log, next to wc -l on the same file"
+echo "== leakwatch scan on a 200,000-line access log, next to wc -l and fail2ban-regex on the same file"
 node dist/test/bench/access-log-file.js "$tmp/access.log" 200000 >/dev/null
-t0=$(date +%s.%N); wc -l "$tmp/access.log" >/dev/null; t1=$(date +%s.%N)
-node bin/leakwatch.js scan --no-progress --dev "$tmp/access.log" >"$tmp/alerts.ndjson" 2>"$tmp/scan.err"; t2=$(date +%s.%N)
-awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "wc -l:           %8.3f s  %12.0f lines/s\nleakwatch scan:  %8.3f s  %12.0f lines/s (process start included)\n", b-a, 200000/(b-a), c-b, 200000/(c-b) }'
-tail -1 "$tmp/scan.err"
+bash test/bench/scan-speed.sh "$tmp/access.log" 3
 node dist/test/bench/collector-kafka.bench.js "$tmp/access.log" 5
 timeout --kill-after=30 300 node dist/test/bench/kafka-clients.bench.js "$tmp/access.log"
 timeout --kill-after=30 600 node dist/test/bench/streaming.bench.js all  # e2e 300k lines, 60 s at 20k/s, 1M events/100k entities

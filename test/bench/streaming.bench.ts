@@ -237,6 +237,14 @@ async function e2e(r: BenchResources, lines: number, rounds: number): Promise<vo
           `${bs.pid === undefined ? '' : `, broker ${bs.cpu.toFixed(1)} s`}; ` +
           `${bAlerts} alert messages; ${load()}`,
       );
+      // CPU per event travels between machines better than rates (issue 16: target <= 30 us in all)
+      const us = (cpu: number) => (cpu * 1e6) / Math.max(1, c2.events);
+      const perEvent = [us(c2.cpu), us(d2s.cpu), ...(bs.pid === undefined ? [] : [us(bs.cpu)])];
+      console.log(
+        `    CPU per event: collector ${perEvent[0]?.toFixed(1)} us, detector ${perEvent[1]?.toFixed(1)} us` +
+          `${bs.pid === undefined ? '' : `, broker ${perEvent[2]?.toFixed(1)} us`}; ` +
+          `total ${perEvent.reduce((x, y) => x + y, 0).toFixed(1)} us (target <= 30)`,
+      );
     }
     const spread = (xs: number[]) => {
       const sorted = [...xs].sort((x, y) => x - y);

@@ -3,7 +3,7 @@
 // checkpoints) are counted by kind. The tallies always add up: every physical line is accounted
 // for by exactly one outcome (multi-line records count all their lines).
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import type { LeakwatchError } from '#shared/errors.js';
+import { type LeakwatchError, ParseLineTooLong } from '#shared/errors.js';
 import type { NormalizeOptions } from '../normalize/options.js';
 import type { Redactor } from '../normalize/redact.js';
 import type { CompiledRouteTable } from '../normalize/route.js';
@@ -90,6 +90,15 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     options: opts.normalize,
   };
 
+  /** A line the reader cut at its limit: rejected unparsed (a cut line could parse into wrong values). */
+  function tooLong(line: InputLine, t: { bytes: number; limit: number }): Outcome {
+    tally.rejected++;
+    const reason = 'line_too_long';
+    tally.rejectReasons[reason] = (tally.rejectReasons[reason] ?? 0) + 1;
+    const error = ParseLineTooLong(t.limit, { details: { reason, bytes: t.bytes, offset: line.offset } });
+    return { kind: 'rejected', error, position: String(line.offset), text: line.text };
+  }
+
   function convert(results: RecordResult[]): Outcome[] {
     const out: Outcome[] = [];
     for (const r of results) {
@@ -124,6 +133,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     tally,
     push(line) {
       tally.lines++;
+      if (line.tooLong !== undefined) return [tooLong(line, line.tooLong)];
       return convert(parser.push(line));
     },
     end() {

@@ -32,6 +32,11 @@ export type SourceKind = 'web' | 'db' | 'api' | 'storage';
 export interface InputLine {
   offset: number;
   text: string;
+  /**
+   * Set when the line was longer than the reader's limit (maxLineBytes): text holds only its first
+   * `limit` bytes, and the pipeline rejects it (LW_ERR_PARSE_LINE_TOO_LONG) without parsing it.
+   */
+  tooLong?: { bytes: number; limit: number };
 }
 
 /** What one log record says about one access, unredacted. Fields the log does not carry are null / empty. */

@@ -171,7 +171,7 @@ test('follow: a partial last line without newline is held bounded, cut, and offs
   await t.until(() => t.lines().length === 2);
   await t.stop();
   assert.deepEqual(t.lines(), [
-    { offset: 0, text: 'z'.repeat(10) },
+    { offset: 0, text: 'z'.repeat(10), tooLong: { bytes: 20000, limit: 10 } },
     { offset: 20001, text: 'next' },
   ]);
 });

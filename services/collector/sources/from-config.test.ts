@@ -90,3 +90,11 @@ test('a batch is routed to its input by its source name', () => {
   assert.equal(inputKindOf('syslog:10.0.0.7'), 'syslog');
   assert.equal(inputKindOf('http:fluentbit'), 'ingest');
 });
+
+test('COLLECTOR_MAX_LINE_BYTES sets the line limit of files and stdin (default 64 KiB); below 256 is refused', () => {
+  const files = { COLLECTOR_FILES: '/var/log/nginx/access.log' };
+  assert.equal(inputsFromConfig(loadConfig({ env: files }).collector).options.maxLineBytes, 65536);
+  const cfg = loadConfig({ env: { ...files, COLLECTOR_MAX_LINE_BYTES: '1048576' } });
+  assert.equal(inputsFromConfig(cfg.collector).options.maxLineBytes, 1048576);
+  assert.throws(() => loadConfig({ env: { ...files, COLLECTOR_MAX_LINE_BYTES: '10' } }), /maxLineBytes/);
+});

@@ -80,6 +80,7 @@ export function inputsFromConfig(c: Readonly<Config['collector']>): ConfiguredIn
     follow: c.follow,
     fromStart: c.fromStart,
     batchSize: c.batchSize,
+    maxLineBytes: c.maxLineBytes,
     ...(c.checkpointFile !== undefined && { checkpointFile: c.checkpointFile }),
   };
   if (syslogOn)

@@ -1,7 +1,8 @@
 // Splits a byte stream into lines with their byte offsets, holding at most maxLineBytes + 1 bytes
 // of a pending line: a line longer than maxLineBytes is cut (its remaining bytes are skipped, its
-// offset and the next line's offset stay exact), so a writer that never sends a newline cannot
-// make the reader buffer without bound. CRLF endings lose their CR.
+// offset and the next line's offset stay exact) and marked `tooLong` with its full length, so the
+// pipeline rejects and counts it, and a writer that never sends a newline cannot make the reader
+// buffer without bound. CRLF endings lose their CR.
 import type { InputLine } from '../parsers/types.js';
 
 const NL = 0x0a;
@@ -16,6 +17,8 @@ export class LineSplitter {
   private carryLen = 0;
   /** Bytes of the pending line dropped because it was already longer than the cap. */
   private dropped = 0;
+  /** Whether the line finish() last returned was cut. */
+  private cut = false;
 
   constructor(private readonly maxLineBytes: number) {}
 
@@ -48,10 +51,15 @@ export class LineSplitter {
     this.pos += data.length;
     const out: InputLine[] = [];
     let from = 0;
+    const max = this.maxLineBytes;
     for (;;) {
       const nl = data.indexOf(NL, from);
       if (nl < 0) break;
-      out.push({ offset: this.start, text: this.finish(data.subarray(from, nl)) });
+      if (this.carryLen === 0 && this.dropped === 0 && nl - from <= max) {
+        // the common case, a whole line inside this chunk: decoded in place, no Buffer view per line
+        const end = nl > from && data[nl - 1] === CR ? nl - 1 : nl;
+        out.push({ offset: this.start, text: data.toString('utf8', from, end) });
+      } else out.push(this.line(base + nl - this.start, data.subarray(from, nl)));
       from = nl + 1;
       this.start = base + from;
     }
@@ -62,9 +70,17 @@ export class LineSplitter {
   /** End of input: the incomplete last line, if any, as a line. */
   end(): InputLine[] {
     if (this.pos === this.start) return [];
-    const line = { offset: this.start, text: this.finish(Buffer.alloc(0)) };
+    const line = this.line(this.pos - this.start, Buffer.alloc(0));
     this.start = this.pos;
     return [line];
+  }
+
+  /** The pending line ending with tail; bytes: its length without the newline. */
+  private line(bytes: number, tail: Buffer): InputLine {
+    const text = this.finish(tail);
+    return this.cut
+      ? { offset: this.start, text, tooLong: { bytes, limit: this.maxLineBytes } }
+      : { offset: this.start, text };
   }
 
   private keep(bytes: Buffer): void {
@@ -90,6 +106,7 @@ export class LineSplitter {
     let end = line.length;
     // a CR is only the line ending when nothing was dropped after it
     if (this.dropped === 0 && end > 0 && line[end - 1] === CR) end--;
+    this.cut = this.dropped > 0 || end > this.maxLineBytes;
     if (end > this.maxLineBytes) end = this.maxLineBytes;
     this.carry = [];
     this.carryLen = 0;

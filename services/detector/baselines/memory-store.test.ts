@@ -59,3 +59,15 @@ test('bounded: the stalest entity history is dropped at maxEntities', () => {
   assert.equal(s.get({ type: 'client_ip', value: 'b' }, 't', MON)?.source, 'peer', 'b was dropped');
   assert.equal(s.get({ type: 'client_ip', value: 'a' }, 't', MON)?.source, 'entity');
 });
+
+test('recent: two generations of historyWindows / 2; the windows before them are forgotten', () => {
+  const s = new MemoryBaselineStore({ minHistory: 3, historyWindows: 8 });
+  const key = { type: 'user', value: 'u' };
+  // 8 windows of 1 KB, then 8 of 1 MB: the 1 KB generations have rotated out
+  for (let i = 0; i < 16; i++) s.observe(key, 't', MON + i * W, 'none', f(i < 8 ? 1_000 : 1_000_000));
+  const b = s.get(key, 't', MON + 16 * W + 7 * 86_400_000 * 2 + 12 * 3_600_000);
+  assert.equal(b?.features['bytes_out']?.p50, 1_000_000);
+  assert.equal(b?.features['bytes_out']?.n, 8);
+  s.observe(key, 't', MON + 16 * W, 'none', f(1_000_000));
+  assert.equal(s.get(key, 't', MON + 17 * W)?.features['bytes_out']?.n, 5, 'a new generation: 4 + 1');
+});

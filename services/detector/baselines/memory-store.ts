@@ -2,8 +2,9 @@
 // without ClickHouse baselines use).
 //
 // The engine reports every closed tumbling window of every entity (observe). Per entity we keep
-// the last `historyWindows` windows' feature values with their hour of week; get() summarises
-// them with robust statistics (median, MAD, p95, n — simple-statistics):
+// streaming summaries of its recent windows' feature values (quantile-sketch.ts: a mergeable
+// DDSketch-style sketch per feature, updated in O(1) amortised per window and never sorted), in
+// total and per hour of week; get() reads median, MAD, p95 and n from them:
 //   1. the entity's own windows at the same hour of week (±1 h), when there are `minHistory` of them;
 //   2. else all of the entity's windows, when there are `minHistory`;
 //   3. else its peer group: windows of any entity of the tenant with the same peer class (the
@@ -13,13 +14,22 @@
 // Warm-up is explicit: Baseline.source and each summary's n say what the numbers rest on, and
 // rules decide (egress needs n >= its minHistory from the entity, and a larger margin otherwise).
 //
-// Bounded: at most `maxEntities` entity histories (the least recently updated are dropped),
-// Float32 rings, summaries cached and recomputed only when a window is added.
+// Recent = two generations: a history's windows go into its current generation of
+// historyWindows / 2 windows; when that is full, it becomes the previous generation and the one
+// before is forgotten. A summary merges both, so it rests on the last historyWindows / 2 to
+// historyWindows windows (the ring of exact values this replaces kept exactly the last
+// historyWindows). Quantiles are within 1% of the exact ones, MADs within 1% of
+// (2 x median + MAD) (see quantile-sketch.ts), and exact when each value is its own bin.
+//
+// Bounded: at most `maxEntities` entity histories (the least recently updated are dropped); a
+// sketch has at most one bin per window it holds; summaries are cached and recomputed only when a
+// window is added (groups: every `refreshEvery` windows).
 
 import { medianAbsoluteDeviation, quantileSorted } from 'simple-statistics';
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
 import { hourOfWeek } from '#shared/hour-of-week.js';
-import type { Baseline, BaselineStore, WindowFeatures } from '../rules/types.js';
+import type { Baseline, BaselineSource, BaselineStore, WindowFeatures } from '../rules/types.js';
+import { SketchSet } from './quantile-sketch.js';
 
 export const BASELINE_FEATURES = ['events', 'bytes_out', 'rows_out', 'distinct_resources'] as const;
 type Feature = (typeof BASELINE_FEATURES)[number];
@@ -47,33 +57,70 @@ export { hourOfWeek };
 
 const WEEK_HOURS = 168;
 
-/** A ring of feature vectors with their hour of week. */
+/** Slots of a history's SketchSet: feature f over every window, then feature f at hour h. */
+const hourSlot = (hour: number) => NF + hour * NF;
+
+/** Scratch for merging generations and hours (summaries are read at once; nothing keeps it). */
+const scratch = new SketchSet();
+
+/** Streaming summaries of an entity's or a group's recent windows (two generations). */
 class History {
-  readonly values: Float32Array;
-  readonly hours: Uint8Array;
-  n = 0;
-  next = 0;
-  /** Cached summaries: all windows, and the hour of week the seasonal cache is for. */
-  all: Record<string, BaselineSummary> | null = null;
-  seasonal: Record<string, BaselineSummary> | null = null;
+  private cur = new SketchSet();
+  private prev: SketchSet | null = null;
+  private curWindows = 0;
+  private prevWindows = 0;
+  /** Cached baselines: all windows, and the hour of week the seasonal cache is for. */
+  all: Baseline | null = null;
+  seasonal: Baseline | null = null;
   seasonalHour = -1;
   private addsSinceSummary = 0;
+  private readonly generationWindows: number;
+  /** An entity's, for dropping it from the store's maps. */
+  owner: { tenant: string; type: string; value: string } | null = null;
 
-  /** refreshEvery: adds after which cached summaries are recomputed (groups change constantly). */
+  /**
+   * source: what its baselines say they rest on; refreshEvery: adds after which cached summaries
+   * are recomputed (groups change constantly); seasonalHours: also keep sketches per hour of week
+   * (entities; groups need none); key: its key in the store's recency order (entities).
+   */
   constructor(
-    readonly capacity: number,
+    capacity: number,
+    readonly source: BaselineSource,
     private readonly refreshEvery = 1,
+    private readonly seasonalHours = true,
+    readonly key = '',
   ) {
-    this.values = new Float32Array(capacity * NF);
-    this.hours = new Uint8Array(capacity);
+    this.generationWindows = Math.max(1, Math.floor(capacity / 2));
+  }
+
+  /** Windows the summaries rest on. */
+  get n(): number {
+    return this.curWindows + this.prevWindows;
   }
 
   add(hour: number, f: WindowFeatures): void {
-    const o = this.next * NF;
-    for (let i = 0; i < NF; i++) this.values[o + i] = f[BASELINE_FEATURES[i] as Feature];
-    this.hours[this.next] = hour;
-    this.next = (this.next + 1) % this.capacity;
-    if (this.n < this.capacity) this.n++;
+    if (this.curWindows >= this.generationWindows) {
+      const old = this.prev ?? new SketchSet();
+      old.clear();
+      this.prev = this.cur;
+      this.prevWindows = this.curWindows;
+      this.cur = old;
+      this.curWindows = 0;
+    }
+    // slots in BASELINE_FEATURES order, spelt out (a keyed read per feature costs more here)
+    const c = this.cur;
+    c.add(0, f.events);
+    c.add(1, f.bytes_out);
+    c.add(2, f.rows_out);
+    c.add(3, f.distinct_resources);
+    if (this.seasonalHours) {
+      const hs = hourSlot(hour);
+      c.add(hs, f.events);
+      c.add(hs + 1, f.bytes_out);
+      c.add(hs + 2, f.rows_out);
+      c.add(hs + 3, f.distinct_resources);
+    }
+    this.curWindows++;
     if (++this.addsSinceSummary >= this.refreshEvery || this.all === null) {
       this.addsSinceSummary = 0;
       this.all = null;
@@ -82,28 +129,42 @@ class History {
     }
   }
 
-  summarize(filterHour: number | null, min: number): Record<string, BaselineSummary> | null {
-    const idx: number[] = [];
-    for (let k = 0; k < this.n; k++) {
-      if (filterHour === null || hourDistance(this.hours[k] as number, filterHour) <= 1) idx.push(k);
+  /** The baseline of every window (filterHour null) or of those at filterHour ±1 h; null when fewer than min. */
+  summarize(filterHour: number | null, min: number): Baseline | null {
+    let from: SketchSet;
+    if (filterHour === null || !this.seasonalHours) {
+      if (this.n < min) return null;
+      if (this.prev === null || this.prevWindows === 0) from = this.cur;
+      else {
+        scratch.clear();
+        scratch.merge(this.prev, 0, NF);
+        scratch.merge(this.cur, 0, NF);
+        from = scratch;
+      }
+    } else {
+      // every window adds one value to each feature: the first feature's count is the windows'.
+      // Counted before merging anything: most asks find too few at the same hours.
+      let windows = 0;
+      for (let d = -1; d <= 1; d++) {
+        const hs = hourSlot((filterHour + d + WEEK_HOURS) % WEEK_HOURS);
+        windows += this.cur.count(hs) + (this.prev?.count(hs) ?? 0);
+      }
+      if (windows < min) return null;
+      scratch.clear();
+      for (let d = -1; d <= 1; d++) {
+        const hs = hourSlot((filterHour + d + WEEK_HOURS) % WEEK_HOURS);
+        if (this.prev !== null) scratch.merge(this.prev, hs, hs + NF, hs);
+        scratch.merge(this.cur, hs, hs + NF, hs);
+      }
+      from = scratch;
     }
-    if (idx.length < min) return null;
-    const out: Record<string, BaselineSummary> = {};
-    const col = new Array<number>(idx.length);
-    for (let f = 0; f < NF; f++) {
-      for (let j = 0; j < idx.length; j++) col[j] = this.values[(idx[j] as number) * NF + f] as number;
-      out[BASELINE_FEATURES[f] as Feature] = summary(col);
-    }
-    return out;
+    const features: Record<string, BaselineSummary> = {};
+    for (let i = 0; i < NF; i++) features[BASELINE_FEATURES[i] as Feature] = from.summary(i);
+    return { source: this.source, features };
   }
 }
 
-function hourDistance(a: number, b: number): number {
-  const d = Math.abs(a - b);
-  return Math.min(d, WEEK_HOURS - d);
-}
-
-/** median, MAD, p95 and n of values (values is reordered). */
+/** median, MAD, p95 and n of values, exact (what the sketches approximate; tests compare). */
 export function summary(values: number[]): BaselineSummary {
   const sorted = values.slice().sort((a, b) => a - b);
   return {
@@ -114,10 +175,32 @@ export function summary(values: number[]): BaselineSummary {
   };
 }
 
+/** A tenant's peer groups and its tenant-wide group. */
+interface TenantGroups {
+  readonly global: History;
+  readonly peers: Map<string, History>;
+}
+
 export class MemoryBaselineStore implements BaselineStore {
   private readonly opts: MemoryBaselineOptions;
-  private readonly entities = new Map<string, History>();
-  private readonly groups = new Map<string, History>();
+  /** Entity histories in recency order (re-inserted on update: the first is the stalest). */
+  private readonly recency = new Map<string, History>();
+  /** The same histories by tenant, entity type and value: get() looks up without building a key. */
+  private readonly entities = new Map<string, Map<string, Map<string, History>>>();
+  private readonly groups = new Map<string, TenantGroups>();
+  /**
+   * The last get()'s question and answer: the engine asks once per event, and an entity's events
+   * come in runs (a page and its assets). Any observe() may change answers: it bumps `version`.
+   */
+  private version = 0;
+  private last: {
+    entity: Entity | null;
+    tenant: string;
+    windowStart: number;
+    peerClass: string;
+    version: number;
+    answer: Baseline | undefined;
+  } = { entity: null, tenant: '', windowStart: 0, peerClass: '', version: -1, answer: undefined };
 
   constructor(opts: Partial<MemoryBaselineOptions> = {}) {
     this.opts = { ...MEMORY_BASELINE_DEFAULTS, ...opts };
@@ -125,7 +208,7 @@ export class MemoryBaselineStore implements BaselineStore {
 
   /** Entity histories held. */
   get size(): number {
-    return this.entities.size;
+    return this.recency.size;
   }
 
   observe(
@@ -135,28 +218,71 @@ export class MemoryBaselineStore implements BaselineStore {
     peerClass: string,
     features: WindowFeatures,
   ): void {
+    this.version++;
     const hour = hourOfWeek(windowStart);
-    const key = tenant + '\u0000' + entity.type + '\u0000' + entity.value;
-    let h = this.entities.get(key);
+    let h = this.entity(entity, tenant);
     if (h === undefined) {
-      if (this.entities.size >= this.opts.maxEntities) {
-        // Maps iterate in insertion order and entries are re-inserted on update: the first is the stalest.
-        const stalest = this.entities.keys().next().value;
-        if (stalest !== undefined) this.entities.delete(stalest);
+      if (this.recency.size >= this.opts.maxEntities) {
+        const stalest = this.recency.values().next().value;
+        if (stalest !== undefined) this.drop(stalest);
       }
-      h = new History(this.opts.historyWindows);
+      const key = tenant + '\u0000' + entity.type + '\u0000' + entity.value;
+      h = new History(this.opts.historyWindows, 'entity', 1, true, key);
+      h.owner = { tenant, type: entity.type, value: entity.value };
+      let byType = this.entities.get(tenant);
+      if (byType === undefined) {
+        byType = new Map();
+        this.entities.set(tenant, byType);
+      }
+      let byValue = byType.get(entity.type);
+      if (byValue === undefined) {
+        byValue = new Map();
+        byType.set(entity.type, byValue);
+      }
+      byValue.set(entity.value, h);
     } else {
-      this.entities.delete(key);
+      this.recency.delete(h.key);
     }
-    this.entities.set(key, h);
+    this.recency.set(h.key, h);
     h.add(hour, features);
-    this.group(tenant + '\u0001' + peerClass).add(hour, features);
-    this.group(tenant).add(hour, features);
+    const g = this.tenantGroups(tenant);
+    let peer = g.peers.get(peerClass);
+    if (peer === undefined) {
+      peer = new History(this.opts.groupWindows, 'peer', 512, false);
+      g.peers.set(peerClass, peer);
+    }
+    peer.add(hour, features);
+    g.global.add(hour, features);
   }
 
   get(entity: Entity, tenant: string, windowStart: number, peerClass = 'none'): Baseline | undefined {
+    const l = this.last;
+    if (
+      l.entity === entity &&
+      l.version === this.version &&
+      l.windowStart === windowStart &&
+      l.peerClass === peerClass &&
+      l.tenant === tenant
+    )
+      return l.answer;
+    const answer = this.lookup(entity, tenant, windowStart, peerClass);
+    l.entity = entity;
+    l.tenant = tenant;
+    l.windowStart = windowStart;
+    l.peerClass = peerClass;
+    l.version = this.version;
+    l.answer = answer;
+    return answer;
+  }
+
+  private lookup(
+    entity: Entity,
+    tenant: string,
+    windowStart: number,
+    peerClass: string,
+  ): Baseline | undefined {
     const { minHistory } = this.opts;
-    const h = this.entities.get(tenant + '\u0000' + entity.type + '\u0000' + entity.value);
+    const h = this.entity(entity, tenant);
     if (h !== undefined && h.n >= minHistory) {
       const hour = hourOfWeek(windowStart);
       if (h.seasonalHour !== hour) {
@@ -164,27 +290,45 @@ export class MemoryBaselineStore implements BaselineStore {
         h.seasonalHour = hour;
       }
       // Seasonal only once the same hours alone are enough history; else every window.
-      if (h.seasonal !== null) return { source: 'entity', features: h.seasonal };
+      if (h.seasonal !== null) return h.seasonal;
       h.all ??= h.summarize(null, minHistory);
-      if (h.all !== null) return { source: 'entity', features: h.all };
+      if (h.all !== null) return h.all;
     }
-    for (const [key, source] of [
-      [tenant + '\u0001' + peerClass, 'peer'],
-      [tenant, 'global'],
-    ] as const) {
-      const g = this.groups.get(key);
-      if (g === undefined || g.n < minHistory) continue;
-      g.all ??= g.summarize(null, minHistory);
-      if (g.all !== null) return { source, features: g.all };
+    const g = this.groups.get(tenant);
+    if (g === undefined) return undefined;
+    const peer = g.peers.get(peerClass);
+    if (peer !== undefined && peer.n >= minHistory) {
+      peer.all ??= peer.summarize(null, minHistory);
+      if (peer.all !== null) return peer.all;
+    }
+    if (g.global.n >= minHistory) {
+      g.global.all ??= g.global.summarize(null, minHistory);
+      if (g.global.all !== null) return g.global.all;
     }
     return undefined;
   }
 
-  private group(key: string): History {
-    let g = this.groups.get(key);
+  private entity(entity: Entity, tenant: string): History | undefined {
+    return this.entities.get(tenant)?.get(entity.type)?.get(entity.value);
+  }
+
+  private drop(h: History): void {
+    this.recency.delete(h.key);
+    if (h.owner === null) return;
+    const { tenant, type, value } = h.owner;
+    h.owner = null;
+    const byType = this.entities.get(tenant);
+    const byValue = byType?.get(type);
+    byValue?.delete(value);
+    if (byValue?.size === 0) byType?.delete(type);
+    if (byType?.size === 0) this.entities.delete(tenant);
+  }
+
+  private tenantGroups(tenant: string): TenantGroups {
+    let g = this.groups.get(tenant);
     if (g === undefined) {
-      g = new History(this.opts.groupWindows, 512);
-      this.groups.set(key, g);
+      g = { global: new History(this.opts.groupWindows, 'global', 512, false), peers: new Map() };
+      this.groups.set(tenant, g);
     }
     return g;
   }

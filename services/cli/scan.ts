@@ -31,6 +31,8 @@ export interface ScanCommandOptions {
   redactionKey?: string;
   dev?: boolean;
   progress?: boolean;
+  /** LEAKWATCH_SENSITIVE_KINDS (config.detection.sensitiveKinds). */
+  sensitiveKinds?: readonly string[];
 }
 
 export interface ScanSummary {
@@ -48,7 +50,7 @@ export interface ScanSummary {
 const SWEEP_EVERY = 20_000;
 
 export async function runScan(files: string[], o: ScanCommandOptions): Promise<ScanSummary> {
-  const setup = loadRulesSetup(o.config);
+  const setup = loadRulesSetup(o.config, o.sensitiveKinds);
   const { key, note } = chooseRedactionKey(o);
   if (note) process.stderr.write(`leakwatch scan: ${note}\n`);
   const normalize = compileNormalizeOptions();

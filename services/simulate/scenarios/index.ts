@@ -25,3 +25,6 @@ export const SCENARIO_CLASSES: readonly ScenarioClass[] = Object.freeze([
 ]);
 
 export const CLASS_IDS: readonly string[] = Object.freeze(SCENARIO_CLASSES.map((c) => c.id));
+
+// ---- object-store logs (issue 15): `simulate --family s3|cloudtrail` ----
+export { STORAGE_LEAKS as STORAGE_SCENARIO_CLASSES } from './storage-leaks.js';

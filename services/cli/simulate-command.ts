@@ -38,14 +38,15 @@ export function registerSimulateCommand(program: Command): void {
     .option('--tenant <name>', 'tenant name recorded in the labels')
     .option(
       '--family <family>',
-      'log family: web (nginx, sim.log), s3 (S3 server access log, s3.log), cloudtrail (CloudTrail S3 data events, cloudtrail.log)',
+      'log family: web (nginx, sim.log), s3 (S3 server access log, s3.log), cloudtrail (CloudTrail S3 data events, cloudtrail.log), mysql (MySQL general query log, mysql.log)',
       'web',
     )
     .action(async (opts: SimulateCliOptions) => {
       if (opts.family === 's3' || opts.family === 'cloudtrail')
         return simulateStorageFamily(opts, opts.family);
+      if (opts.family === 'mysql') return simulateDbFamily(opts);
       if (opts.family !== 'web')
-        fail(`--family must be web, s3 or cloudtrail, got ${JSON.stringify(opts.family)}`);
+        fail(`--family must be web, s3, cloudtrail or mysql, got ${JSON.stringify(opts.family)}`);
       const { writeSimulation, SimulateInvalid } = await import('../simulate/simulate.js');
       const { CLASS_IDS } = await import('../simulate/scenarios/index.js');
       const seed = Number(opts.seed);
@@ -142,6 +143,44 @@ async function simulateStorageFamily(opts: SimulateCliOptions, family: 's3' | 'c
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'ENOTDIR')
       fail(e.message);
+    throw err;
+  }
+}
+
+async function simulateDbFamily(opts: SimulateCliOptions): Promise<void> {
+  const { SimulateInvalid } = await import('../simulate/simulate.js');
+  const { writeDbSimulation } = await import('../simulate/db-log.js');
+  const seed = Number(opts.seed);
+  if (!Number.isSafeInteger(seed)) fail(`--seed must be an integer, got ${JSON.stringify(opts.seed)}`);
+  const start = opts.start === undefined ? undefined : Date.parse(opts.start);
+  if (start !== undefined && !Number.isFinite(start))
+    fail(`--start must be an ISO date-time, got ${JSON.stringify(opts.start)}`);
+  const hours = opts.hours === undefined ? undefined : Number(opts.hours);
+  if (hours !== undefined && !(hours > 0 && hours <= 24 * 60))
+    fail(`--hours must be a number of hours > 0, got ${JSON.stringify(opts.hours)}`);
+  const classes = opts.classes
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  try {
+    const w = writeDbSimulation(opts.out, {
+      seed,
+      ...(start !== undefined ? { start } : {}),
+      ...(hours !== undefined ? { hours } : {}),
+      ...(opts.background !== undefined ? { background: opts.background } : {}),
+      ...(classes !== undefined && classes.length > 0 ? { classes } : {}),
+      ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),
+    });
+    const h = w.simulation.header;
+    console.error(
+      `wrote ${w.logPath}: ${h.total_lines} lines (${h.background_lines} background, ${w.simulation.attackLines} attack in ${w.simulation.scenarios.length} scenarios)`,
+    );
+    console.error(`wrote ${w.labelsPath}`);
+    console.error('next:');
+    console.error(`  ${h.scan_hint} > ${opts.out}/mysql.alerts.ndjson`);
+    console.error(`  leakwatch eval --labels ${w.labelsPath} --alerts ${opts.out}/mysql.alerts.ndjson`);
+  } catch (err) {
+    if (err instanceof SimulateInvalid) fail(err.message);
     throw err;
   }
 }

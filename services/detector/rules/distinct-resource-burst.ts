@@ -3,8 +3,8 @@
 // walks are sequential-enumeration's). Covers UUID / hash ids that cannot be walked in order.
 //
 // Fires when distinct resources on id routes first read within the last window reach
-// max(minDistinct, baseline p95 x factor), and the longest near-sequential run is less than half
-// of them.
+// max(minDistinct, baseline p95 x factor) — the entity's own or its peers' baseline, not the
+// tenant-wide one —, and the longest near-sequential run is less than half of them.
 
 import { entityKey } from '#shared/principal.js';
 import { sampleEvents, topRoutes } from './explain.js';
@@ -52,7 +52,9 @@ export const distinctResourceBurst: Rule<DistinctResourceBurstConfig> = {
       const run = longestRun(r.sorted, r.distinct, 3).length;
       if (run > seqMax) seqMax = run;
     }
-    const s = b?.features['distinct_resources'];
+    // The tenant-wide ('global') baseline mixes every kind of traffic (an app server's database
+    // connection reads hundreds of records a window): a new principal is not judged by it.
+    const s = b === undefined || b.source === 'global' ? undefined : b.features['distinct_resources'];
     const threshold =
       s !== undefined && s.n >= cfg.minHistory
         ? Math.max(cfg.minDistinct, s.p95 * cfg.factor)

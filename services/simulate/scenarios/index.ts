@@ -28,5 +28,7 @@ export const SCENARIO_CLASSES: readonly ScenarioClass[] = Object.freeze([
 
 export const CLASS_IDS: readonly string[] = Object.freeze([...new Set(SCENARIO_CLASSES.map((c) => c.id))]);
 
+// ---- database logs (issue 15): `simulate --family mysql` ----
+export { DB_LEAKS as DB_SCENARIO_CLASSES } from './db-leaks.js';
 // ---- object-store logs (issue 15): `simulate --family s3|cloudtrail` ----
 export { STORAGE_LEAKS as STORAGE_SCENARIO_CLASSES } from './storage-leaks.js';

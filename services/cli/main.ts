@@ -187,7 +187,9 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (files: string[], opts: ScanCommandOptions) => {
       const { runScan, EXIT_DAMAGED_INPUT } = await import('./scan.js');
       await cliErrors('scan', async () => {
-        if ((await runScan(files, opts)).damaged.length) process.exitCode = EXIT_DAMAGED_INPUT;
+        const sensitiveKinds = config().detection.sensitiveKinds; // LEAKWATCH_SENSITIVE_KINDS
+        if ((await runScan(files, { ...opts, sensitiveKinds })).damaged.length)
+          process.exitCode = EXIT_DAMAGED_INPUT;
       });
     });
 

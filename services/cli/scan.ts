@@ -33,6 +33,8 @@ export interface ScanCommandOptions {
   progress?: boolean;
   /** Longest line read (bytes, commander gives a string); default DEFAULT_MAX_LINE_BYTES. */
   maxLineBytes?: string | number;
+  /** LEAKWATCH_SENSITIVE_KINDS (config.detection.sensitiveKinds). */
+  sensitiveKinds?: readonly string[];
 }
 
 export interface ScanSummary {
@@ -51,7 +53,7 @@ const SWEEP_EVERY = 20_000;
 
 export async function runScan(files: string[], o: ScanCommandOptions): Promise<ScanSummary> {
   const maxLineBytes = parseMaxLineBytes(o.maxLineBytes);
-  const setup = loadRulesSetup(o.config);
+  const setup = loadRulesSetup(o.config, o.sensitiveKinds);
   const { key, note } = chooseRedactionKey(o);
   if (note) process.stderr.write(`leakwatch scan: ${note}\n`);
   const normalize = compileNormalizeOptions();

@@ -51,7 +51,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   const alertsCodec = alertCodec();
   const { access: accessTopic, accessByRoute: byRouteTopic } = cfg.topics;
   // The rules file is read (and refused with every problem listed) before anything connects.
-  const setup = loadRulesSetup(cfg.detector.rulesFile);
+  const setup = loadRulesSetup(cfg.detector.rulesFile, cfg.detection.sensitiveKinds);
   const principalRules = setup.rules.filter((r) => r.keyBy === 'principal');
   const routeRules = setup.rules.filter((r) => r.keyBy === 'route');
   // ClickHouse baselines (the baseline job's rows, cached and reloaded; kept when ClickHouse is

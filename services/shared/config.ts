@@ -67,6 +67,16 @@ const NormalizeSchema = Type.Object(
 export const ConfigSchema = Type.Object(
   {
     tenant: Type.String({ minLength: 1, maxLength: 200 }),
+    // ---- detection kinds (issue 15) ----
+    /** What the detections treat as sensitive, besides services/shared/sensitive-kinds.ts. */
+    detection: Type.Object(
+      {
+        /** More resource kinds that are records of people (`booking`, `lab_result`...): lowercase names. */
+        sensitiveKinds: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' })),
+      },
+      { additionalProperties: false },
+    ),
+    // ---- end detection kinds ----
     log: Type.Object(
       {
         level: Type.Union(
@@ -349,6 +359,7 @@ export type Config = Static<typeof ConfigSchema>;
 
 export const DEFAULTS: Config = {
   tenant: 'default',
+  detection: { sensitiveKinds: [] }, // issue 15
   log: { level: 'info' },
   ops: { host: '127.0.0.1' },
   kafka: { brokers: ['127.0.0.1:19092'], clientId: 'leakwatch', compression: 'lz4' },
@@ -542,6 +553,7 @@ const deadlines: Parser = (s) =>
 /** Environment variable -> config path. Shared names as DESIGN.md fixes them; the rest prefixed by service. */
 export const ENV: Record<string, [path: string, parse: Parser]> = {
   LEAKWATCH_TENANT: ['tenant', str],
+  LEAKWATCH_SENSITIVE_KINDS: ['detection.sensitiveKinds', list], // issue 15
   LOG_LEVEL: ['log.level', str],
   LEAKWATCH_OPS_HOST: ['ops.host', str],
   KAFKA_BROKERS: ['kafka.brokers', list],

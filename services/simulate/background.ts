@@ -18,6 +18,7 @@ import {
   WOO_CLIENT_UA,
   WP_CRON_UA,
 } from './agents.js';
+import { idRouteBackground } from './background-id-routes.js';
 import { line, req, type SimLine } from './format.js';
 import { publicIp } from './ips.js';
 import {
@@ -554,6 +555,7 @@ export function generateBackground(rng: Rng, start: number, end: number): SimLin
   patients(rng.fork('patients'), start, end, out);
   clinicians(rng.fork('clinicians'), start, end, out);
   scanners(rng.fork('scanners'), start, end, out);
+  idRouteBackground(rng.fork('outside-table'), start, end, out); // issue 15: id routes outside the table
   const kept = out.filter((l) => l.ts < end);
   for (const l of kept) l.ts = Math.floor(l.ts / 1000) * 1000;
   return kept.sort((a, b) => a.ts - b.ts);

@@ -5,7 +5,10 @@
 //                  tables = record.tables when the log names them, else the statement's (lowercased)
 //   resource_kind  the first table (in that order) with a kind in the table map (`wp_users` → user,
 //                  `sales_order` → order); a table is looked up without its schema (`shop.orders`)
-//                  and, failing that, without a WordPress-style prefix (`wp_`, `wp2_`)
+//                  and, failing that, without a WordPress-style prefix (`wp_`, `wp2_`). A statement
+//                  that names a resource id on a table outside the map is an id route all the same:
+//                  its kind is the first table's name singularised (`wp_clinic_referrals` →
+//                  clinic_referral), as route.ts does for `/referrals/{id}`
 //   resource_id    the literal compared to an `id` / `*_id` column (summarizeSql), kept when it is an
 //                  id (digits, UUID, hex, `[A-Za-z0-9_-]` with a digit and no PHI), else tokenised
 //   template       literals replaced by `?` (summarizeSql), then PHI-redacted (identifiers, kept
@@ -18,7 +21,7 @@
 import type { AccessRecord } from '../parsers/types.js';
 import type { NormalizeOptions } from './options.js';
 import type { Redactor } from './redact.js';
-import { isIdLike, tokenKind } from './route.js';
+import { isIdLike, kindOfCollection, tokenKind } from './route.js';
 import { summarizeSql } from './sql.js';
 
 export interface DbSummary {
@@ -52,6 +55,8 @@ export function summarizeDb(record: AccessRecord, redactor: Redactor, options: N
   const findings: string[] = [];
   for (const d of redactor.detectors) if (kinds.delete(d.kind)) findings.push(`phi_in_sql:${d.kind}`);
   for (const k of kinds) findings.push(`phi_in_sql:${k}`);
+  if (resourceKind === null && s.resourceId !== null && tables.length > 0)
+    resourceKind = derivedTableKind(tables[0] as string);
   return {
     operation,
     route,
@@ -76,6 +81,15 @@ export function tableKind(table: string, kinds: ReadonlyMap<string, string>): st
   const us = t.indexOf('_');
   if (us > 0 && us <= 8) return kinds.get(t.slice(us + 1)) ?? null;
   return null;
+}
+
+/** Kind of a table outside the map: without schema and WordPress-style prefix, singularised. */
+export function derivedTableKind(table: string): string | null {
+  let t = table.replace(/[`"[\]]/g, '').toLowerCase();
+  const dot = t.lastIndexOf('.');
+  if (dot !== -1) t = t.slice(dot + 1);
+  t = t.replace(/^wp\d*_/, '');
+  return kindOfCollection(t);
 }
 
 function safeId(v: string, redactor: Redactor): string {

@@ -73,6 +73,23 @@ export const DEFAULT_TABLE_KINDS: Readonly<Record<string, string>> = Object.free
   users: 'user',
   usermeta: 'user',
   admin_user: 'user',
+  // issue 15: what healthcare shops' plugins store (form entries hold intake answers)
+  gf_entry: 'form_entry',
+  gf_entry_meta: 'form_entry',
+  rg_lead: 'form_entry',
+  rg_lead_detail: 'form_entry',
+  wpforms_entries: 'form_entry',
+  wpforms_entry_fields: 'form_entry',
+  frm_items: 'form_entry',
+  frm_item_metas: 'form_entry',
+  amelia_appointments: 'appointment',
+  amelia_customer_bookings: 'booking',
+  bookly_appointments: 'appointment',
+  bookly_customer_appointments: 'appointment',
+  lab_results: 'lab_result',
+  invoices: 'invoice',
+  subscriptions: 'subscription',
+  medical_records: 'medical_record',
 });
 
 function names(list: readonly string[]): NameMatcher {

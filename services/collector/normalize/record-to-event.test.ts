@@ -310,7 +310,7 @@ test('memoised targets and user agents: per redactor and route table, each event
   assert.deepEqual(a2, a1);
   assert.notEqual(a2.findings, a1.findings); // the events do not share a findings array
   assert.deepEqual(a1.findings, ['phi_in_url:email']);
-  assert.equal(a1.resource_kind, null);
+  assert.equal(a1.resource_kind, 'lab'); // an id route outside the table: kind of its collection
   assert.equal(c.resource_kind, 'lab_result'); // other table, other answer
   assert.equal(b.route, a1.route);
   assert.notEqual(b.user_agent, a1.user_agent); // other key, other token

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigInvalid } from '#shared/errors.js';
-import { compileRouteTable, isIdLike, normalizeRoute, safeDecode, tokenKind } from './route.js';
+import {
+  compileRouteTable,
+  GENERIC_KIND,
+  isIdLike,
+  kindOfCollection,
+  normalizeRoute,
+  safeDecode,
+  singularize,
+  tokenKind,
+} from './route.js';
 
 type Want = [route: string, resourceId: string | null, kind: string | null, queryKeys?: string[]];
 
@@ -10,14 +19,55 @@ const CASES: Array<[string, Want]> = [
   ['/', ['/', null, null]],
   ['/about/team', ['/about/team', null, null]],
   ['/music/', ['/music/', null, null]],
-  ['/blog/2024/05/hello-world', ['/blog/{id}/{id}/hello-world', '05', null]],
-  ['/items/42?sort=asc&page=2', ['/items/{id}', '42', null, ['sort', 'page']]],
+  // dates are not ids
+  ['/blog/2024/05/hello-world', ['/blog/{yyyy}/{mm}/hello-world', null, null]],
+  ['/wp-content/uploads/2019/05/31/cat.jpg', ['/wp-content/uploads/{yyyy}/{mm}/{dd}/cat.jpg', null, null]],
+  ['/reports/2026-11-05/summary', ['/reports/{date}/summary', null, null]],
+  ['/appointments/2026/11/05', ['/appointments/{yyyy}/{mm}/{dd}', null, null]],
+  // id routes outside the table: kind from the collection segment, else generic
+  ['/items/42?sort=asc&page=2', ['/items/{id}', '42', 'item', ['sort', 'page']]],
   [
     '/u/3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b/profile',
-    ['/u/{id}/profile', '3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b', null],
+    ['/u/{id}/profile', '3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b', GENERIC_KIND],
   ],
-  ['/files/d41d8cd98f00b204e9800998ecf8427e', ['/files/{id}', 'd41d8cd98f00b204e9800998ecf8427e', null]],
-  ['/invoice/1001.pdf', ['/invoice/{id}.pdf', '1001', null]],
+  ['/files/d41d8cd98f00b204e9800998ecf8427e', ['/files/{id}', 'd41d8cd98f00b204e9800998ecf8427e', 'file']],
+  ['/invoice/1001.pdf', ['/invoice/{id}.pdf', '1001', 'invoice']],
+  ['/wp-json/amelia/v1/bookings/17', ['/wp-json/amelia/v1/bookings/{id}', '17', 'booking']],
+  ['/clinics/3/bookings/17', ['/clinics/{id}/bookings/{id}', '17', 'booking']],
+  ['/portal/lab-results/9/pdf', ['/portal/lab-results/{id}/pdf', '9', 'lab_result']],
+  ['/api/prescriptions/77', ['/api/prescriptions/{id}', '77', 'prescription']],
+  ['/portal/medical-records/12', ['/portal/medical-records/{id}', '12', 'medical_record']],
+  ['/wp-json/wc/v3/subscriptions/99', ['/wp-json/wc/v3/subscriptions/{id}', '99', 'subscription']],
+  ['/v2/123', ['/v2/{id}', '123', GENERIC_KIND]],
+  ['/123', ['/{id}', '123', GENERIC_KIND]],
+  ['/index.php/123', ['/index.php/{id}', '123', GENERIC_KIND]],
+  // generated file names are ids
+  [
+    '/files/3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b.pdf',
+    ['/files/{id}.pdf', '3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b', 'file'],
+  ],
+  // form and booking plugins
+  ['/wp-json/gf/v2/entries/55', ['/wp-json/gf/v2/entries/{id}', '55', 'form_entry']],
+  ['/wp-json/gf/v2/forms/3/entries', ['/wp-json/gf/v2/forms/{id}/entries', '3', 'form_entry']],
+  [
+    '/wp-admin/admin.php?page=wpforms-entries&view=details&entry_id=12',
+    ['/wp-admin/admin.php?entry_id={id}', '12', 'form_entry', ['page', 'view', 'entry_id']],
+  ],
+  ['/wp-json/wc-bookings/v1/bookings/8', ['/wp-json/wc-bookings/v1/bookings/{id}', '8', 'booking']],
+  // recordings and exports in buckets: date folders, the object is the resource
+  [
+    '/clinic-media/recordings/2026/11/05/3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b.mp4',
+    [
+      '/clinic-media/recordings/{yyyy}/{mm}/{dd}/{file}',
+      '3f2b8c1e-9a4d-4e2f-8b1a-0c9d8e7f6a5b.mp4',
+      'recording',
+    ],
+  ],
+  [
+    '/recordings/2026/11/session-0001.mp4',
+    ['/recordings/{yyyy}/{mm}/{file}', 'session-0001.mp4', 'recording'],
+  ],
+  ['/exports/clinic-a/2026/11/orders.csv', ['/exports/clinic-a/{yyyy}/{mm}/{file}', 'orders.csv', 'export']],
   ['/wp-json/oembed/1.0/embed', ['/wp-json/oembed/1.0/embed', null, null]],
   ['/api/2.3.4/x', ['/api/2.3.4/x', null, null]],
   ['/short/abc123', ['/short/abc123', null, null]],
@@ -102,7 +152,7 @@ const CASES: Array<[string, Want]> = [
   ['http://example.com', ['/', null, null]],
   ['example.com:443', ['{authority}', null, null]],
   ['*', ['*', null, null]],
-  ['/a/%31%32/b', ['/a/{id}/b', '12', null]],
+  ['/a/%31%32/b', ['/a/{id}/b', '12', GENERIC_KIND]],
   ['/patients/%31%30%30%37', ['/patients/{id}', '1007', 'patient']],
   ['/bad/%E0%A4%A/x', ['/bad/%E0%A4%A/x', null, null]],
   ['/bad/%zz%/x', ['/bad/%zz%/x', null, null]],
@@ -171,7 +221,11 @@ test('the table is data: more patterns from config, bad ones rejected at load', 
     queryKeys: [],
   });
   assert.equal(normalizeRoute('/view?mrn=12345', t).route, '/view?mrn={id}');
-  assert.equal(normalizeRoute('/wp-json/wc/v3/orders/1', t).resourceKind, null);
+  // not in this table: an id route all the same, its kind derived from the collection
+  assert.equal(normalizeRoute('/wp-json/wc/v3/orders/1', t).resourceKind, 'order');
+  const plain = compileRouteTable({ paths: [], queryIds: [], fileCollections: [], deriveKinds: false });
+  assert.equal(normalizeRoute('/wp-json/wc/v3/orders/1', plain).resourceKind, null);
+  assert.equal(normalizeRoute('/recordings/2026/11/05/a.mp4', plain).resourceKind, null);
   for (const bad of ['orders/{id}', '/a/**/b', '/{id}/{file}', '/{id}', '/a/{Bad-Name}']) {
     assert.throws(
       () => compileRouteTable({ paths: [{ path: bad, kind: 'x' }], queryIds: [] }),
@@ -179,4 +233,16 @@ test('the table is data: more patterns from config, bad ones rejected at load', 
       bad,
     );
   }
+});
+
+test('collection words make kinds, simply singularised', () => {
+  assert.equal(singularize('entries'), 'entry');
+  assert.equal(singularize('addresses'), 'address');
+  assert.equal(singularize('orders'), 'order');
+  assert.equal(singularize('status'), 'status');
+  assert.equal(kindOfCollection('lab-results'), 'lab_result');
+  assert.equal(kindOfCollection('Bookings'), 'booking');
+  assert.equal(kindOfCollection('v2'), null);
+  assert.equal(kindOfCollection('index.php'), null);
+  assert.equal(kindOfCollection('u'), null);
 });

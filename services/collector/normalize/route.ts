@@ -25,6 +25,21 @@
 // Query ids (`?p=123`, `?post=123`, `?order_id=123`) are used when no path pattern matched: the
 // route keeps the key (`?p={id}`) and the value is the resource id.
 //
+// Id routes outside the table: when no pattern matched, a templated `{id}` segment still makes an
+// id route. Its kind comes from the collection segment before it, singularised (`/bookings/17` →
+// booking, `/lab-results/9` → lab_result, `/entries/3` → entry), or is GENERIC_KIND (`resource`)
+// when there is no such word (`/123`, `/v2/123`, `/u/123`). Which kinds are *sensitive* is not
+// decided here (services/shared/sensitive-kinds.ts): every id route counts for enumeration.
+//
+// Dates are not ids: `2026/11/05` (year 1970-2099, month, optional day) becomes `{yyyy}/{mm}/{dd}`,
+// `2026-11-05` becomes `{date}`, in generic templating and in `*` segments; `{id}` never matches a
+// date segment. Generated file names are ids: `<uuid>.mp4`, `<hex>.pdf`, `123.json` → `{id}.ext`
+// (static assets, `<hash>.js`, `<id>.png`, are templated the same way but name no kind).
+//
+// Files in a recording or export folder at any depth (FILE_COLLECTIONS: `recordings/2026/11/05/
+// <uuid>.mp4` in a bucket, `exports/clinic-a/x.csv`): when no pattern matched, the last segment is
+// the resource (`{file}`), the kind is the folder's (recording, export).
+//
 // Percent-decoding never throws: a segment with `%` is decoded for matching and for the route
 // when it decodes to printable text without `/`, `?` or `#`; otherwise it is kept as written.
 
@@ -53,10 +68,49 @@ export interface QueryIdDef {
   kind: string;
 }
 
+export interface FileCollectionDef {
+  /** Folder name (one path segment, matched ASCII case-insensitively), e.g. `recordings`. */
+  segment: string;
+  kind: string;
+}
+
 export interface RouteTableDef {
   paths: readonly RoutePatternDef[];
   queryIds: readonly QueryIdDef[];
+  /** Folders whose files are resources of a kind at any depth; DEFAULT_FILE_COLLECTIONS when absent. */
+  fileCollections?: readonly FileCollectionDef[];
+  /** Derive a kind for id routes no pattern named (default true). */
+  deriveKinds?: boolean;
 }
+
+/** Kind of an id route no pattern named and whose collection segment says nothing. */
+export const GENERIC_KIND = 'resource';
+
+/** Kind of an object-store bucket listing (S3 ListObjects / REST.GET.BUCKET). */
+export const BUCKET_LISTING_KIND = 'bucket_listing';
+
+const LISTING_OPERATIONS: ReadonlySet<string> = new Set([
+  'REST.GET.BUCKET',
+  'REST.GET.BUCKETVERSIONS',
+  'ListObjects',
+  'ListObjectsV2',
+  'ListObjectVersions',
+]);
+
+/** An S3 access-log operation or CloudTrail event name that lists a bucket's keys. */
+export function isBucketListing(operation: string | null | undefined): boolean {
+  return operation !== null && operation !== undefined && LISTING_OPERATIONS.has(operation);
+}
+
+export const DEFAULT_FILE_COLLECTIONS: readonly FileCollectionDef[] = Object.freeze([
+  { segment: 'recordings', kind: 'recording' },
+  { segment: 'recording', kind: 'recording' },
+  { segment: 'call-recordings', kind: 'recording' },
+  { segment: 'video-visits', kind: 'recording' },
+  { segment: 'exports', kind: 'export' },
+  { segment: 'export', kind: 'export' },
+  { segment: 'wc-exports', kind: 'export' },
+]);
 
 export const DEFAULT_ROUTE_TABLE: RouteTableDef = {
   paths: [
@@ -86,6 +140,13 @@ export const DEFAULT_ROUTE_TABLE: RouteTableDef = {
     { path: '**/recordings/*/*/{file}', kind: 'recording' },
     { path: '**/exports/{file}', kind: 'export' },
     { path: '**/wc-exports/{file}', kind: 'export' },
+    // Form plugins: entries hold intake answers (Gravity Forms REST v1/v2)
+    { path: '/wp-json/gf/*/entries/{id}/**', kind: 'form_entry' },
+    { path: '/wp-json/gf/*/forms/{id}/entries', kind: 'form_entry' },
+    { path: '**/gravityformsapi/entries/{id}/**', kind: 'form_entry' },
+    // Booking plugins (WooCommerce Bookings, Bookly, Amelia REST)
+    { path: '/wp-json/wc-bookings/*/bookings/{id}/**', kind: 'booking' },
+    { path: '/wp-json/bookly/*/appointments/{id}/**', kind: 'appointment' },
     // Collections (bulk reads: the kind without a resource id)
     { path: '/wp-json/wc/*/orders', kind: 'order' },
     { path: '/wp-json/wc/*/customers', kind: 'customer' },
@@ -103,6 +164,12 @@ export const DEFAULT_ROUTE_TABLE: RouteTableDef = {
     { key: 'page_id', kind: 'page' },
     { key: 'order_id', kind: 'order' },
     { key: 'attachment_id', kind: 'attachment' },
+    // WPForms / Gravity Forms admin entry views, Ninja Forms submissions, booking plugins
+    { key: 'entry_id', kind: 'form_entry' },
+    { key: 'lid', kind: 'form_entry' },
+    { key: 'sub_id', kind: 'form_entry' },
+    { key: 'appointment_id', kind: 'appointment' },
+    { key: 'booking_id', kind: 'booking' },
   ],
 };
 
@@ -144,6 +211,9 @@ export interface CompiledRouteTable {
   /** Bit (c & 31) set for the first character of every anchor: a cheap pre-check. */
   readonly anchorFirst: number;
   readonly queryIds: ReadonlyMap<string, string>;
+  /** Lowercased folder → kind (FILE_COLLECTIONS). */
+  readonly fileCollections: ReadonlyMap<string, string>;
+  readonly deriveKinds: boolean;
   readonly size: number;
 }
 
@@ -224,7 +294,21 @@ export function compileRouteTable(def: RouteTableDef): CompiledRouteTable {
     }
     if (!queryIds.has(q.key)) queryIds.set(q.key, q.kind);
   }
-  return { anchorsByFirst, anchorFirst, queryIds, size: def.paths.length };
+  const fileCollections = new Map<string, string>();
+  for (const f of def.fileCollections ?? DEFAULT_FILE_COLLECTIONS) {
+    if (typeof f.segment !== 'string' || f.segment === '' || f.segment.includes('/') || !f.kind) {
+      throw ConfigInvalid(`file collection ${JSON.stringify(f)}: one segment and a kind are required`);
+    }
+    fileCollections.set(f.segment.toLowerCase(), f.kind);
+  }
+  return {
+    anchorsByFirst,
+    anchorFirst,
+    queryIds,
+    fileCollections,
+    deriveKinds: def.deriveKinds ?? true,
+    size: def.paths.length,
+  };
 }
 
 const DEFAULT_COMPILED = compileRouteTable(DEFAULT_ROUTE_TABLE);
@@ -353,11 +437,102 @@ function matchIdAt(s: string, a: number, b: number, suffix: string): boolean {
   return isIdLikeAt(s, a, e) || tokenKindEnd(s, a, e) !== -1;
 }
 
+// ---- dates and kinds ------------------------------------------------------------------------------
+
+/** Digits s[a..b) as a number, -1 when not 1..maxLen digits. */
+function smallNumberAt(s: string, a: number, b: number, maxLen: number): number {
+  if (b <= a || b - a > maxLen || !allDigits(s, a, b)) return -1;
+  return Number(s.slice(a, b));
+}
+
+function isYearAt(s: string, a: number, b: number): boolean {
+  if (b - a !== 4) return false;
+  const y = smallNumberAt(s, a, b, 4);
+  return y >= 1970 && y <= 2099;
+}
+
+/** `2026-11-05`: a whole-segment ISO date. */
+function isIsoDateAt(s: string, a: number, b: number): boolean {
+  if (b - a !== 10 || s.charCodeAt(a + 4) !== 0x2d || s.charCodeAt(a + 7) !== 0x2d) return false;
+  const m = smallNumberAt(s, a + 5, a + 7, 2);
+  const d = smallNumberAt(s, a + 8, a + 10, 2);
+  return isYearAt(s, a, a + 4) && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+const DATE_NONE = 0;
+const DATE_YYYY = 1;
+const DATE_MM = 2;
+const DATE_DD = 3;
+const DATE_ISO = 4;
+const DATE_OUT = ['', '{yyyy}', '{mm}', '{dd}', '{date}'];
+
+/** Marks date segments in segDate[0..n): year + month (+ day) folders, ISO dates. */
+function markDates(s: string, n: number): boolean {
+  if (segDate.length < n) segDate = new Uint8Array(Math.max(n, segDate.length * 2));
+  segDate.fill(DATE_NONE, 0, n);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const a = segA[i] as number;
+    const b = segB[i] as number;
+    const c0 = s.charCodeAt(a);
+    if (c0 < 0x30 || c0 > 0x39) continue;
+    if (isIsoDateAt(s, a, b)) {
+      segDate[i] = DATE_ISO;
+      any = true;
+      continue;
+    }
+    if (i + 1 >= n || !isYearAt(s, a, b)) continue;
+    const m = smallNumberAt(s, segA[i + 1] as number, segB[i + 1] as number, 2);
+    if (m < 1 || m > 12) continue;
+    segDate[i] = DATE_YYYY;
+    segDate[i + 1] = DATE_MM;
+    any = true;
+    if (i + 2 < n) {
+      const d = smallNumberAt(s, segA[i + 2] as number, segB[i + 2] as number, 2);
+      if (d >= 1 && d <= 31) {
+        segDate[i + 2] = DATE_DD;
+        i++;
+      }
+    }
+    i++;
+  }
+  return any;
+}
+
+/** Singular of a collection word, simply: `entries` → entry, `addresses` → address, `orders` → order. */
+export function singularize(w: string): string {
+  const n = w.length;
+  if (n > 4 && w.endsWith('ies')) return w.slice(0, -3) + 'y';
+  if (n > 4 && (w.endsWith('sses') || w.endsWith('xes') || w.endsWith('ches') || w.endsWith('shes')))
+    return w.slice(0, -2);
+  if (n > 3 && w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is'))
+    return w.slice(0, -1);
+  return w;
+}
+
+/**
+ * The kind a collection segment names (`bookings` → booking, `lab-results` → lab_result), or null
+ * when the segment is not a collection word (too short, a version `v2`, a file `index.php`, mixed
+ * with digits at the start).
+ */
+export function kindOfCollection(seg: string): string | null {
+  if (seg.length < 3 || seg.length > 64) return null;
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(seg)) return null;
+  if (/^v\d+$/i.test(seg)) return null;
+  const w = seg.toLowerCase().replace(/-/g, '_');
+  const parts = w.split('_');
+  const last = parts[parts.length - 1] as string;
+  parts[parts.length - 1] = singularize(last);
+  const k = parts.join('_');
+  return /^[a-z][a-z0-9_]{0,63}$/.test(k) ? k : null;
+}
+
 // ---- normalizeRoute -------------------------------------------------------------------------------
 
 // Segment bounds of the path being normalised (module scratch: normalizeRoute is synchronous).
 let segA = new Int32Array(64);
 let segB = new Int32Array(64);
+let segDate = new Uint8Array(64);
 
 function matchAt(p: CompiledPattern, s: string, n: number, start: number): boolean {
   const m = p.segs.length;
@@ -371,7 +546,7 @@ function matchAt(p: CompiledPattern, s: string, n: number, start: number): boole
     if (pm.type === SEG_LITERAL) {
       if (!eqIgnoreCaseAt(s, a, b, pm.text)) return false;
     } else if (pm.type === SEG_ID) {
-      if (!matchIdAt(s, a, b, pm.text)) return false;
+      if (segDate[start + k] !== DATE_NONE || !matchIdAt(s, a, b, pm.text)) return false;
     } else if (b === a) return false;
   }
   return true;
@@ -441,6 +616,8 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
     p = e + 1;
   }
 
+  markDates(s, n);
+
   // Best pattern match: deepest resource segment, then table order.
   let best: CompiledPattern | null = null;
   let bestStart = 0;
@@ -471,15 +648,43 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
     }
   }
 
+  // No pattern: a file in a recording / export folder at any depth is that kind's resource.
+  let fileKind: string | null = null;
+  let fileAt = -1;
+  if (best === null && table.fileCollections.size > 0 && n >= 2) {
+    const la = segA[n - 1] as number;
+    const lb = segB[n - 1] as number;
+    if (lb > la && segDate[n - 1] === DATE_NONE) {
+      for (let i = n - 2; i >= 0 && fileKind === null; i--) {
+        const a = segA[i] as number;
+        const b = segB[i] as number;
+        if (b - a < 3 || b - a > 32) continue;
+        const k = table.fileCollections.get(s.slice(a, b).toLowerCase());
+        if (k !== undefined) {
+          fileKind = k;
+          fileAt = n - 1;
+        }
+      }
+    }
+  }
+
   // Route: the path with replaced segments; spans between replacements are copied as they are.
   let resourceId: string | null = null;
+  let genericAt = -1;
   let route = '';
   let last = from;
   const bestEnd = best === null ? -1 : bestStart + best.segs.length;
+  const fixed = best !== null || fileKind !== null;
   for (let i = 0; i < n; i++) {
     const a = segA[i] as number;
     const b = segB[i] as number;
     if (b === a) continue;
+    if (i === fileAt) {
+      resourceId = s.slice(a, b);
+      route += s.slice(last, a) + '{file}';
+      last = b;
+      continue;
+    }
     if (best !== null && i >= bestStart && i < bestEnd) {
       const pm = best.segs[i - bestStart] as SegMatcher;
       if (pm.type === SEG_ID) {
@@ -502,6 +707,12 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
       if (pm.type === SEG_LITERAL) continue;
     }
     // generic templating
+    const dm = segDate[i] as number;
+    if (dm !== DATE_NONE) {
+      route += s.slice(last, a) + (DATE_OUT[dm] as string);
+      last = b;
+      continue;
+    }
     const c0 = s.charCodeAt(a);
     if (c0 === 0x74 /* t */) {
       const ke = tokenKindEnd(s, a, b);
@@ -512,25 +723,25 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
       }
     }
     if (isIdLikeAt(s, a, b)) {
-      if (best === null) resourceId = s.slice(a, b);
+      if (!fixed) {
+        resourceId = s.slice(a, b);
+        genericAt = i;
+      }
       route += s.slice(last, a) + '{id}';
       last = b;
       continue;
     }
-    // 123.json, 42.pdf: number + short extension starting with a letter (not a version: 1.0)
-    if (c0 >= 0x30 && c0 <= 0x39) {
-      const dot = s.indexOf('.', a);
+    // 123.json, 42.pdf, <uuid>.mp4, <hex>.pdf: an id + a short extension starting with a letter
+    // (not a version: 1.0)
+    const dot = s.indexOf('.', a);
+    if (dot > a && dot < b - 1 && dot - a <= 128 && b - dot <= 6) {
       const e0 = s.charCodeAt(dot + 1) | 0x20;
-      if (
-        dot > a &&
-        dot < b - 1 &&
-        dot - a <= 20 &&
-        b - dot <= 6 &&
-        e0 >= 0x61 &&
-        e0 <= 0x7a &&
-        allDigits(s, a, dot)
-      ) {
-        if (best === null) resourceId = s.slice(a, dot);
+      if (e0 >= 0x61 && e0 <= 0x7a && isIdLikeAt(s, a, dot)) {
+        if (!fixed) {
+          resourceId = s.slice(a, dot);
+          // content-addressed static assets (`<hash>.js`, `<id>.png`) are not records
+          genericAt = STATIC_EXT.has(s.slice(dot + 1, b).toLowerCase()) ? -1 : i;
+        }
         route += s.slice(last, a) + '{id}';
         last = dot;
       }
@@ -538,11 +749,12 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
   }
   route = last === from ? (from === 0 && to === s.length ? s : s.slice(from, to)) : route + s.slice(last, to);
 
-  let resourceKind: string | null = best === null ? null : best.kind;
+  let resourceKind: string | null = best !== null ? best.kind : fileKind;
+  if (genericAt !== -1 && table.deriveKinds) resourceKind = genericKind(s, genericAt);
   let queryKeys: readonly string[] = EMPTY;
   if (qAt !== -1) {
     queryKeys = queryKeysOf(target, qAt, hashAt);
-    if (best === null && table.queryIds.size > 0) {
+    if (!fixed && table.queryIds.size > 0) {
       const q = findQueryId(target, qAt + 1, hashAt > qAt ? hashAt : target.length, table.queryIds);
       if (q !== null) {
         route += '?' + q.key + '={id}';
@@ -553,6 +765,37 @@ export function normalizeRoute(target: string, table: CompiledRouteTable = DEFAU
   }
   if (route.length > MAX_ROUTE_CHARS) route = route.slice(0, MAX_ROUTE_CHARS) + '…';
   return { route, resourceId, resourceKind, queryKeys };
+}
+
+/** Extensions of static assets: a generated name with one of these is no record (no kind). */
+const STATIC_EXT: ReadonlySet<string> = new Set([
+  'js',
+  'mjs',
+  'css',
+  'map',
+  'png',
+  'jpg',
+  'jpeg',
+  'gif',
+  'svg',
+  'webp',
+  'avif',
+  'ico',
+  'bmp',
+  'woff',
+  'woff2',
+  'ttf',
+  'otf',
+  'eot',
+]);
+
+/** Kind of the generic id at segment i: its collection (the literal segment before it), else GENERIC_KIND. */
+function genericKind(s: string, i: number): string {
+  if (i === 0) return GENERIC_KIND;
+  const a = segA[i - 1] as number;
+  const b = segB[i - 1] as number;
+  if (segDate[i - 1] !== DATE_NONE || b === a) return GENERIC_KIND;
+  return kindOfCollection(s.slice(a, b)) ?? GENERIC_KIND;
 }
 
 function queryKeysOf(target: string, qAt: number, hashAt: number): readonly string[] {

@@ -40,7 +40,14 @@ import { StringMemo } from './memo.js';
 import { resolveClientIp, splitForwardedFor } from './net.js';
 import { compileNormalizeOptions, findCookie, type NormalizeOptions } from './options.js';
 import type { Redactor } from './redact.js';
-import { type CompiledRouteTable, normalizeRoute, type RouteInfo, safeDecode } from './route.js';
+import {
+  BUCKET_LISTING_KIND,
+  type CompiledRouteTable,
+  isBucketListing,
+  normalizeRoute,
+  type RouteInfo,
+  safeDecode,
+} from './route.js';
 
 export interface NormalizeContext {
   /** Which log: file path or stream name. Part of event_id. */
@@ -271,6 +278,13 @@ export function recordToAccessEvent(record: AccessRecord, ctx: NormalizeContext)
     resourceKind = t.resourceKind;
     queryKeys = t.queryKeys;
     if (t.findings.length > 0) findings = t.findings.slice();
+    // An object-store listing names its bucket's keys: a kind of its own (anonymous listings are a leak).
+    if (
+      resourceKind === null &&
+      record.sourceKind === 'storage' &&
+      isBucketListing(record.attrs['operation'] ?? record.method)
+    )
+      resourceKind = BUCKET_LISTING_KIND;
   } else if (record.sourceKind !== 'web' && nonEmpty(record.method)) {
     route = record.method;
   }

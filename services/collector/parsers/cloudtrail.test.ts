@@ -76,7 +76,7 @@ test('an S3 data event (NDJSON line)', () => {
   assert.equal(r.method, 'GetObject');
   assert.equal(r.target, '/clinic-scans/patients/Jane%20Doe/2024%20scan%20%231.pdf');
   assert.equal(r.bytesOut, 482133);
-  assert.equal(r.status, null);
+  assert.equal(r.status, 200); // served: an S3 data event without an error
   assert.deepEqual(r.headers, { host: 'clinic-scans.s3.eu-west-1.amazonaws.com' });
   assert.deepEqual(r.attrs, {
     event_source: 's3.amazonaws.com',

@@ -35,7 +35,9 @@
 // - status: CloudTrail logs no HTTP status. With an errorCode: 403 for access-denied-like codes
 //   (AccessDenied, *Unauthorized*, Forbidden, bad/expired credentials), 404 for S3 NoSuchKey /
 //   NoSuchBucket / NoSuchVersion (what the S3 access log would say), null for other errors and for
-//   successes. The code itself is attrs.error_code; errorMessage is not kept (it quotes ARNs and keys).
+//   successes other than S3 data events; an S3 data event without an error is 200 (what the S3 access
+//   log says for it, so unauthenticated-sensitive reads both alike). The code itself is
+//   attrs.error_code; errorMessage is not kept (it quotes ARNs and keys).
 // - userAgent: as logged; S3 data events wrap it in `[…]`, which is removed.
 // - headers.host: requestParameters.Host when present.
 // - attrs: event_source, event_name is the method, aws_region, error_code, event_id, request_id,
@@ -443,6 +445,8 @@ function toRecord(ev: JsonObject, eventName: string, eventType: string | null, t
   if (errorCode !== null) {
     attrs['error_code'] = errorCode;
     status = statusForErrorCode(errorCode);
+  } else if (sourceKind === 'storage') {
+    status = 200; // an S3 data event without an error was served, as the S3 access log would say
   }
 
   const rec = emptyRecord(tsMs, sourceKind);

@@ -1,13 +1,14 @@
 // distinct-resource-burst: one principal reads many different records (orders, patients,
-// recordings...) in the last window, far above its baseline, in no sequential order (sequential
+// recordings, bookings, any id route...) in the last window, far above its baseline, in no sequential order (sequential
 // walks are sequential-enumeration's). Covers UUID / hash ids that cannot be walked in order.
 //
 // Fires when distinct resources on id routes first read within the last window reach
-// max(minDistinct, baseline p95 x factor), and the longest near-sequential run is less than half
-// of them.
+// max(minDistinct, baseline p95 x factor) — the entity's own or its peers' baseline, not the
+// tenant-wide one —, and the longest near-sequential run is less than half of them.
 
 import { entityKey } from '#shared/principal.js';
 import { sampleEvents, topRoutes } from './explain.js';
+import { kindCounts } from './kinds.js';
 import { longestRun } from './sequential-enumeration.js';
 import type { Finding, Rule, Severity } from './types.js';
 
@@ -15,7 +16,7 @@ export interface DistinctResourceBurstConfig {
   minDistinct: number;
   factor: number;
   minHistory: number;
-  /** Resource kinds that count. */
+  /** Resource kinds that count; `*`: every id route (any kind). */
   kinds: readonly string[];
   severity: Severity;
 }
@@ -24,7 +25,7 @@ export const DISTINCT_RESOURCE_BURST_DEFAULTS: Readonly<DistinctResourceBurstCon
   minDistinct: 40,
   factor: 5,
   minHistory: 12,
-  kinds: Object.freeze(['order', 'customer', 'patient', 'appointment', 'recording', 'export', 'user']),
+  kinds: Object.freeze(['*']),
   severity: 'high',
 });
 
@@ -35,28 +36,25 @@ export const distinctResourceBurst: Rule<DistinctResourceBurstConfig> = {
   defaults: DISTINCT_RESOURCE_BURST_DEFAULTS,
   evaluate(w, b, cfg): Finding[] {
     const e = w.event;
-    if (
-      e !== null &&
-      (e.resource_id === null || e.resource_kind === null || !cfg.kinds.includes(e.resource_kind))
-    )
-      return [];
+    if (e !== null && (e.resource_id === null || !kindCounts(cfg.kinds, e.resource_kind))) return [];
     // Cheap pre-check on what is stored before counting by time.
     let stored = 0;
     for (const r of w.routes) {
-      if (r.resourceKind !== null && cfg.kinds.includes(r.resourceKind))
-        stored += r.distinct + r.otherDistinct;
+      if (kindCounts(cfg.kinds, r.resourceKind)) stored += r.distinct + r.otherDistinct;
     }
     if (stored < cfg.minDistinct) return [];
     const since = w.recent().since;
     let observed = 0;
     let seqMax = 0;
-    const counted = w.routes.filter((r) => r.resourceKind !== null && cfg.kinds.includes(r.resourceKind));
+    const counted = w.routes.filter((r) => kindCounts(cfg.kinds, r.resourceKind));
     for (const r of counted) {
       observed += r.distinctSince(since);
       const run = longestRun(r.sorted, r.distinct, 3).length;
       if (run > seqMax) seqMax = run;
     }
-    const s = b?.features['distinct_resources'];
+    // The tenant-wide ('global') baseline mixes every kind of traffic (an app server's database
+    // connection reads hundreds of records a window): a new principal is not judged by it.
+    const s = b === undefined || b.source === 'global' ? undefined : b.features['distinct_resources'];
     const threshold =
       s !== undefined && s.n >= cfg.minHistory
         ? Math.max(cfg.minDistinct, s.p95 * cfg.factor)

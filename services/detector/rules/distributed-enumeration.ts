@@ -7,6 +7,7 @@
 // than maxTopShare of them.
 
 import { sampleEvents } from './explain.js';
+import { kindCounts } from './kinds.js';
 import { runToJudge } from './sequential-enumeration.js';
 import type { Finding, Rule, Severity } from './types.js';
 
@@ -16,6 +17,7 @@ export interface DistributedEnumerationConfig {
   minPrincipals: number;
   maxTopShare: number;
   windowMs: number;
+  /** Resource kinds that count; `*`: every id route (any kind). */
   kinds: readonly string[];
   severity: Severity;
 }
@@ -26,7 +28,7 @@ export const DISTRIBUTED_ENUMERATION_DEFAULTS: Readonly<DistributedEnumerationCo
   minPrincipals: 5,
   maxTopShare: 0.5,
   windowMs: 3_600_000,
-  kinds: Object.freeze(['order', 'customer', 'patient', 'appointment', 'recording', 'export', 'user']),
+  kinds: Object.freeze(['*']),
   severity: 'high',
 });
 
@@ -38,7 +40,7 @@ export const distributedEnumeration: Rule<DistributedEnumerationConfig> = {
   evaluate(w, _b, cfg): Finding[] {
     const r = w.changed[0];
     if (r === undefined || !r.keepsPrincipals || r.distinct < cfg.minRun) return [];
-    if (r.resourceKind === null || !cfg.kinds.includes(r.resourceKind)) return [];
+    if (!kindCounts(cfg.kinds, r.resourceKind)) return [];
     const run = runToJudge(r, cfg.maxGap, w.event !== null);
     if (run.length < cfg.minRun) return [];
     const lo = r.sorted[run.from] as number;
@@ -71,7 +73,7 @@ export const distributedEnumeration: Rule<DistributedEnumerationConfig> = {
         title: `Distributed ID walk on ${r.route}: ${inRun} ids from ${byPrincipal.size} principals`,
         topResources: [`${r.route} ids ${lo}..${hi}`, `${byPrincipal.size} principals, top ${top} ids`],
         sampleEventIds: sampleEvents(w, [r]),
-        labels: { route: r.route, resource_kind: r.resourceKind },
+        labels: { route: r.route, resource_kind: r.resourceKind as string },
         firstSeen,
         tenant: r.tenant,
       },

@@ -96,3 +96,37 @@ test('a bad file is refused with every problem listed', () => {
   assert.throws(() => loadRulesSetup(path), /not valid YAML/);
   assert.throws(() => loadRulesSetup(join(dir, 'missing.yaml')), /cannot read rules file/);
 });
+
+test('crawlers stay allowed on every id route that is not sensitive, kinds derived or not; LEAKWATCH_SENSITIVE_KINDS adds kinds', () => {
+  const bot = {
+    event_id: 'e',
+    ts: 0,
+    user_agent: 'Mozilla/5.0 (compatible; Googlebot/2.1)',
+    route: '/doctors/{id}/',
+    resource_kind: 'doctor',
+  };
+  const allow = loadRulesSetup().engine.allow?.['*'];
+  assert.equal(allow?.(accessEventWith(bot)), true); // a derived kind, not sensitive
+  for (const kind of [
+    'booking',
+    'form_entry',
+    'lab_result',
+    'prescription',
+    'invoice',
+    'subscription',
+    'recording',
+  ])
+    assert.equal(allow?.(accessEventWith({ ...bot, resource_kind: kind })), false, kind);
+  const extra = loadRulesSetup(undefined, ['doctor']);
+  assert.equal(extra.engine.allow?.['*']?.(accessEventWith(bot)), false);
+  const us = extra.engine.config?.['unauthenticated-sensitive'] as { apiKinds: string[] };
+  assert.ok(us.apiKinds.includes('doctor') && us.apiKinds.includes('booking'));
+  // a rules file's own apiKinds are kept, the extra kinds added
+  const own = rulesSetupFrom(
+    { rules: { 'unauthenticated-sensitive': { apiKinds: ['order'] } } },
+    'rules file',
+    ['dental_chart'],
+  );
+  const ownUs = own.engine.config?.['unauthenticated-sensitive'] as { apiKinds: string[] } | undefined;
+  assert.deepEqual(ownUs?.apiKinds, ['order', 'dental_chart']);
+});

@@ -15,12 +15,14 @@
 //   userAgents: [ 'Googlebot', … ]       case-insensitive substrings of the user agent
 //   routes:     [ '/wp-json/wc/v3/products' ]   route template prefixes
 //   publicOnly: true                      only events on routes that name no sensitive kind
+//                                         (services/shared/sensitive-kinds.ts + LEAKWATCH_SENSITIVE_KINDS)
 
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import { ConfigInvalid } from '#shared/errors.js';
 import { principalKey } from '#shared/principal.js';
+import { sensitiveKinds } from '#shared/sensitive-kinds.js';
 import { ENGINE_DEFAULTS, type EngineOptions } from '../engine/engine.js';
 import { defaultRules } from './index.js';
 import type { AnyRule } from './types.js';
@@ -42,9 +44,6 @@ export interface RulesSetup {
 
 /** Estimated engine bytes per active entity, to turn a memory budget into maxEntities (see make bench). */
 export const BYTES_PER_ENTITY_ESTIMATE = 2048;
-
-/** Resource kinds that are not sensitive: public pages crawlers may read in bulk. */
-const PUBLIC_KINDS = new Set(['post', 'page', 'product', 'attachment']);
 
 /** Search-engine crawlers allowed on public pages by default. */
 export const DEFAULT_ALLOW: readonly AllowEntry[] = Object.freeze([
@@ -113,7 +112,10 @@ function checkAllow(v: unknown, where: string, problems: string[]): AllowEntry[]
 }
 
 /** One predicate for a list of allow entries. */
-export function compileAllow(entries: readonly AllowEntry[]): ((e: AccessEvent) => boolean) | undefined {
+export function compileAllow(
+  entries: readonly AllowEntry[],
+  sensitive: ReadonlySet<string> = sensitiveKinds(),
+): ((e: AccessEvent) => boolean) | undefined {
   if (entries.length === 0) return undefined;
   const compiled = entries.map((a) => {
     const agents = a.userAgents?.map((s) => s.toLowerCase());
@@ -132,7 +134,7 @@ export function compileAllow(entries: readonly AllowEntry[]): ((e: AccessEvent) 
     const exact = new Set(a.principals?.filter((p) => !p.endsWith('*')));
     const prefixes = a.principals?.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
     return (e: AccessEvent): boolean => {
-      if (a.publicOnly && e.resource_kind !== null && !PUBLIC_KINDS.has(e.resource_kind)) return false;
+      if (a.publicOnly && e.resource_kind !== null && sensitive.has(e.resource_kind)) return false;
       if (agents !== undefined && (e.user_agent === null || !agentMatches(e.user_agent))) return false;
       if (a.routes !== undefined && !a.routes.some((r) => e.route.startsWith(r))) return false;
       if (a.principals !== undefined) {
@@ -146,7 +148,11 @@ export function compileAllow(entries: readonly AllowEntry[]): ((e: AccessEvent) 
 }
 
 /** Validates a parsed rules document; throws ConfigInvalid listing every problem. */
-export function rulesSetupFrom(doc: unknown, source = 'rules file'): RulesSetup {
+export function rulesSetupFrom(
+  doc: unknown,
+  source = 'rules file',
+  extraSensitiveKinds: readonly string[] = [],
+): RulesSetup {
   const problems: string[] = [];
   const all = defaultRules();
   const byId = new Map(all.map((r) => [r.id, r]));
@@ -232,18 +238,37 @@ export function rulesSetupFrom(doc: unknown, source = 'rules file'): RulesSetup 
   if (problems.length > 0)
     throw ConfigInvalid(`${source} has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
   const rules = all.filter((r) => !disabled.has(r.id));
+  // LEAKWATCH_SENSITIVE_KINDS: more kinds that are records of people (unauthenticated-sensitive's
+  // apiKinds, and never "public" for allow entries).
+  const sensitive = new Set(sensitiveKinds(extraSensitiveKinds));
+  if (extraSensitiveKinds.length > 0) {
+    const us = byId.get('unauthenticated-sensitive');
+    if (us !== undefined) {
+      const over = config[us.id] ?? {};
+      const base = (over['apiKinds'] ?? (us.defaults as Record<string, unknown>)['apiKinds']) as string[];
+      over['apiKinds'] = [...new Set([...base, ...extraSensitiveKinds])];
+      config[us.id] = over;
+    }
+  }
+  for (const k of (config['unauthenticated-sensitive']?.['apiKinds'] as string[] | undefined) ?? [])
+    sensitive.add(k);
+  for (const k of (config['unauthenticated-sensitive']?.['alwaysKinds'] as string[] | undefined) ?? [])
+    sensitive.add(k);
   const allow: Record<string, (e: AccessEvent) => boolean> = {};
   for (const [id, entries] of Object.entries(allowEntries)) {
-    const pred = compileAllow(entries);
+    const pred = compileAllow(entries, sensitive);
     if (pred && !disabled.has(id)) allow[id] = pred;
   }
   for (const id of disabled) delete config[id];
   return { rules, engine: { ...engine, config, allow } };
 }
 
-/** Reads and validates a rules file; without a path, the defaults. */
-export function loadRulesSetup(path?: string): RulesSetup {
-  if (path === undefined) return rulesSetupFrom({}, 'defaults');
+/**
+ * Reads and validates a rules file; without a path, the defaults. `extraSensitiveKinds`:
+ * LEAKWATCH_SENSITIVE_KINDS (config.detection.sensitiveKinds).
+ */
+export function loadRulesSetup(path?: string, extraSensitiveKinds: readonly string[] = []): RulesSetup {
+  if (path === undefined) return rulesSetupFrom({}, 'defaults', extraSensitiveKinds);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -256,7 +281,7 @@ export function loadRulesSetup(path?: string): RulesSetup {
   } catch (err) {
     throw ConfigInvalid(`rules file ${path} is not valid YAML: ${(err as Error).message}`);
   }
-  return rulesSetupFrom(doc, `rules file ${path}`);
+  return rulesSetupFrom(doc, `rules file ${path}`, extraSensitiveKinds);
 }
 
 /** Every rule's defaults, as the YAML a user would edit (`leakwatch rules --defaults`). */

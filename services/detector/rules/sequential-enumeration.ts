@@ -9,6 +9,12 @@
 // only on the run that new id belongs to, so the cost is the length of that run, and a walk that
 // ended hours ago is not raised again by an unrelated id (ids stay in state for the id horizon).
 // A full evaluation (no event) takes the longest run of every route.
+//
+// A walk is also *in order*: its ids arrive mostly in small steps (the next id a few above or
+// below the last). Random reads that happen to cover a small id space densely (an app server's
+// database connection reading posts by id for page views, hour after hour) form long runs in the
+// sorted set, but arrive in large jumps. So the route's latest minRun ids, in order of first
+// arrival, must also show at least minOrderedShare of steps of at most orderedStep.
 
 import { entityKey } from '#shared/principal.js';
 import type { Finding, RouteIdsView, Rule, Severity, WindowView } from './types.js';
@@ -27,6 +33,10 @@ export interface SequentialEnumerationConfig {
    * (`/page/{id}`), which crawlers walk page by page on every WordPress site.
    */
   ignoreRouteSuffixes: readonly string[];
+  /** Share of small steps (in arrival order) among the run's latest ids: a walk is in order. */
+  minOrderedShare: number;
+  /** Largest step between ids arriving one after the other that counts as in order. */
+  orderedStep: number;
 }
 
 export const SEQUENTIAL_ENUMERATION_DEFAULTS: Readonly<SequentialEnumerationConfig> = Object.freeze({
@@ -35,6 +45,8 @@ export const SEQUENTIAL_ENUMERATION_DEFAULTS: Readonly<SequentialEnumerationConf
   criticalRun: 200,
   severity: 'high',
   ignoreRouteSuffixes: Object.freeze(['/page/{id}', '/page/{id}/']),
+  minOrderedShare: 0.5,
+  orderedStep: 12,
 });
 
 export interface Run {
@@ -91,6 +103,21 @@ export function longestRun(sorted: readonly number[], n: number, maxGap: number)
 
 const MAX_SAMPLES = 10;
 
+/**
+ * Share of small steps (0 < |step| <= maxStep) between consecutive ids, in order of first arrival,
+ * among the route's latest `k` ids. 1 when fewer than two.
+ */
+export function orderedShare(r: RouteIdsView, k: number, maxStep: number): number {
+  const from = Math.max(0, r.distinct - k);
+  let small = 0;
+  for (let i = from + 1; i < r.distinct; i++) {
+    const d = Math.abs(r.idAt(i) - r.idAt(i - 1));
+    if (d > 0 && d <= maxStep) small++;
+  }
+  const pairs = r.distinct - from - 1;
+  return pairs <= 0 ? 1 : small / pairs;
+}
+
 function ignored(route: string, suffixes: readonly string[]): boolean {
   for (const s of suffixes) if (route.endsWith(s)) return true;
   return false;
@@ -137,10 +164,10 @@ export const sequentialEnumeration: Rule<SequentialEnumerationConfig> = {
     for (const r of w.changed) {
       if (r.distinct < cfg.minRun || ignored(r.route, cfg.ignoreRouteSuffixes)) continue;
       const run = runToJudge(r, cfg.maxGap, w.event !== null);
-      if (run.length >= cfg.minRun && (bestRun === undefined || run.length > bestRun.length)) {
-        best = r;
-        bestRun = run;
-      }
+      if (run.length < cfg.minRun || (bestRun !== undefined && run.length <= bestRun.length)) continue;
+      if (orderedShare(r, cfg.minRun, cfg.orderedStep) < cfg.minOrderedShare) continue;
+      best = r;
+      bestRun = run;
     }
     return best === undefined || bestRun === undefined ? [] : [findingFor(w, best, bestRun, cfg)];
   },

@@ -2,12 +2,16 @@
 // authenticated — recordings and exports in public folders or buckets, and API routes for
 // orders, customers, patients and appointments answered without a user, key or session.
 //
-// Which routes count: kinds in alwaysKinds on any route; kinds in apiKinds only on API route
-// prefixes (a storefront page like /my-account/view-order/{id}/ is behind a login the access log
-// cannot show). A principal that authenticated within the id horizon is not "never
-// authenticated". Fires at minEvents such responses in the last window.
+// Which routes count: kinds in alwaysKinds on any route (recordings, exports, anonymous bucket
+// listings); kinds in apiKinds (records of people: services/shared/sensitive-kinds.ts, plus
+// LEAKWATCH_SENSITIVE_KINDS) on API route prefixes and on object stores (a storefront page like
+// /my-account/view-order/{id}/ is behind a login the access log cannot show; an S3 access log or a
+// CloudTrail data event says who asked: requester `-` is anonymous). Every other id route (a
+// product, a post, a generic `/{id}`) is not sensitive. A principal that authenticated within the
+// id horizon is not "never authenticated". Fires at minEvents such responses in the last window.
 
 import { entityKey } from '#shared/principal.js';
+import { FILE_SENSITIVE_KINDS, RECORD_SENSITIVE_KINDS } from '#shared/sensitive-kinds.js';
 import { sampleEvents, topRoutes } from './explain.js';
 import type { Finding, Rule, Severity, WindowView } from './types.js';
 
@@ -20,17 +24,24 @@ export interface UnauthenticatedSensitiveConfig {
 }
 
 export const UNAUTHENTICATED_SENSITIVE_DEFAULTS: Readonly<UnauthenticatedSensitiveConfig> = Object.freeze({
-  alwaysKinds: Object.freeze(['recording', 'export']),
-  apiKinds: Object.freeze(['order', 'customer', 'patient', 'appointment', 'user']),
+  alwaysKinds: FILE_SENSITIVE_KINDS,
+  apiKinds: RECORD_SENSITIVE_KINDS,
   apiPrefixes: Object.freeze(['/wp-json/', '/rest/', '/admin/api/', '/api/', '/graphql']),
   minEvents: 1,
   severity: 'high',
 });
 
-function sensitive(route: string, kind: string | null, cfg: UnauthenticatedSensitiveConfig): boolean {
+/** Sensitive here: an always-kind, or an api-kind on an API prefix or an object store (`storage`). */
+function sensitive(
+  route: string,
+  kind: string | null,
+  cfg: UnauthenticatedSensitiveConfig,
+  storage: boolean,
+): boolean {
   if (kind === null) return false;
   if (cfg.alwaysKinds.includes(kind)) return true;
   if (!cfg.apiKinds.includes(kind)) return false;
+  if (storage) return true;
   for (const p of cfg.apiPrefixes) if (route.startsWith(p)) return true;
   return false;
 }
@@ -49,8 +60,12 @@ export const unauthenticatedSensitive: Rule<UnauthenticatedSensitiveConfig> = {
     const e = w.event;
     if (e === null || e.authenticated || everAuthenticated(w)) return [];
     if (e.status === null || e.status < 200 || e.status >= 300) return [];
-    if (!sensitive(e.route, e.resource_kind, cfg)) return [];
-    const routes = w.routes.filter((r) => sensitive(r.route, r.resourceKind, cfg));
+    const storage = e.source_kind === 'storage';
+    if (!sensitive(e.route, e.resource_kind, cfg, storage)) return [];
+    // Object-store routes are bucket paths: only the event's own route is known to be one.
+    const routes = w.routes.filter((r) =>
+      sensitive(r.route, r.resourceKind, cfg, storage && r.route === e.route && r.tenant === e.tenant),
+    );
     let observed = 0;
     for (const r of routes) observed += r.count - r.errors;
     if (observed < cfg.minEvents) return [];

@@ -4,6 +4,7 @@ import { distinctResourceBurst } from './distinct-resource-burst.js';
 import { distributedEnumeration } from './distributed-enumeration.js';
 import { egressScenarios } from './egress.js';
 import { idProbing } from './id-probing.js';
+import { ID_ROUTE_CLASSES } from './id-routes.js';
 import { mediaEnumeration } from './media-enumeration.js';
 import { phiInUrl } from './phi-in-url.js';
 import { sequentialEnumeration } from './sequential-enumeration.js';
@@ -22,6 +23,12 @@ export const SCENARIO_CLASSES: readonly ScenarioClass[] = Object.freeze([
   phiInUrl,
   sessionSharing,
   breakGlass,
+  ...ID_ROUTE_CLASSES, // issue 15: id routes outside the route table
 ]);
 
-export const CLASS_IDS: readonly string[] = Object.freeze(SCENARIO_CLASSES.map((c) => c.id));
+export const CLASS_IDS: readonly string[] = Object.freeze([...new Set(SCENARIO_CLASSES.map((c) => c.id))]);
+
+// ---- database logs (issue 15): `simulate --family mysql` ----
+export { DB_LEAKS as DB_SCENARIO_CLASSES } from './db-leaks.js';
+// ---- object-store logs (issue 15): `simulate --family s3|cloudtrail` ----
+export { STORAGE_LEAKS as STORAGE_SCENARIO_CLASSES } from './storage-leaks.js';

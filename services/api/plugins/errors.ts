@@ -52,12 +52,10 @@ export function validationMessage(issues: readonly ValidationIssue[], context = 
 export function installErrorHandler(app: FastifyInstance, opts: ErrorHandlerOptions = {}): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.validation) {
-      return reply
-        .code(400)
-        .send({
-          error: 'LW_ERR_API_BAD_REQUEST',
-          message: validationMessage(err.validation, err.validationContext),
-        });
+      return reply.code(400).send({
+        error: 'LW_ERR_API_BAD_REQUEST',
+        message: validationMessage(err.validation, err.validationContext),
+      });
     }
     if (isLeakwatchError(err)) {
       if (err.statusCode >= 500) req.log.error({ err }, 'request failed');

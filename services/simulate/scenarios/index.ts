@@ -5,6 +5,7 @@ import { distributedEnumeration } from './distributed-enumeration.js';
 import { egressScenarios } from './egress.js';
 import { idProbing } from './id-probing.js';
 import { mediaEnumeration } from './media-enumeration.js';
+import { nightlyBackup } from './nightly-job.js';
 import { phiInUrl } from './phi-in-url.js';
 import { sequentialEnumeration } from './sequential-enumeration.js';
 import { sessionSharing } from './session-sharing.js';
@@ -12,7 +13,8 @@ import type { ScenarioClass } from './types.js';
 import { unauthenticatedSensitive } from './unauthenticated-sensitive.js';
 
 export const SCENARIO_CLASSES: readonly ScenarioClass[] = Object.freeze([
-  egressScenarios,
+  // egress/nightly (a scheduled job judged by what it learnt) only in simulations of 8 nights or more
+  { ...egressScenarios, variants: [...egressScenarios.variants, nightlyBackup] },
   sequentialEnumeration,
   distinctResourceBurst,
   idProbing,

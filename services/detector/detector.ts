@@ -3,7 +3,12 @@
 // - Principal-keyed rules run on `leakwatch.access.v1` (keyed by principal). Route-keyed rules
 //   (distributed enumeration) need every event of a route in one place, so events on id routes are
 //   forwarded, bytes unchanged, to the repartition topic `leakwatch.access-by-route.v1` keyed by
-//   tenant + route, and route engines run on its partitions.
+//   tenant + route, and route engines run on its partitions. Forwards are aligned on event time
+//   across the access partitions this member owns (partitions.ts ForwardAligner): held until every
+//   owned access partition has read past them (a caught-up partition with nothing new for
+//   detector.alignIdleMs stops holding), then sent in event-time order, so a route engine sees a
+//   walk spread over many principals in the order it happened however the partitions catch up.
+//   An access partition's offset is committed only up to its oldest held forward.
 // - Offsets are committed by this service, explicitly, only after the batch's alerts (and forwarded
 //   events) are acknowledged by Kafka (acks=all). alert_id is deterministic, so a crash and replay
 //   re-send the same ids, which collapse downstream.
@@ -25,7 +30,14 @@ import { retry } from '#shared/retry.js';
 import { createBaselineStore } from './baselines/clickhouse-store.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { detectorMetrics as m } from './metrics.js';
-import { type PartitionState, PartitionStates, partitionKey, rebuildStart } from './partitions.js';
+import {
+  ForwardAligner,
+  type HeldForward,
+  type PartitionState,
+  PartitionStates,
+  partitionKey,
+  rebuildStart,
+} from './partitions.js';
 import { createPolicySource } from './response-policy.js';
 import { loadRulesSetup } from './rules/rules-config.js';
 
@@ -81,8 +93,17 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     }),
   );
 
+  const forwarding = routeRules.length > 0;
+  const aligner = new ForwardAligner<OutgoingMessage>({
+    maxIdleMs: cfg.detector.alignIdleMs,
+    maxHeld: cfg.detector.alignMaxHeld,
+  });
+  let stopping = false;
+
   function onAssignment(assigned: Readonly<Record<string, readonly number[]>>): void {
+    aligner.retain(assigned[accessTopic] ?? [], Date.now());
     for (const s of states.retain(assigned)) {
+      if (s.topic === accessTopic) aligner.reset(s.partition, Date.now());
       m.consumerLag.remove({ topic: s.topic, partition: String(s.partition) });
       log.info(
         { topic: s.topic, partition: s.partition },
@@ -162,7 +183,6 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     // event that last moved it was appended to Kafka (for the event-to-alert latency).
     const latest = new Map<string, Alert>();
     const appendedAt = new Map<string, number>();
-    const forward: OutgoingMessage[] = [];
     const dead: DeadLetter[] = [];
     let replayed = 0;
     for (const msg of batch.messages) {
@@ -196,8 +216,14 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
         continue;
       }
       m.events.inc();
-      if (isAccess && routeRules.length > 0 && onIdRoute(event)) {
-        forward.push({ key: event.tenant + '\u0000' + event.route, value: msg.value });
+      if (isAccess && forwarding && onIdRoute(event)) {
+        aligner.hold({
+          partition: batch.partition,
+          offset,
+          ts: event.ts,
+          appended: Number(msg.timestamp),
+          message: { key: event.tenant + '\u0000' + event.route, value: msg.value },
+        });
       }
       for (const raised of alerts) {
         const verdict = policy.current().verdict(raised, Date.now());
@@ -229,9 +255,10 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       payload.resolveOffset(last);
       return;
     }
-    if (forward.length) {
-      await sendWithRetry('by-route events', () => producer.send(byRouteTopic, forward), payload);
-      m.forwarded.inc(forward.length);
+    if (isAccess && forwarding) {
+      const caughtUp = Number(last) + 1 >= Number(batch.highWatermark);
+      aligner.progress(batch.partition, s.maxEventTs, caughtUp, Date.now());
+      await releaseForwards(() => payload.isRunning() && !payload.isStale());
     }
     if (latest.size) {
       await publishAlerts(latest, appendedAt, payload);
@@ -242,19 +269,86 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     }
     if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
     payload.resolveOffset(last);
-    await payload.commitOffsetsIfNecessary({
-      topics: [
-        {
-          topic: batch.topic,
-          partitions: [{ partition: batch.partition, offset: String(Number(last) + 1) }],
-        },
-      ],
-    });
+    s.handled = Number(last) + 1;
+    const commit = isAccess ? safeOffset(s) : s.handled;
+    if (commit > s.committed) {
+      await payload.commitOffsetsIfNecessary({
+        topics: [
+          { topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(commit) }] },
+        ],
+      });
+      s.committed = commit;
+    }
     m.consumerLag.set(
       { topic: batch.topic, partition: String(batch.partition) },
       Math.max(0, Number(batch.highWatermark) - Number(last) - 1),
     );
   }
+
+  /** Where an access partition may be committed: what it processed, less its held forwards. */
+  function safeOffset(s: PartitionState<Engine>): number {
+    const held = aligner.safeOffset(s.partition);
+    return held === null ? s.handled : Math.min(s.handled, held);
+  }
+
+  // One release at a time (batches of several partitions and the idle tick all release).
+  let releasing: Promise<void> = Promise.resolve();
+
+  /** Sends the forwards the watermark has passed, in event-time order; on failure they are held again. */
+  function releaseForwards(valid: () => boolean): Promise<void> {
+    const run = releasing.then(async () => {
+      const out: HeldForward<OutgoingMessage>[] = aligner.release(Date.now());
+      if (out.length > 0) {
+        try {
+          await retry(
+            () =>
+              producer.send(
+                byRouteTopic,
+                out.map((h) => h.message),
+              ),
+            {
+              maxAttempts: Number.POSITIVE_INFINITY,
+              initialMs: 250,
+              maxMs: 10_000,
+              retriable: () => valid() && !stopping,
+              onRetry: (err, attempt) =>
+                log.warn({ err, attempt }, 'publishing by-route events failed; retrying'),
+            },
+          );
+          m.forwarded.inc(out.length);
+        } catch (err) {
+          for (const h of out) aligner.hold(h); // still uncommitted: sent by whoever next releases them
+          throw err;
+        }
+      }
+      m.forwardsHeld.set(aligner.held);
+    });
+    releasing = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Idle partitions stop holding after alignIdleMs without a batch to notice it: this tick releases
+   * what they held back, and commits the access offsets that were waiting on those forwards.
+   */
+  async function alignTick(): Promise<void> {
+    if (stopping) return;
+    await releaseForwards(() => !stopping);
+    const commits: { topic: string; partition: number; offset: string }[] = [];
+    for (const s of states.values()) {
+      if (s.topic !== accessTopic || s.next < s.liveFrom) continue;
+      const offset = safeOffset(s);
+      if (offset > s.committed)
+        commits.push({ topic: s.topic, partition: s.partition, offset: String(offset) });
+    }
+    if (commits.length === 0) return;
+    await consumer.commitOffsets(commits);
+    for (const c of commits) {
+      const s = states.get(c.topic, c.partition);
+      if (s !== undefined && Number(c.offset) > s.committed) s.committed = Number(c.offset);
+    }
+  }
+  let tick: NodeJS.Timeout | undefined;
 
   /** Bounded state: evict idle entities by event time, at most once per window's worth of events. */
   function flushIdle(s: PartitionState<Engine>): void {
@@ -284,8 +378,26 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       await policy.start(); // one read attempt; an unreachable ClickHouse means no entries yet
       await admin.connect();
       await service.start();
+      if (forwarding) {
+        let busy = false;
+        tick = setInterval(
+          () => {
+            if (busy) return;
+            busy = true;
+            alignTick()
+              .catch((err) => log.debug({ err }, 'by-route alignment tick failed; the next one retries'))
+              .finally(() => {
+                busy = false;
+              });
+          },
+          Math.max(50, Math.min(500, Math.floor(cfg.detector.alignIdleMs / 4))),
+        );
+        tick.unref();
+      }
     },
     async stop() {
+      stopping = true;
+      if (tick !== undefined) clearInterval(tick);
       await service.stop();
       await admin.disconnect().catch(() => {});
       await baselineStore.stop();

@@ -99,7 +99,7 @@ export function rebuildStart(
   return Math.min(liveFrom, Math.max(logStart, byTime, liveFrom - opts.maxEvents));
 }
 
-/** A by-route message held until the access partitions' event time has passed it. */
+/** A live access event held until every owned access partition has read past its event time. */
 export interface HeldForward<M> {
   partition: number;
   offset: number;
@@ -117,77 +117,90 @@ export interface ForwardAlignerOptions {
    * was assigned and has not delivered a batch yet holds them for this long too.
    */
   maxIdleMs: number;
-  /** Held messages at most; beyond it the oldest are released whatever the watermark. */
+  /** Held events at most; beyond it the oldest are released whatever the watermark. */
   maxHeld: number;
 }
 
-interface Frontier {
-  /** Newest event time processed on this partition. */
+interface Source<M> {
+  /** Newest event time received on this partition. */
   eventTs: number;
   caughtUp: boolean;
   /** Wall-clock time the partition last advanced (or was assigned). */
   activeAt: number;
+  /** Held events in offset order; queue[head] is the next. */
+  queue: HeldForward<M>[];
+  head: number;
 }
 
 /**
- * Event-time alignment of the by-route stream across the access partitions a detector owns
- * (DESIGN.md "Scale"; Kafka Streams aligns a task's input partitions the same way). Route-keyed
- * state reads, for one route, events forwarded by every access partition; forwarded as each
- * partition's batches come, one partition's hours arrive before another's during a catch-up, and
- * the route engines see a walk out of order (or drop it as late). So forwards are held here and
- * released in event-time order, up to the watermark: the smallest newest-event time of the owned
- * access partitions that are not idle. Sources keep their offsets uncommitted until their held
- * forwards are sent (safeOffset), so a crash re-forwards them: at least once, as before.
+ * Event-time alignment of the access partitions a detector owns (Kafka Streams aligns a task's
+ * input partitions the same way): live events are held per partition and released across
+ * partitions in event-time order, up to the watermark, the smallest newest-received event time of
+ * the owned partitions that are not idle. Released in that order, the principal engines learn the
+ * tenant's peer groups in the order scan does, and the events they forward to the by-route topic
+ * reach the route engines in the order they happened, however the partitions catch up. Held
+ * events are not processed yet: their partition's offset is committed no further (safeOffset).
  */
 export class ForwardAligner<M> {
-  readonly #frontiers = new Map<number, Frontier>();
-  #held: HeldForward<M>[] = [];
+  readonly #sources = new Map<number, Source<M>>();
+  #held = 0;
   readonly #opts: ForwardAlignerOptions;
 
   constructor(opts: ForwardAlignerOptions) {
     this.#opts = opts;
   }
 
-  /** After a (re)join: the access partitions owned now; held forwards of the others are dropped (their new owner re-forwards them from its committed offset). */
-  retain(partitions: readonly number[], now: number): void {
-    const owned = new Set(partitions);
-    for (const p of this.#frontiers.keys()) if (!owned.has(p)) this.#frontiers.delete(p);
-    for (const p of owned)
-      if (!this.#frontiers.has(p))
-        this.#frontiers.set(p, { eventTs: Number.NEGATIVE_INFINITY, caughtUp: false, activeAt: now });
-    this.#held = this.#held.filter((h) => owned.has(h.partition));
+  #fresh(now: number): Source<M> {
+    return { eventTs: Number.NEGATIVE_INFINITY, caughtUp: false, activeAt: now, queue: [], head: 0 };
   }
 
-  /** Drops a partition's held forwards and frontier (its state was dropped; it is rebuilt and re-forwarded). */
+  /** After a (re)join: the access partitions owned now; what the others held is dropped (their new owner processes it from its committed offset). */
+  retain(partitions: readonly number[], now: number): void {
+    const owned = new Set(partitions);
+    for (const [p, src] of this.#sources)
+      if (!owned.has(p)) {
+        this.#held -= src.queue.length - src.head;
+        this.#sources.delete(p);
+      }
+    for (const p of owned) if (!this.#sources.has(p)) this.#sources.set(p, this.#fresh(now));
+  }
+
+  /** Drops a partition's held events and frontier (its state was dropped: it is rebuilt). */
   reset(partition: number, now: number): void {
-    this.#held = this.#held.filter((h) => h.partition !== partition);
-    if (this.#frontiers.has(partition))
-      this.#frontiers.set(partition, { eventTs: Number.NEGATIVE_INFINITY, caughtUp: false, activeAt: now });
+    const src = this.#sources.get(partition);
+    if (src === undefined) return;
+    this.#held -= src.queue.length - src.head;
+    this.#sources.set(partition, this.#fresh(now));
   }
 
   hold(h: HeldForward<M>): void {
-    this.#held.push(h);
-  }
-
-  /** A batch of `partition` was processed: its newest event time, and whether it reached the log end. */
-  progress(partition: number, eventTs: number, caughtUp: boolean, now: number): void {
-    const f = this.#frontiers.get(partition) ?? {
-      eventTs: Number.NEGATIVE_INFINITY,
-      caughtUp,
-      activeAt: now,
-    };
-    if (eventTs > f.eventTs) {
-      f.eventTs = eventTs;
-      f.activeAt = now;
+    let src = this.#sources.get(h.partition);
+    if (src === undefined) {
+      src = this.#fresh(Number.NEGATIVE_INFINITY);
+      this.#sources.set(h.partition, src);
     }
-    f.caughtUp = caughtUp;
-    this.#frontiers.set(partition, f);
+    src.queue.push(h);
+    this.#held++;
   }
 
-  /** Event time up to which every owned access partition has been read (+Infinity when all are idle). */
+  /** A batch of `partition` was received: its newest event time, and whether it reached the log end. */
+  progress(partition: number, eventTs: number, caughtUp: boolean, now: number): void {
+    let src = this.#sources.get(partition);
+    if (src === undefined) {
+      src = this.#fresh(now);
+      this.#sources.set(partition, src);
+    }
+    if (eventTs > src.eventTs) {
+      src.eventTs = eventTs;
+      src.activeAt = now;
+    }
+    src.caughtUp = caughtUp;
+  }
+
+  /** Event time up to which every owned partition has been read (+Infinity when all are idle). */
   watermark(now: number): number {
     let w = Number.POSITIVE_INFINITY;
-    for (const f of this.#frontiers.values()) {
+    for (const f of this.#sources.values()) {
       const idle =
         now - f.activeAt >= this.#opts.maxIdleMs && (f.caughtUp || f.eventTs === Number.NEGATIVE_INFINITY);
       if (!idle && f.eventTs < w) w = f.eventTs;
@@ -195,33 +208,50 @@ export class ForwardAligner<M> {
     return w;
   }
 
-  /** Held forwards at or before the watermark (and the oldest beyond maxHeld), in event-time order. */
+  /** Held events at or before the watermark (and the oldest beyond maxHeld), merged across partitions in event-time order. */
   release(now: number): HeldForward<M>[] {
-    if (this.#held.length === 0) return [];
+    if (this.#held === 0) return [];
     const w = this.watermark(now);
-    this.#held.sort(order);
-    let n = 0;
-    while (n < this.#held.length && (this.#held[n] as HeldForward<M>).ts <= w) n++;
-    n = Math.max(n, this.#held.length - this.#opts.maxHeld);
-    if (n === 0) return [];
-    const out = this.#held.slice(0, n);
-    this.#held = this.#held.slice(n);
+    const out: HeldForward<M>[] = [];
+    for (;;) {
+      let best: Source<M> | null = null;
+      for (const src of this.#sources.values()) {
+        if (src.head >= src.queue.length) continue;
+        if (
+          best === null ||
+          before(src.queue[src.head] as HeldForward<M>, best.queue[best.head] as HeldForward<M>)
+        )
+          best = src;
+      }
+      if (best === null) break;
+      const h = best.queue[best.head] as HeldForward<M>;
+      if (h.ts > w && this.#held <= this.#opts.maxHeld) break;
+      out.push(h);
+      best.head++;
+      this.#held--;
+      if (best.head === best.queue.length) {
+        best.queue = [];
+        best.head = 0;
+      } else if (best.head > 4096 && best.head * 2 > best.queue.length) {
+        best.queue = best.queue.slice(best.head);
+        best.head = 0;
+      }
+    }
     return out;
   }
 
-  /** The lowest offset of `partition` whose forward is still held (commit no further); null if none. */
+  /** The lowest offset of `partition` still held (commit no further); null if none. */
   safeOffset(partition: number): number | null {
-    let low: number | null = null;
-    for (const h of this.#held)
-      if (h.partition === partition && (low === null || h.offset < low)) low = h.offset;
-    return low;
+    const src = this.#sources.get(partition);
+    if (src === undefined || src.head >= src.queue.length) return null;
+    return (src.queue[src.head] as HeldForward<M>).offset;
   }
 
   get held(): number {
-    return this.#held.length;
+    return this.#held;
   }
 }
 
-function order<M>(a: HeldForward<M>, b: HeldForward<M>): number {
-  return a.ts - b.ts || a.appended - b.appended || a.partition - b.partition || a.offset - b.offset;
+function before<M>(a: HeldForward<M>, b: HeldForward<M>): boolean {
+  return (a.ts - b.ts || a.appended - b.appended || a.partition - b.partition || a.offset - b.offset) < 0;
 }

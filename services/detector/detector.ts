@@ -96,7 +96,8 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   );
 
   const forwarding = routeRules.length > 0;
-  const aligner = new ForwardAligner<{ event: AccessEvent; value: Buffer }>({
+  // Held as the message bytes (decoded again when released): held events are not kept as objects.
+  const aligner = new ForwardAligner<Buffer>({
     maxIdleMs: cfg.detector.alignIdleMs,
     maxHeld: cfg.detector.alignMaxHeld,
   });
@@ -275,7 +276,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
           offset,
           ts: event.ts,
           appended: Number(msg.timestamp),
-          message: { event, value: msg.value },
+          message: msg.value,
         });
       } else {
         handle(s, event, msg.value, Number(msg.timestamp), out);
@@ -353,7 +354,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
         for (const h of ready) {
           const s = states.get(accessTopic, h.partition);
           if (s === undefined) continue; // revoked meanwhile: its new owner processes it
-          handle(s, h.message.event, h.message.value, h.appended, out);
+          handle(s, accessCodec.decode(h.message), h.message, h.appended, out);
           const low = unpublished.get(h.partition);
           if (low === undefined || h.offset < low) unpublished.set(h.partition, h.offset);
         }

@@ -37,6 +37,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 interface Profile {
+  tenant: string;
+  type: string;
   day: number[];
   hour: number[];
   bytes: number[];
@@ -44,6 +46,8 @@ interface Profile {
   /** Cached answer for (day, hour). */
   cachedFor: number;
   cached: HourOfDayBaseline | null;
+  /** Update sequence number (the least recently updated is dropped first). */
+  at: number;
 }
 
 function hourDistance(a: number, b: number): number {
@@ -53,7 +57,27 @@ function hourDistance(a: number, b: number): number {
 
 export class HourOfDayStore implements BaselineStore {
   private readonly opts: HourOfDayOptions;
-  private readonly profiles = new Map<string, Profile>();
+  /** By entity value (no key to build per lookup: get() runs for every event); tenant and type checked. */
+  private readonly profiles = new Map<string, Profile[]>();
+  private count = 0;
+  private clock = 0;
+
+  /** Drops the least recently updated profile (a scan: only when maxEntities is reached). */
+  private evictStalest(): void {
+    let stalest: Profile | undefined;
+    let value = '';
+    for (const [v, list] of this.profiles)
+      for (const p of list)
+        if (stalest === undefined || p.at < stalest.at) {
+          stalest = p;
+          value = v;
+        }
+    if (stalest === undefined) return;
+    const list = this.profiles.get(value) as Profile[];
+    list.splice(list.indexOf(stalest), 1);
+    if (list.length === 0) this.profiles.delete(value);
+    this.count--;
+  }
 
   constructor(
     private readonly inner: BaselineStore | undefined,
@@ -64,24 +88,39 @@ export class HourOfDayStore implements BaselineStore {
 
   /** Entities with a profile. */
   get size(): number {
-    return this.profiles.size;
+    return this.count;
+  }
+
+  private find(entity: Entity, tenant: string): Profile | undefined {
+    const list = this.profiles.get(entity.value);
+    if (list === undefined) return undefined;
+    for (const p of list) if (p.tenant === tenant && p.type === entity.type) return p;
+    return undefined;
   }
 
   observe(entity: Entity, tenant: string, windowStart: number, peerClass: string, f: WindowFeatures): void {
     this.inner?.observe?.(entity, tenant, windowStart, peerClass, f);
     if (f.bytes_out < this.opts.minBytes && f.rows_out < this.opts.minRows) return;
-    const key = tenant + '\u0000' + entity.type + '\u0000' + entity.value;
-    let p = this.profiles.get(key);
+    let p = this.find(entity, tenant);
     if (p === undefined) {
-      if (this.profiles.size >= this.opts.maxEntities) {
-        const stalest = this.profiles.keys().next().value;
-        if (stalest !== undefined) this.profiles.delete(stalest);
-      }
-      p = { day: [], hour: [], bytes: [], rows: [], cachedFor: -1, cached: null };
-    } else {
-      this.profiles.delete(key); // re-inserted below: Map order = least recently updated first
+      if (this.count >= this.opts.maxEntities) this.evictStalest();
+      p = {
+        tenant,
+        type: entity.type,
+        day: [],
+        hour: [],
+        bytes: [],
+        rows: [],
+        cachedFor: -1,
+        cached: null,
+        at: 0,
+      };
+      const list = this.profiles.get(entity.value);
+      if (list === undefined) this.profiles.set(entity.value, [p]);
+      else list.push(p);
+      this.count++;
     }
-    this.profiles.set(key, p);
+    p.at = ++this.clock;
     p.day.push(Math.floor(windowStart / DAY));
     p.hour.push(Math.floor((windowStart % DAY) / HOUR));
     p.bytes.push(f.bytes_out);
@@ -97,8 +136,8 @@ export class HourOfDayStore implements BaselineStore {
 
   get(entity: Entity, tenant: string, windowStart: number, peerClass: string): Baseline | undefined {
     const b = this.inner?.get(entity, tenant, windowStart, peerClass);
-    if (this.profiles.size === 0) return b;
-    const p = this.profiles.get(tenant + '\u0000' + entity.type + '\u0000' + entity.value);
+    if (this.count === 0) return b;
+    const p = this.find(entity, tenant);
     if (p === undefined) return b;
     const at = atHour(p, windowStart);
     if (at === null) return b;

@@ -14,12 +14,17 @@ import type { Entity } from '#shared/avro/generated/alert.js';
 import type { Baseline, BaselineStore, WindowFeatures } from '../rules/types.js';
 import { type MemoryBaselineOptions, MemoryBaselineStore } from './memory-store.js';
 
-/** Never an entity key: group lookups on the shared store find no entity history. */
-const NOBODY: Entity = { type: 'route', value: '\u0000groups' };
+/**
+ * The shared store learns every window under one stand-in entity per tenant (its groups are what
+ * matter; one reused history instead of one per principal), and is asked under another that never
+ * has a history, so it answers with the peer group or the tenant.
+ */
+const LEARNER: Entity = { type: 'route', value: '\u0000groups' };
+const ASKER: Entity = { type: 'route', value: '\u0000peers' };
 
-/** The process-wide group learner: a memory store that keeps (almost) no entity histories. */
+/** The process-wide group learner: a memory store holding no principal's history. */
 export function createTenantGroups(opts: Partial<MemoryBaselineOptions> = {}): MemoryBaselineStore {
-  return new MemoryBaselineStore({ ...opts, maxEntities: 1 });
+  return new MemoryBaselineStore({ maxEntities: 10_000, ...opts });
 }
 
 /** One partition's store: its own entity histories, the process's groups. */
@@ -32,11 +37,11 @@ export class PartitionBaselineStore implements BaselineStore {
   get(entity: Entity, tenant: string, windowStart: number, peerClass: string): Baseline | undefined {
     const own = this.entities.get(entity, tenant, windowStart, peerClass);
     if (own?.source === 'entity') return own;
-    return this.groups.get(NOBODY, tenant, windowStart, peerClass);
+    return this.groups.get(ASKER, tenant, windowStart, peerClass);
   }
 
   observe(entity: Entity, tenant: string, windowStart: number, peerClass: string, f: WindowFeatures): void {
     this.entities.observe?.(entity, tenant, windowStart, peerClass, f);
-    this.groups.observe?.(entity, tenant, windowStart, peerClass, f);
+    this.groups.observe?.(LEARNER, tenant, windowStart, peerClass, f);
   }
 }

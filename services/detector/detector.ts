@@ -148,6 +148,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     what: string,
     send: () => Promise<unknown>,
     valid: () => boolean,
+    heartbeat?: () => Promise<void>,
   ): Promise<void> {
     await retry(send, {
       maxAttempts: Number.POSITIVE_INFINITY,
@@ -155,7 +156,10 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       maxMs: 10_000,
       // A stale batch (revoked or sought) is redelivered to whoever owns it: stop retrying here.
       retriable: () => valid() && !stopping,
-      onRetry: (err, attempt) => log.warn({ err, attempt }, `publishing ${what} failed; retrying`),
+      onRetry: (err, attempt) => {
+        log.warn({ err, attempt }, `publishing ${what} failed; retrying`);
+        void heartbeat?.().catch(() => {});
+      },
     });
   }
 
@@ -208,9 +212,14 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   }
 
   /** Forwards (in processing order), then alerts, acknowledged by Kafka. */
-  async function publish(out: Output, valid: () => boolean): Promise<void> {
+  async function publish(out: Output, valid: () => boolean, heartbeat?: () => Promise<void>): Promise<void> {
     if (out.forward.length) {
-      await sendWithRetry('by-route events', () => producer.send(byRouteTopic, out.forward), valid);
+      await sendWithRetry(
+        'by-route events',
+        () => producer.send(byRouteTopic, out.forward),
+        valid,
+        heartbeat,
+      );
       m.forwarded.inc(out.forward.length);
     }
     if (out.latest.size === 0) return;
@@ -219,7 +228,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       value: alertsCodec.encode(a),
       headers: { 'lw-rule': a.rule },
     }));
-    await sendWithRetry('alerts', () => producer.send(cfg.topics.alerts, messages), valid);
+    await sendWithRetry('alerts', () => producer.send(cfg.topics.alerts, messages), valid, heartbeat);
     const now = Date.now();
     for (const a of out.latest.values()) {
       m.alerts.inc({ rule: a.rule });
@@ -296,13 +305,13 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       return;
     }
     if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
-    await publish(out, valid);
+    await publish(out, valid, payload.heartbeat);
     payload.resolveOffset(last);
     s.handled = Number(last) + 1;
     if (isAccess) {
       const caughtUp = Number(last) + 1 >= Number(batch.highWatermark);
       aligner.progress(batch.partition, newest, caughtUp, Date.now());
-      await release(valid);
+      await release(valid, payload.heartbeat);
     }
     const commit = isAccess ? safeOffset(s) : s.handled;
     if (commit > s.committed) {
@@ -345,7 +354,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
    * in the engines, so they are not held again: their offsets are not committed (safeOffset stops
    * at the first unpublished), and a redelivery after the rejoin replays them.
    */
-  function release(valid: () => boolean): Promise<void> {
+  function release(valid: () => boolean, heartbeat?: () => Promise<void>): Promise<void> {
     const run = releasing.then(async () => {
       const ready = aligner.release(Date.now());
       if (ready.length > 0) {
@@ -364,7 +373,7 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
         }
         publishing = unpublished;
         try {
-          await publish(out, valid);
+          await publish(out, valid, heartbeat);
         } catch (err) {
           for (const [p, low] of unpublished) failed.set(p, Math.min(low, failed.get(p) ?? low));
           throw err;

@@ -4,6 +4,14 @@
 //   (distributed enumeration) need every event of a route in one place, so events on id routes are
 //   forwarded, bytes unchanged, to the repartition topic `leakwatch.access-by-route.v1` keyed by
 //   tenant + route, and route engines run on its partitions.
+// - Live access events are aligned on event time across the access partitions this member owns
+//   (partitions.ts ForwardAligner, as Kafka Streams aligns a task's inputs): held until every
+//   owned access partition has been read past them (a caught-up partition with nothing new for
+//   detector.alignIdleMs stops holding), then processed in event-time order. So the principal
+//   engines learn the tenant's peer groups (shared by the partitions: baselines/tenant-groups.ts)
+//   in the order `scan` does, and a walk spread over many principals reaches the route engines in
+//   the order it happened, however the partitions catch up. An access partition's offset is
+//   committed only up to its oldest held event.
 // - Offsets are committed by this service, explicitly, only after the batch's alerts (and forwarded
 //   events) are acknowledged by Kafka (acks=all). alert_id is deterministic, so a crash and replay
 //   re-send the same ids, which collapse downstream.
@@ -25,7 +33,13 @@ import { retry } from '#shared/retry.js';
 import { createBaselineStore } from './baselines/clickhouse-store.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { detectorMetrics as m } from './metrics.js';
-import { type PartitionState, PartitionStates, partitionKey, rebuildStart } from './partitions.js';
+import {
+  ForwardAligner,
+  type PartitionState,
+  PartitionStates,
+  partitionKey,
+  rebuildStart,
+} from './partitions.js';
 import { createPolicySource } from './response-policy.js';
 import { loadRulesSetup } from './rules/rules-config.js';
 
@@ -81,8 +95,21 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     }),
   );
 
+  const forwarding = routeRules.length > 0;
+  // Held as the message bytes (decoded again when released): held events are not kept as objects.
+  const aligner = new ForwardAligner<Buffer>({
+    maxIdleMs: cfg.detector.alignIdleMs,
+    maxHeld: cfg.detector.alignMaxHeld,
+  });
+  let stopping = false;
+
   function onAssignment(assigned: Readonly<Record<string, readonly number[]>>): void {
+    aligner.retain(assigned[accessTopic] ?? [], Date.now());
     for (const s of states.retain(assigned)) {
+      if (s.topic === accessTopic) {
+        aligner.reset(s.partition, Date.now());
+        failed.delete(s.partition);
+      }
       m.consumerLag.remove({ topic: s.topic, partition: String(s.partition) });
       log.info(
         { topic: s.topic, partition: s.partition },
@@ -116,41 +143,99 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     return undefined;
   }
 
+  /** Retries a send while `valid()` (the batch is not stale, the service not stopping). */
   async function sendWithRetry(
     what: string,
     send: () => Promise<unknown>,
-    payload: EachBatchPayload,
+    valid: () => boolean,
+    heartbeat?: () => Promise<void>,
   ): Promise<void> {
     await retry(send, {
       maxAttempts: Number.POSITIVE_INFINITY,
       initialMs: 250,
       maxMs: 10_000,
       // A stale batch (revoked or sought) is redelivered to whoever owns it: stop retrying here.
-      retriable: () => payload.isRunning() && !payload.isStale(),
+      retriable: () => valid() && !stopping,
       onRetry: (err, attempt) => {
         log.warn({ err, attempt }, `publishing ${what} failed; retrying`);
-        void payload.heartbeat().catch(() => {});
+        void heartbeat?.().catch(() => {});
       },
     });
   }
 
-  async function publishAlerts(
-    latest: Map<string, Alert>,
-    appendedAt: Map<string, number>,
-    payload: EachBatchPayload,
-  ): Promise<void> {
-    const messages = [...latest.values()].map((a) => ({
+  /** What processing some events produced: the newest version of each alert, forwards. */
+  interface Output {
+    latest: Map<string, Alert>;
+    /** When the event that last moved each alert was appended to Kafka (event-to-alert latency). */
+    appendedAt: Map<string, number>;
+    forward: OutgoingMessage[];
+  }
+  const newOutput = (): Output => ({ latest: new Map(), appendedAt: new Map(), forward: [] });
+
+  /** One live event through its partition's engine. */
+  function handle(
+    s: PartitionState<Engine>,
+    event: AccessEvent,
+    value: Buffer,
+    appended: number,
+    out: Output,
+  ): void {
+    if (event.ts > s.maxEventTs) s.maxEventTs = event.ts;
+    const alerts = s.engine.process(event);
+    // Per event, not per batch: where idle entities close their windows (and feed baselines)
+    // then depends on the partition's events alone, not on fetch sizes, and a rebuild replays it.
+    flushIdle(s);
+    m.events.inc();
+    if (s.topic === accessTopic && forwarding && onIdRoute(event)) {
+      out.forward.push({ key: event.tenant + '\u0000' + event.route, value });
+    }
+    for (const raised of alerts) {
+      const verdict = policy.current().verdict(raised, Date.now());
+      if (verdict === 'drop') {
+        m.alertsAllowed.inc({ rule: raised.rule });
+        continue;
+      }
+      // a copy: the engine keeps its alert, and a suppression may be deleted before it grows
+      const a = verdict === 'suppress' ? { ...raised, status: 'suppressed' as const } : raised;
+      if (verdict === 'suppress') m.alertsSuppressed.inc({ rule: a.rule });
+      out.latest.set(a.alert_id, a);
+      out.appendedAt.set(a.alert_id, appended);
+    }
+  }
+
+  function reportLate(s: PartitionState<Engine>): void {
+    const late = s.engine.stats().lateEvents;
+    if (late > s.lateReported) {
+      m.lateEvents.inc(late - s.lateReported);
+      s.lateReported = late;
+    }
+  }
+
+  /** Forwards (in processing order), then alerts, acknowledged by Kafka. */
+  async function publish(out: Output, valid: () => boolean, heartbeat?: () => Promise<void>): Promise<void> {
+    if (out.forward.length) {
+      await sendWithRetry(
+        'by-route events',
+        () => producer.send(byRouteTopic, out.forward),
+        valid,
+        heartbeat,
+      );
+      m.forwarded.inc(out.forward.length);
+    }
+    if (out.latest.size === 0) return;
+    const messages = [...out.latest.values()].map((a) => ({
       key: a.fingerprint,
       value: alertsCodec.encode(a),
       headers: { 'lw-rule': a.rule },
     }));
-    await sendWithRetry('alerts', () => producer.send(cfg.topics.alerts, messages), payload);
+    await sendWithRetry('alerts', () => producer.send(cfg.topics.alerts, messages), valid, heartbeat);
     const now = Date.now();
-    for (const a of latest.values()) {
+    for (const a of out.latest.values()) {
       m.alerts.inc({ rule: a.rule });
-      const t = appendedAt.get(a.alert_id);
+      const t = out.appendedAt.get(a.alert_id);
       if (t !== undefined && t > 0) m.eventToAlert.observe(Math.max(0, now - t) / 1000);
     }
+    log.info({ alerts: out.latest.size }, 'alerts published');
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -158,13 +243,12 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     const s = await stateFor(payload);
     if (s === undefined) return; // sought back; the replay arrives in the next batches
     const isAccess = batch.topic === accessTopic;
-    // Newest version of each alert in this batch (fewer messages, same outcome), and when the
-    // event that last moved it was appended to Kafka (for the event-to-alert latency).
-    const latest = new Map<string, Alert>();
-    const appendedAt = new Map<string, number>();
-    const forward: OutgoingMessage[] = [];
+    const valid = () => payload.isRunning() && !payload.isStale();
+    // by-route events are processed as they come; live access events wait in the aligner
+    const out = newOutput();
     const dead: DeadLetter[] = [];
     let replayed = 0;
+    let newest = Number.NEGATIVE_INFINITY;
     for (const msg of batch.messages) {
       const offset = Number(msg.offset);
       if (offset < s.next) continue; // redelivered after a rejoin: already in this state
@@ -186,38 +270,29 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
         dead.push(letter);
         continue;
       }
-      if (event.ts > s.maxEventTs) s.maxEventTs = event.ts;
-      const alerts = s.engine.process(event);
-      // Per event, not per batch: where idle entities close their windows (and feed baselines)
-      // then depends on the partition's events alone, not on fetch sizes, and a rebuild replays it.
-      flushIdle(s);
       if (!live) {
+        // rebuilding state: the earlier owner published what it raised
+        if (event.ts > s.maxEventTs) s.maxEventTs = event.ts;
+        s.engine.process(event);
+        flushIdle(s);
         replayed++;
         continue;
       }
-      m.events.inc();
-      if (isAccess && routeRules.length > 0 && onIdRoute(event)) {
-        forward.push({ key: event.tenant + '\u0000' + event.route, value: msg.value });
-      }
-      for (const raised of alerts) {
-        const verdict = policy.current().verdict(raised, Date.now());
-        if (verdict === 'drop') {
-          m.alertsAllowed.inc({ rule: raised.rule });
-          continue;
-        }
-        // a copy: the engine keeps its alert, and a suppression may be deleted before it grows
-        const a = verdict === 'suppress' ? { ...raised, status: 'suppressed' as const } : raised;
-        if (verdict === 'suppress') m.alertsSuppressed.inc({ rule: a.rule });
-        latest.set(a.alert_id, a);
-        appendedAt.set(a.alert_id, Number(msg.timestamp));
+      if (event.ts > newest) newest = event.ts;
+      if (isAccess) {
+        aligner.hold({
+          partition: batch.partition,
+          offset,
+          ts: event.ts,
+          appended: Number(msg.timestamp),
+          message: msg.value,
+        });
+      } else {
+        handle(s, event, msg.value, Number(msg.timestamp), out);
       }
     }
     if (replayed) m.rebuildEvents.inc(replayed);
-    const late = s.engine.stats().lateEvents;
-    if (late > s.lateReported) {
-      m.lateEvents.inc(late - s.lateReported);
-      s.lateReported = late;
-    }
+    reportLate(s);
 
     const last = batch.lastOffset();
     if (replayed && s.next >= s.liveFrom) {
@@ -229,32 +304,113 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       payload.resolveOffset(last);
       return;
     }
-    if (forward.length) {
-      await sendWithRetry('by-route events', () => producer.send(byRouteTopic, forward), payload);
-      m.forwarded.inc(forward.length);
-    }
-    if (latest.size) {
-      await publishAlerts(latest, appendedAt, payload);
-      log.info(
-        { alerts: latest.size, topic: batch.topic, partition: batch.partition, lastOffset: last },
-        'alerts published',
-      );
-    }
     if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
+    await publish(out, valid, payload.heartbeat);
     payload.resolveOffset(last);
-    await payload.commitOffsetsIfNecessary({
-      topics: [
-        {
-          topic: batch.topic,
-          partitions: [{ partition: batch.partition, offset: String(Number(last) + 1) }],
-        },
-      ],
-    });
+    s.handled = Number(last) + 1;
+    if (isAccess) {
+      const caughtUp = Number(last) + 1 >= Number(batch.highWatermark);
+      aligner.progress(batch.partition, newest, caughtUp, Date.now());
+      await release(valid, payload.heartbeat);
+    }
+    const commit = isAccess ? safeOffset(s) : s.handled;
+    if (commit > s.committed) {
+      await payload.commitOffsetsIfNecessary({
+        topics: [
+          { topic: batch.topic, partitions: [{ partition: batch.partition, offset: String(commit) }] },
+        ],
+      });
+      s.committed = commit;
+    }
     m.consumerLag.set(
       { topic: batch.topic, partition: String(batch.partition) },
       Math.max(0, Number(batch.highWatermark) - Number(last) - 1),
     );
   }
+
+  /** Where an access partition may be committed: what it received, less what still waits in the aligner. */
+  function safeOffset(s: PartitionState<Engine>): number {
+    let safe = s.handled;
+    for (const low of [
+      aligner.safeOffset(s.partition),
+      publishing?.get(s.partition),
+      failed.get(s.partition),
+    ])
+      if (low !== null && low !== undefined && low < safe) safe = low;
+    return safe;
+  }
+  /**
+   * Offsets processed into a partition's engine whose alerts could not be published (the batch
+   * went stale): that partition is committed no further until its state is dropped and rebuilt.
+   */
+  const failed = new Map<number, number>();
+
+  // One release at a time (batches of several partitions and the idle tick all release).
+  let releasing: Promise<void> = Promise.resolve();
+
+  /**
+   * Processes the access events the watermark has passed, across partitions in event-time order,
+   * and publishes what they raised and forward. On a failed publish the events' state is already
+   * in the engines, so they are not held again: their offsets are not committed (safeOffset stops
+   * at the first unpublished), and a redelivery after the rejoin replays them.
+   */
+  function release(valid: () => boolean, heartbeat?: () => Promise<void>): Promise<void> {
+    const run = releasing.then(async () => {
+      const ready = aligner.release(Date.now());
+      if (ready.length > 0) {
+        const out = newOutput();
+        const unpublished = new Map<number, number>();
+        for (const h of ready) {
+          const s = states.get(accessTopic, h.partition);
+          if (s === undefined) continue; // revoked meanwhile: its new owner processes it
+          handle(s, accessCodec.decode(h.message), h.message, h.appended, out);
+          const low = unpublished.get(h.partition);
+          if (low === undefined || h.offset < low) unpublished.set(h.partition, h.offset);
+        }
+        for (const p of unpublished.keys()) {
+          const st = states.get(accessTopic, p);
+          if (st !== undefined) reportLate(st);
+        }
+        publishing = unpublished;
+        try {
+          await publish(out, valid, heartbeat);
+        } catch (err) {
+          for (const [p, low] of unpublished) failed.set(p, Math.min(low, failed.get(p) ?? low));
+          throw err;
+        } finally {
+          publishing = null;
+        }
+      }
+      m.forwardsHeld.set(aligner.held);
+    });
+    releasing = run.catch(() => {});
+    return run;
+  }
+  /** While a release publishes: the lowest offset per partition it covers (not committable yet). */
+  let publishing: Map<number, number> | null = null;
+
+  /**
+   * Idle partitions stop holding after alignIdleMs without a batch to notice it: this tick
+   * processes what they held back, and commits the access offsets that were waiting on it.
+   */
+  async function alignTick(): Promise<void> {
+    if (stopping) return;
+    await release(() => !stopping);
+    const commits: { topic: string; partition: number; offset: string }[] = [];
+    for (const s of states.values()) {
+      if (s.topic !== accessTopic || s.next < s.liveFrom) continue;
+      const offset = safeOffset(s);
+      if (offset > s.committed)
+        commits.push({ topic: s.topic, partition: s.partition, offset: String(offset) });
+    }
+    if (commits.length === 0) return;
+    await consumer.commitOffsets(commits);
+    for (const c of commits) {
+      const s = states.get(c.topic, c.partition);
+      if (s !== undefined && Number(c.offset) > s.committed) s.committed = Number(c.offset);
+    }
+  }
+  let tick: NodeJS.Timeout | undefined;
 
   /** Bounded state: evict idle entities by event time, at most once per window's worth of events. */
   function flushIdle(s: PartitionState<Engine>): void {
@@ -284,8 +440,26 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
       await policy.start(); // one read attempt; an unreachable ClickHouse means no entries yet
       await admin.connect();
       await service.start();
+      {
+        let busy = false;
+        tick = setInterval(
+          () => {
+            if (busy) return;
+            busy = true;
+            alignTick()
+              .catch((err) => log.debug({ err }, 'by-route alignment tick failed; the next one retries'))
+              .finally(() => {
+                busy = false;
+              });
+          },
+          Math.max(50, Math.min(500, Math.floor(cfg.detector.alignIdleMs / 4))),
+        );
+        tick.unref();
+      }
     },
     async stop() {
+      stopping = true;
+      if (tick !== undefined) clearInterval(tick);
       await service.stop();
       await admin.disconnect().catch(() => {});
       await baselineStore.stop();

@@ -83,4 +83,9 @@ export const detectorMetrics = {
     help: 'Events on id routes forwarded to the by-route repartition topic for route-keyed rules',
     registers: [registry],
   }),
+  forwardsHeld: new Gauge({
+    name: 'leakwatch_detector_forwards_held',
+    help: 'By-route forwards held until every owned access partition has passed their event time',
+    registers: [registry],
+  }),
 };

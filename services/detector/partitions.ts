@@ -18,6 +18,10 @@ export interface PartitionState<E> {
   lastFlushTs: number;
   /** Engine late-event count already reported to metrics. */
   lateReported: number;
+  /** Offset last committed by this member (access partitions: held forwards keep it back). */
+  committed: number;
+  /** Offsets below this are fully handled (alerts published): the most a commit may cover. */
+  handled: number;
 }
 
 export function partitionKey(topic: string, partition: number): string {
@@ -47,6 +51,8 @@ export class PartitionStates<E> {
       maxEventTs: 0,
       lastFlushTs: 0,
       lateReported: 0,
+      committed: liveFrom,
+      handled: liveFrom,
     };
     this.#states.set(partitionKey(topic, partition), s);
     return s;
@@ -91,4 +97,161 @@ export function rebuildStart(
 ): number {
   if (opts.maxEvents <= 0) return liveFrom;
   return Math.min(liveFrom, Math.max(logStart, byTime, liveFrom - opts.maxEvents));
+}
+
+/** A live access event held until every owned access partition has read past its event time. */
+export interface HeldForward<M> {
+  partition: number;
+  offset: number;
+  /** Event time. */
+  ts: number;
+  /** Kafka append time of the source message: ties within a second keep the collector's order. */
+  appended: number;
+  message: M;
+}
+
+export interface ForwardAlignerOptions {
+  /**
+   * A caught-up partition (nothing left to fetch at its last batch) that has had nothing new for
+   * this long stops holding the others back (Kafka Streams' max.task.idle.ms). A partition that
+   * was assigned and has not delivered a batch yet holds them for this long too.
+   */
+  maxIdleMs: number;
+  /** Held events at most; beyond it the oldest are released whatever the watermark. */
+  maxHeld: number;
+}
+
+interface Source<M> {
+  /** Newest event time received on this partition. */
+  eventTs: number;
+  caughtUp: boolean;
+  /** Wall-clock time the partition last advanced (or was assigned). */
+  activeAt: number;
+  /** Held events in offset order; queue[head] is the next. */
+  queue: HeldForward<M>[];
+  head: number;
+}
+
+/**
+ * Event-time alignment of the access partitions a detector owns (Kafka Streams aligns a task's
+ * input partitions the same way): live events are held per partition and released across
+ * partitions in event-time order, up to the watermark, the smallest newest-received event time of
+ * the owned partitions that are not idle. Released in that order, the principal engines learn the
+ * tenant's peer groups in the order scan does, and the events they forward to the by-route topic
+ * reach the route engines in the order they happened, however the partitions catch up. Held
+ * events are not processed yet: their partition's offset is committed no further (safeOffset).
+ */
+export class ForwardAligner<M> {
+  readonly #sources = new Map<number, Source<M>>();
+  #held = 0;
+  readonly #opts: ForwardAlignerOptions;
+
+  constructor(opts: ForwardAlignerOptions) {
+    this.#opts = opts;
+  }
+
+  #fresh(now: number): Source<M> {
+    return { eventTs: Number.NEGATIVE_INFINITY, caughtUp: false, activeAt: now, queue: [], head: 0 };
+  }
+
+  /** After a (re)join: the access partitions owned now; what the others held is dropped (their new owner processes it from its committed offset). */
+  retain(partitions: readonly number[], now: number): void {
+    const owned = new Set(partitions);
+    for (const [p, src] of this.#sources)
+      if (!owned.has(p)) {
+        this.#held -= src.queue.length - src.head;
+        this.#sources.delete(p);
+      }
+    for (const p of owned) if (!this.#sources.has(p)) this.#sources.set(p, this.#fresh(now));
+  }
+
+  /** Drops a partition's held events and frontier (its state was dropped: it is rebuilt). */
+  reset(partition: number, now: number): void {
+    const src = this.#sources.get(partition);
+    if (src === undefined) return;
+    this.#held -= src.queue.length - src.head;
+    this.#sources.set(partition, this.#fresh(now));
+  }
+
+  hold(h: HeldForward<M>): void {
+    let src = this.#sources.get(h.partition);
+    if (src === undefined) {
+      src = this.#fresh(Number.NEGATIVE_INFINITY);
+      this.#sources.set(h.partition, src);
+    }
+    src.queue.push(h);
+    this.#held++;
+  }
+
+  /** A batch of `partition` was received: its newest event time, and whether it reached the log end. */
+  progress(partition: number, eventTs: number, caughtUp: boolean, now: number): void {
+    let src = this.#sources.get(partition);
+    if (src === undefined) {
+      src = this.#fresh(now);
+      this.#sources.set(partition, src);
+    }
+    if (eventTs > src.eventTs) {
+      src.eventTs = eventTs;
+      src.activeAt = now;
+    }
+    src.caughtUp = caughtUp;
+  }
+
+  /** Event time up to which every owned partition has been read (+Infinity when all are idle). */
+  watermark(now: number): number {
+    let w = Number.POSITIVE_INFINITY;
+    for (const f of this.#sources.values()) {
+      const idle =
+        now - f.activeAt >= this.#opts.maxIdleMs && (f.caughtUp || f.eventTs === Number.NEGATIVE_INFINITY);
+      if (!idle && f.eventTs < w) w = f.eventTs;
+    }
+    return w;
+  }
+
+  /** Held events at or before the watermark (and the oldest beyond maxHeld), merged across partitions in event-time order. */
+  release(now: number): HeldForward<M>[] {
+    if (this.#held === 0) return [];
+    const w = this.watermark(now);
+    const out: HeldForward<M>[] = [];
+    for (;;) {
+      let best: Source<M> | null = null;
+      for (const src of this.#sources.values()) {
+        if (src.head >= src.queue.length) continue;
+        if (
+          best === null ||
+          before(src.queue[src.head] as HeldForward<M>, best.queue[best.head] as HeldForward<M>)
+        )
+          best = src;
+      }
+      if (best === null) break;
+      const h = best.queue[best.head] as HeldForward<M>;
+      if (h.ts > w && this.#held <= this.#opts.maxHeld) break;
+      out.push(h);
+      best.head++;
+      this.#held--;
+      if (best.head === best.queue.length) {
+        best.queue = [];
+        best.head = 0;
+      } else if (best.head > 4096 && best.head * 2 > best.queue.length) {
+        best.queue = best.queue.slice(best.head);
+        best.head = 0;
+      }
+    }
+    return out;
+  }
+
+  /** The lowest offset of `partition` still held (commit no further); null if none. */
+  safeOffset(partition: number): number | null {
+    const src = this.#sources.get(partition);
+    if (src === undefined || src.head >= src.queue.length) return null;
+    return (src.queue[src.head] as HeldForward<M>).offset;
+  }
+
+  get held(): number {
+    return this.#held;
+  }
+}
+
+function before<M>(a: HeldForward<M>, b: HeldForward<M>): boolean {
+  return (a.ts - b.ts || a.appended - b.appended || a.partition - b.partition || a.offset - b.offset) < 0;
 }

@@ -200,6 +200,10 @@ export const ConfigSchema = Type.Object(
         fetchMaxWaitMs: Type.Integer({ minimum: 0, maximum: 5000 }),
         /** How often suppressions and allow entries (feedback) are re-read from ClickHouse; 0: never read. */
         policyRefreshMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+        /** By-route alignment (partitions.ts ForwardAligner): a caught-up access partition with nothing new for this long stops holding the others' forwards. */
+        alignIdleMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+        /** By-route alignment: forwards held at most; beyond it the oldest go out whatever the event time. */
+        alignMaxHeld: Type.Integer({ minimum: 1 }),
         httpPort: Port,
       },
       { additionalProperties: false },
@@ -438,6 +442,9 @@ export const DEFAULTS: Config = {
     fetchMaxWaitMs: 100,
     // A person's "legitimate" or suppression reaches the detector within this, without a restart.
     policyRefreshMs: 15_000,
+    // Forwards wait at most this long for an access partition that has nothing new (Kafka Streams' max.task.idle.ms).
+    alignIdleMs: 2000,
+    alignMaxHeld: 500_000,
     httpPort: 9102,
   },
   archiver: { groupId: 'leakwatch-archiver', batchRows: 5000, flushMs: 1000, httpPort: 9103 },
@@ -602,6 +609,8 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   DETECTOR_FETCH_MIN_BYTES: ['detector.fetchMinBytes', int],
   DETECTOR_FETCH_MAX_WAIT_MS: ['detector.fetchMaxWaitMs', int],
   DETECTOR_POLICY_REFRESH_MS: ['detector.policyRefreshMs', int],
+  DETECTOR_ALIGN_IDLE_MS: ['detector.alignIdleMs', int],
+  DETECTOR_ALIGN_MAX_HELD: ['detector.alignMaxHeld', int],
   DETECTOR_HTTP_PORT: ['detector.httpPort', int],
   ARCHIVER_GROUP_ID: ['archiver.groupId', str],
   ARCHIVER_BATCH_ROWS: ['archiver.batchRows', int],

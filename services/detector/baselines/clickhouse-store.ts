@@ -24,6 +24,7 @@ import {
   MEMORY_BASELINE_DEFAULTS,
   MemoryBaselineStore,
 } from './memory-store.js';
+import { createTenantGroups, PartitionBaselineStore } from './tenant-groups.js';
 
 const metrics = {
   reloadFailures: new Counter({
@@ -401,10 +402,11 @@ export class LayeredBaselineStore implements BaselineStore {
 
 export interface BaselineStoreHandle {
   /**
-   * A store for one partition's engine: the shared ClickHouse cache over a stream-learnt layer of
-   * its own. Learning per partition keeps each engine's decisions independent of how far the other
-   * partitions have got (fetch sizes, scheduling, catch-up after a restart), and a partition's
-   * rebuild re-learns only its own windows. `share` is the partition's part of the entity histories.
+   * A store for one partition's engine: the shared ClickHouse cache over a stream-learnt layer:
+   * the partition's own entity histories (a partition's rebuild re-learns only its own entities),
+   * and peer and tenant groups learnt once per process from every partition (tenant-groups.ts), so
+   * peer thresholds do not depend on the partitioning. `share` is the partition's part of the
+   * entity histories.
    */
   forPartition(share: number): BaselineStore;
   /** Loads what it can (never fails on ClickHouse being down), then keeps reloading. */
@@ -433,11 +435,16 @@ export function createBaselineStore(
   log: Logger,
   ch?: ClickHouseClient,
 ): BaselineStoreHandle {
+  // Entity histories per partition, peer and tenant groups once per process (tenant-groups.ts).
+  const groups = createTenantGroups({ minHistory: cfg.baselines.minHistory });
   const learner = (share: number) =>
-    new MemoryBaselineStore({
-      minHistory: cfg.baselines.minHistory,
-      maxEntities: Math.max(1000, Math.ceil(MEMORY_BASELINE_DEFAULTS.maxEntities * share)),
-    });
+    new PartitionBaselineStore(
+      new MemoryBaselineStore({
+        minHistory: cfg.baselines.minHistory,
+        maxEntities: Math.max(1000, Math.ceil(MEMORY_BASELINE_DEFAULTS.maxEntities * share)),
+      }),
+      groups,
+    );
   const memoryOnly = { forPartition: learner, start: async () => {}, stop: async () => {} };
   if (cfg.detector.baselineStore === 'memory') return memoryOnly;
   if (cfg.detector.windowMs % 300_000 !== 0) {

@@ -36,6 +36,7 @@ import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert, Entity } from '#shared/avro/generated/alert.js';
 import { ConfigInvalid } from '#shared/errors.js';
 import { type PrincipalType, principalType, principalValue } from '#shared/principal.js';
+import { withHourOfDay } from '../baselines/hour-of-day.js';
 import type { AnyRule, Baseline, BaselineStore, Finding } from '../rules/types.js';
 import { type DropCounters, type EmittedAlerts, EntityWindow, type WindowLimits } from './window-state.js';
 
@@ -179,7 +180,8 @@ export function createEngine(opts: EngineOptions): Engine {
     idHorizonMs: positive('idHorizonMs', opts.idHorizonMs ?? ENGINE_DEFAULTS.idHorizonMs),
   };
   const maxEntities = positive('maxEntities', opts.maxEntities ?? ENGINE_DEFAULTS.maxEntities);
-  const baselines = opts.baselines;
+  // Hour-of-day profiles (scheduled jobs) over the given store: baselines/hour-of-day.ts.
+  const baselines = opts.baselines === undefined ? undefined : withHourOfDay(opts.baselines);
   // One copy of each tenant, route template and kind that state keeps (events bring fresh strings).
   const interned = new Map<string, string>();
   const intern = (s: string): string => {

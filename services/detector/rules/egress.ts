@@ -11,10 +11,29 @@
 //   newcomer pulling hundreds of megabytes more than its peers is not. The tenant-wide baseline
 //   mixes every kind of traffic and is not used.
 //   A baseline with fewer than minHistory windows is warm-up: no baseline alert from it.
+//
+// Learnt entities are judged by what was learnt, not by the absolute limit (which is for the new
+// and the unknown). An entity is learnt for a feature when
+//   (a) it had heavy windows at this hour of day (±1 h) on at least `learntDays` earlier days
+//       (Baseline.atHour, baselines/hour-of-day.ts: a nightly job after its second night), or else
+//   (b) its own baseline (hour of week, or every hour) rests on at least minHistory windows.
+// Its threshold is then max(floor, median + madK x 1.4826 x MAD, min(p95 x factor,
+// max(p95 x bulkFactor, p95 + absolute limit))): a small entity keeps the 10x-its-p95 test, and a
+// large one alerts when it moves at least bulkFactor times its p95 AND the excess alone is an
+// absolute limit's worth (a 6 GB nightly job reading 18 GB). So a learnt entity is never allowed
+// more than its own p95 plus the absolute limit (unless its own spread, the MAD term, says so).
 
 import { entityKey } from '#shared/principal.js';
 import { humanBytes, sampleEvents, topRoutes } from './explain.js';
-import type { Baseline, BaselineSummary, Finding, Rule, Severity, WindowView } from './types.js';
+import type {
+  Baseline,
+  BaselineSummary,
+  Finding,
+  RecentCounters,
+  Rule,
+  Severity,
+  WindowView,
+} from './types.js';
 
 export interface EgressConfig {
   absoluteBytes: number;
@@ -27,6 +46,10 @@ export interface EgressConfig {
   madK: number;
   peerFactor: number;
   minHistory: number;
+  /** Earlier days with heavy windows at this hour of day for an entity to be learnt there. */
+  learntDays: number;
+  /** A learnt entity above this multiple of its p95 whose excess reaches the absolute limit alerts. */
+  bulkFactor: number;
   severity: Severity;
   /** Score (observed / threshold) from which severity is critical. */
   criticalScore: number;
@@ -43,56 +66,97 @@ export const EGRESS_DEFAULTS: Readonly<EgressConfig> = Object.freeze({
   madK: 8,
   peerFactor: 50,
   minHistory: 12,
+  learntDays: 2,
+  bulkFactor: 2,
   severity: 'high',
   criticalScore: 10,
 });
 
 const MAD_SCALE = 1.4826;
 
+type Feature = 'bytes_out' | 'rows_out';
+/** What the threshold rests on: the absolute limit, the entity at this hour of day, its own or its peers' baseline. */
+type Basis = 'none' | 'entity-hour' | 'entity' | 'peer';
+
 interface Test {
-  feature: 'bytes_out' | 'rows_out';
+  feature: Feature;
   observed: number;
   threshold: number;
+  basis: Basis;
   baseline: BaselineSummary | null;
 }
 
-function baselineThreshold(
+/** The entity's learnt summary for a feature (see the header), or null when it is new or unknown. */
+export function learnt(
   b: Baseline | undefined,
-  feature: 'bytes_out' | 'rows_out',
-  floor: number,
+  feature: Feature,
   cfg: EgressConfig,
-): { threshold: number; summary: BaselineSummary } | null {
+): { basis: 'entity-hour' | 'entity'; summary: BaselineSummary } | null {
+  const h = b?.atHour;
+  const hs = h?.features[feature];
+  if (h !== undefined && hs !== undefined && h.days >= cfg.learntDays)
+    return { basis: 'entity-hour', summary: hs };
   const s = b?.features[feature];
-  // The tenant-wide ('global') baseline mixes every kind of traffic: not a basis for egress.
-  if (b === undefined || b.source === 'global' || s === undefined || s.n < cfg.minHistory) return null;
-  const t =
-    b.source === 'entity'
-      ? Math.max(floor, s.p95 * cfg.factor, s.p50 + cfg.madK * MAD_SCALE * s.mad)
-      : Math.max(feature === 'bytes_out' ? cfg.peerMinBytes : cfg.peerMinRows, s.p95 * cfg.peerFactor);
-  return { threshold: t, summary: s };
+  if (b?.source === 'entity' && s !== undefined && s.n >= cfg.minHistory)
+    return { basis: 'entity', summary: s };
+  return null;
+}
+
+function absoluteOf(feature: Feature, cfg: EgressConfig): number {
+  return feature === 'bytes_out' ? cfg.absoluteBytes : cfg.absoluteRows;
+}
+
+/** Threshold of a learnt entity (see the header). */
+export function learntThreshold(s: BaselineSummary, feature: Feature, cfg: EgressConfig): number {
+  const floor = feature === 'bytes_out' ? cfg.minBytes : cfg.minRows;
+  const bulk = Math.max(s.p95 * cfg.bulkFactor, s.p95 + absoluteOf(feature, cfg));
+  return Math.max(floor, s.p50 + cfg.madK * MAD_SCALE * s.mad, Math.min(s.p95 * cfg.factor, bulk));
+}
+
+function test(w: RecentCounters, b: Baseline | undefined, feature: Feature, cfg: EgressConfig): Test | null {
+  const observed = feature === 'bytes_out' ? w.bytesOut : w.rowsOut;
+  const l = learnt(b, feature, cfg);
+  if (l !== null) {
+    const threshold = learntThreshold(l.summary, feature, cfg);
+    return observed > threshold
+      ? { feature, observed, threshold, basis: l.basis, baseline: l.summary }
+      : null;
+  }
+  const tests: Test[] = [];
+  const absolute = absoluteOf(feature, cfg);
+  if (observed >= absolute)
+    tests.push({ feature, observed, threshold: absolute, basis: 'none', baseline: null });
+  // Peers: a principal with no learnt history of its own, compared with its peer group.
+  const s = b?.features[feature];
+  const floor = feature === 'bytes_out' ? cfg.minBytes : cfg.minRows;
+  if (b?.source === 'peer' && s !== undefined && s.n >= cfg.minHistory && observed >= floor) {
+    const threshold = Math.max(
+      feature === 'bytes_out' ? cfg.peerMinBytes : cfg.peerMinRows,
+      s.p95 * cfg.peerFactor,
+    );
+    if (observed > threshold) tests.push({ feature, observed, threshold, basis: 'peer', baseline: s });
+  }
+  return stronger(tests);
+}
+
+function stronger(tests: readonly (Test | null)[]): Test | null {
+  let top: Test | null = null;
+  for (const t of tests)
+    if (t !== null && (top === null || t.observed / t.threshold > top.observed / top.threshold)) top = t;
+  return top;
 }
 
 function best(w: WindowView, b: Baseline | undefined, cfg: EgressConfig): Test | null {
   const r = w.recent();
-  const tests: Test[] = [];
-  if (r.bytesOut >= cfg.absoluteBytes)
-    tests.push({ feature: 'bytes_out', observed: r.bytesOut, threshold: cfg.absoluteBytes, baseline: null });
-  if (r.rowsOut >= cfg.absoluteRows)
-    tests.push({ feature: 'rows_out', observed: r.rowsOut, threshold: cfg.absoluteRows, baseline: null });
-  if (r.bytesOut >= cfg.minBytes) {
-    const t = baselineThreshold(b, 'bytes_out', cfg.minBytes, cfg);
-    if (t !== null && r.bytesOut > t.threshold)
-      tests.push({ feature: 'bytes_out', observed: r.bytesOut, threshold: t.threshold, baseline: t.summary });
-  }
-  if (r.rowsOut >= cfg.minRows) {
-    const t = baselineThreshold(b, 'rows_out', cfg.minRows, cfg);
-    if (t !== null && r.rowsOut > t.threshold)
-      tests.push({ feature: 'rows_out', observed: r.rowsOut, threshold: t.threshold, baseline: t.summary });
-  }
-  let top: Test | null = null;
-  for (const t of tests) if (top === null || t.observed / t.threshold > top.observed / top.threshold) top = t;
-  return top;
+  return stronger([test(r, b, 'bytes_out', cfg), test(r, b, 'rows_out', cfg)]);
 }
+
+const BASIS_TEXT: Readonly<Record<Basis, string>> = {
+  none: 'absolute limit',
+  'entity-hour': 'its own baseline at this hour of day',
+  entity: 'entity baseline',
+  peer: 'peer baseline',
+};
 
 export const egress: Rule<EgressConfig> = {
   id: 'egress',
@@ -110,7 +174,7 @@ export const egress: Rule<EgressConfig> = {
     const score = t.observed / t.threshold;
     const what = t.feature === 'bytes_out' ? humanBytes(t.observed) : `${t.observed} rows`;
     const against =
-      t.baseline === null ? 'absolute limit' : `${b?.source} baseline p95 ${fmt(t.feature, t.baseline.p95)}`;
+      t.baseline === null ? BASIS_TEXT.none : `${BASIS_TEXT[t.basis]} p95 ${fmt(t.feature, t.baseline.p95)}`;
     return [
       {
         severity: score >= cfg.criticalScore ? 'critical' : cfg.severity,
@@ -126,7 +190,7 @@ export const egress: Rule<EgressConfig> = {
           (r) => `${r.count} requests`,
         ),
         sampleEventIds: sampleEvents(w),
-        labels: { feature: t.feature, baseline_source: t.baseline === null ? 'none' : String(b?.source) },
+        labels: { feature: t.feature, baseline_source: t.basis },
       },
     ];
   },

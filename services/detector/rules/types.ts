@@ -101,6 +101,17 @@ export type BaselineSource = 'entity' | 'peer' | 'global';
 export interface Baseline {
   readonly source: BaselineSource;
   readonly features: Readonly<Record<string, BaselineSummary>>;
+  /**
+   * The entity's own heavy windows at this hour of day (±1 h) on earlier days (scheduled jobs: a
+   * nightly export at 02:00), when it has any: see baselines/hour-of-day.ts. `days` = distinct
+   * earlier days they come from; egress calls the entity learnt at this hour from egress.learntDays.
+   */
+  readonly atHour?: HourOfDayBaseline;
+}
+
+export interface HourOfDayBaseline {
+  readonly days: number;
+  readonly features: Readonly<Record<string, BaselineSummary>>;
 }
 
 /** Per-window feature values the engine reports when a window closes (what baselines learn from). */

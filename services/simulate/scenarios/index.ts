@@ -6,6 +6,7 @@ import { egressScenarios } from './egress.js';
 import { idProbing } from './id-probing.js';
 import { ID_ROUTE_CLASSES } from './id-routes.js';
 import { mediaEnumeration } from './media-enumeration.js';
+import { nightlyBackup } from './nightly-job.js';
 import { phiInUrl } from './phi-in-url.js';
 import { sequentialEnumeration } from './sequential-enumeration.js';
 import { sessionSharing } from './session-sharing.js';
@@ -13,7 +14,8 @@ import type { ScenarioClass } from './types.js';
 import { unauthenticatedSensitive } from './unauthenticated-sensitive.js';
 
 export const SCENARIO_CLASSES: readonly ScenarioClass[] = Object.freeze([
-  egressScenarios,
+  // egress/nightly (a scheduled job judged by what it learnt) only in simulations of 8 nights or more
+  { ...egressScenarios, variants: [...egressScenarios.variants, nightlyBackup] },
   sequentialEnumeration,
   distinctResourceBurst,
   idProbing,

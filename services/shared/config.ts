@@ -714,3 +714,16 @@ export function readSecretEnv(name: string, env: NodeJS.ProcessEnv = process.env
   return v === undefined || v === '' ? undefined : v;
 }
 // ---- end notifier ----
+
+// ---- read alone, without a whole config (issue 17: this file stays the one reader of process.env) ----
+/** The version the logs carry: npm's, when started through npm. */
+export const PACKAGE_VERSION: string = process.env['npm_package_version'] ?? '0.1.0';
+
+/**
+ * COLLECTOR_REDACTION_KEY as set (undefined or '' when not), for the tools that need only the key
+ * (`leakwatch parse` / `scan`, eval) and must not fail on the rest of the environment.
+ */
+export function redactionKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env['COLLECTOR_REDACTION_KEY'];
+}
+// ---- end read alone ----

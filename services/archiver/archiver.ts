@@ -1,6 +1,8 @@
 // access.v1 + alerts.v1 -> ClickHouse. Offsets are committed only after the rows are inserted;
 // when ClickHouse is unreachable the batch is retried with backoff (consumption pauses, nothing is
-// dropped; shared/retry.ts, retriable errors only: a bad statement is not retried forever). Inserts are idempotent: ReplacingMergeTree on deterministic ids.
+// dropped; shared/retry.ts, retriable errors only: a bad statement is not retried forever). One
+// insert per Kafka batch (no batching of its own). Inserts are idempotent: ReplacingMergeTree on
+// deterministic ids.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
 import { type ClickHouseClient, insertRows } from '#shared/clickhouse/client.js';

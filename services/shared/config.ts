@@ -195,8 +195,6 @@ export const ConfigSchema = Type.Object(
     archiver: Type.Object(
       {
         groupId: Type.String({ minLength: 1 }),
-        batchRows: Type.Integer({ minimum: 1, maximum: 1000000 }),
-        flushMs: Type.Integer({ minimum: 10 }),
         httpPort: Port,
       },
       { additionalProperties: false },
@@ -421,7 +419,7 @@ export const DEFAULTS: Config = {
     policyRefreshMs: 15_000,
     httpPort: 9102,
   },
-  archiver: { groupId: 'leakwatch-archiver', batchRows: 5000, flushMs: 1000, httpPort: 9103 },
+  archiver: { groupId: 'leakwatch-archiver', httpPort: 9103 },
   baselines: {
     intervalMs: 3_600_000,
     // Four weeks: four samples of each hour of the week.
@@ -582,8 +580,6 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   DETECTOR_POLICY_REFRESH_MS: ['detector.policyRefreshMs', int],
   DETECTOR_HTTP_PORT: ['detector.httpPort', int],
   ARCHIVER_GROUP_ID: ['archiver.groupId', str],
-  ARCHIVER_BATCH_ROWS: ['archiver.batchRows', int],
-  ARCHIVER_FLUSH_MS: ['archiver.flushMs', int],
   ARCHIVER_HTTP_PORT: ['archiver.httpPort', int],
   BASELINES_INTERVAL_MS: ['baselines.intervalMs', int],
   BASELINES_LOOKBACK_DAYS: ['baselines.lookbackDays', int],

@@ -44,7 +44,7 @@ import {
 } from '../api/routes/incidents/queries.js';
 import { alertSeriesQuery, annotationsQuery, topEntitiesQuery } from '../api/routes/series/queries.js';
 import { accountingQuery } from '../api/routes/subjects/queries.js';
-import { policyQueries } from '../detector/response-policy.js';
+import { policyQueries } from '../detector/index.js';
 
 export interface SqlCatalog {
   migrations: { name: string; statements: string[] }[];

@@ -16,12 +16,12 @@
 
 import { createHash } from 'node:crypto';
 import { redactionKeyFromEnv } from '#shared/config.js';
-import { createRedactor, type Redactor } from '../collector/normalize/redact.js';
+import { createRedactor, DEV_REDACTION_KEY, type Redactor } from '../collector/index.js';
 import type { LabelEntity, Labels, ScenarioLabel } from '../simulate/labels.js';
 
 export const MATCH_SLACK_MS = 15 * 60_000;
-/** The collector's --dev key (services/collector/main.ts). */
-export const DEV_REDACTION_KEY = 'leakwatch-dev-key-not-secret';
+/** The collector's --dev key. */
+export { DEV_REDACTION_KEY };
 
 export class AlertsInvalid extends Error {
   override name = 'AlertsInvalid';

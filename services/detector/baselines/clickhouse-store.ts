@@ -13,6 +13,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
 import { type ClickHouseClient, createClickHouse, queryRows } from '#shared/clickhouse/client.js';
+import type { BaselineRowOut } from '#shared/clickhouse/rows.js';
 import { join, type SqlFragment, sql, table, uint } from '#shared/clickhouse/sql.js';
 import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
@@ -85,25 +86,11 @@ WHERE hour_of_week IN (${hours}) AND window_ms = ${uint(o.windowMs)} AND version
 LIMIT ${uint(o.limit)}`;
 }
 
-interface BaselineRowIn {
-  hour_of_week: number;
-  tenant: string;
-  scope: string;
-  peer_class: string;
-  entity_type: string;
-  entity_value: string;
-  feature: string;
-  median: number;
-  mad: number;
-  p95: number;
-  n: number | string;
-}
-
 const entityKey = (tenant: string, type: string, value: string) => `${tenant}\u0000${type}\u0000${value}`;
 const peerKey = (tenant: string, peerClass: string) => `${tenant}\u0001${peerClass}`;
 const tenantKey = (tenant: string) => `${tenant}\u0002`;
 
-function keyOf(r: BaselineRowIn): { key: string; source: BaselineSource } | null {
+function keyOf(r: BaselineRowOut): { key: string; source: BaselineSource } | null {
   switch (r.scope) {
     case 'entity':
       return { key: entityKey(r.tenant, r.entity_type, r.entity_value), source: 'entity' };
@@ -330,7 +317,7 @@ export class ClickHouseBaselineStore implements BaselineStore {
       return;
     }
     const limit = maxEntries * NF;
-    const rows = await queryRows<BaselineRowIn>(
+    const rows = await queryRows<BaselineRowOut>(
       this.ch,
       baselineRowsQuery(this.opts.database, {
         windowMs: this.opts.windowMs,

@@ -3,6 +3,7 @@
 import type { Config } from '#shared/config.js';
 
 export { MemoryBaselineStore } from './baselines/memory-store.js';
+export { baselineRowsQuery, latestRunQuery } from './baselines/queries.js';
 export { createEngine, type Engine } from './engine/engine.js';
 export { policyQueries } from './response-policy.js';
 export { defaultRulesYaml, loadRulesSetup } from './rules/rules-config.js';

@@ -14,7 +14,6 @@ import { Counter, Gauge } from 'prom-client';
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
 import { type ClickHouseClient, createClickHouse, queryRows } from '#shared/clickhouse/client.js';
 import type { BaselineRowOut } from '#shared/clickhouse/rows.js';
-import { join, type SqlFragment, sql, table, uint } from '#shared/clickhouse/sql.js';
 import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
 import { registry } from '#shared/metrics.js';
@@ -25,6 +24,7 @@ import {
   MEMORY_BASELINE_DEFAULTS,
   MemoryBaselineStore,
 } from './memory-store.js';
+import { baselineRowsQuery, latestRunQuery } from './queries.js';
 
 const metrics = {
   reloadFailures: new Counter({
@@ -63,27 +63,6 @@ export interface ClickHouseBaselineOptions {
   cachedHours: number;
   /** After a failed load, lookups wait this long before asking ClickHouse again. Default min(reloadMs, 30 s). */
   retryMs?: number;
-}
-
-/** The newest finished run for a window length (v = 0, n = 0 when none). */
-export function latestRunQuery(db: string, windowMs: number): SqlFragment {
-  return sql`SELECT max(version) AS v, count() AS n FROM ${table(db, 'baseline_runs')} WHERE window_ms = ${uint(windowMs)}`;
-}
-
-/** Rows of a run (and newer partial runs) for some hours of week; FINAL keeps each key's newest. */
-export function baselineRowsQuery(
-  db: string,
-  o: { windowMs: number; version: number; minHistory: number; hours: readonly number[]; limit: number },
-): SqlFragment {
-  const hours = join(
-    o.hours.map((h) => sql`${h}`),
-    ', ',
-  );
-  return sql`SELECT hour_of_week, tenant, scope, peer_class, entity_type, entity_value, feature, median, mad, p95, n
-FROM ${table(db, 'baselines')} FINAL
-WHERE hour_of_week IN (${hours}) AND window_ms = ${uint(o.windowMs)} AND version >= ${uint(o.version)}
-  AND n >= ${uint(o.minHistory)}
-LIMIT ${uint(o.limit)}`;
 }
 
 const entityKey = (tenant: string, type: string, value: string) => `${tenant}\u0000${type}\u0000${value}`;

@@ -10,9 +10,8 @@ import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
 import { table } from '#shared/clickhouse/sql.js';
 import type { Config } from '#shared/config.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
-import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
+import { decodeBatch, sendDeadLetters } from '#shared/kafka/dead-letter.js';
 import { createEventProducer } from '#shared/kafka/producer.js';
-import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { retryUntilDelivered } from '#shared/retry.js';
 import { archiverMetrics as m } from './metrics.js';
@@ -55,24 +54,12 @@ export function createArchiver(
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const isAlerts = batch.topic === cfg.topics.alerts;
-    const rows: object[] = [];
-    const dead: DeadLetter[] = [];
-    for (const msg of batch.messages) {
-      if (!msg.value) continue;
-      try {
-        if (isAlerts) rows.push(alertToRow(alertsCodec.decode(msg.value)));
-        else rows.push(accessEventToRow(accessCodec.decode(msg.value)));
-      } catch (err) {
-        const letter = undecodable(
-          'archiver',
-          { topic: batch.topic, partition: batch.partition, offset: msg.offset },
-          msg.value,
-          err,
-        );
-        m.deadLetters.inc({ reason: letter.reason });
-        dead.push(letter);
-      }
-    }
+    const { values: rows, dead } = decodeBatch<object>(
+      'archiver',
+      batch,
+      isAlerts ? (v) => alertToRow(alertsCodec.decode(v)) : (v) => accessEventToRow(accessCodec.decode(v)),
+      (letter) => m.deadLetters.inc({ reason: letter.reason }),
+    );
     await insertWithRetry(isAlerts ? 'alerts' : 'access_events', rows, payload);
     if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
     m.consumerLag.set(

@@ -15,9 +15,8 @@ import type { Config } from '#shared/config.js';
 import { actorOf } from '#shared/incidents/model.js';
 import { loadGroupingState, writeIncidentState } from '#shared/incidents/store.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
-import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
+import { decodeBatch, sendDeadLetters } from '#shared/kafka/dead-letter.js';
 import { createEventProducer } from '#shared/kafka/producer.js';
-import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { retryUntilDelivered } from '#shared/retry.js';
 import { GROUPER_ACTOR, type GroupingResult, groupAlerts, type IncidentChange } from './grouping.js';
@@ -96,23 +95,12 @@ export function createGrouper(
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const decoded: Alert[] = [];
-    const dead: DeadLetter[] = [];
-    for (const msg of batch.messages) {
-      if (!msg.value) continue;
-      try {
-        decoded.push(alerts.decode(msg.value));
-      } catch (err) {
-        const letter = undecodable(
-          'incidents',
-          { topic: batch.topic, partition: batch.partition, offset: msg.offset },
-          msg.value,
-          err,
-        );
-        m.deadLetters.inc({ reason: letter.reason });
-        dead.push(letter);
-      }
-    }
+    const { values: decoded, dead } = decodeBatch(
+      'incidents',
+      batch,
+      (v) => alerts.decode(v),
+      (letter) => m.deadLetters.inc({ reason: letter.reason }),
+    );
     if (decoded.length) {
       const result = await withRetry('grouping', payload, () => group(decoded));
       // Announce, then write. A crash between the two replays the batch from the same state: the

@@ -6,7 +6,7 @@ import type { ClickHouseClient } from '#shared/clickhouse/client.js';
 import { queryRows } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
-import { registry } from '#shared/metrics.js';
+import { opsRoutes } from '#shared/ops-server.js';
 import { withSettings } from './clickhouse.js';
 import type { ApiContext } from './context.js';
 import { apiMetrics } from './metrics.js';
@@ -91,20 +91,19 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   });
 
   const ops = { config: { role: 'public' as const }, schema: { hide: true } };
-  app.get('/healthz', ops, async () => ({ status: 'ok' }));
-  app.get('/readyz', ops, async (req, reply) => {
-    try {
-      await queryRows(ctx.ch, pingQuery());
-      return { status: 'ready' };
-    } catch (err) {
-      // details only in the log: anonymous callers learn nothing about our stores
-      req.log.warn({ err }, 'readiness check failed: ClickHouse');
-      return reply.code(503).send({ status: 'not ready' });
-    }
-  });
-  app.get('/metrics', ops, async (_req, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
+  // the shared ops routes; /readyz answers anonymous callers, so details only in the log
+  opsRoutes(app, {
+    routeOptions: ops,
+    showReason: false,
+    readiness: async (log) => {
+      try {
+        await queryRows(ctx.ch, pingQuery());
+        return null;
+      } catch (err) {
+        log.warn({ err }, 'readiness check failed: ClickHouse');
+        return 'ClickHouse';
+      }
+    },
   });
   app.get('/openapi.json', ops, async () => app.swagger());
 

@@ -1,19 +1,19 @@
 // access.v1 + alerts.v1 -> ClickHouse. Offsets are committed only after the rows are inserted;
 // when ClickHouse is unreachable the batch is retried with backoff (consumption pauses, nothing is
-// dropped). Inserts are idempotent: ReplacingMergeTree on deterministic ids.
+// dropped; shared/retry.ts, retriable errors only: a bad statement is not retried forever). One
+// insert per Kafka batch (no batching of its own). Inserts are idempotent: ReplacingMergeTree on
+// deterministic ids.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
 import { type ClickHouseClient, insertRows } from '#shared/clickhouse/client.js';
 import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
 import { table } from '#shared/clickhouse/sql.js';
 import type { Config } from '#shared/config.js';
-import { isLeakwatchError } from '#shared/errors.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
-import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
+import { decodeBatch, sendDeadLetters } from '#shared/kafka/dead-letter.js';
 import { createEventProducer } from '#shared/kafka/producer.js';
-import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
-import { backoffDelay } from '#shared/retry.js';
+import { retryUntilDelivered } from '#shared/retry.js';
 import { archiverMetrics as m } from './metrics.js';
 
 export type Archiver = ConsumerService;
@@ -30,55 +30,36 @@ export function createArchiver(
   const accessCodec = accessEventCodec();
   const alertsCodec = alertCodec();
 
+  /** Retried until inserted; only retriable errors (isRetriable), and not once the batch went stale. */
   async function insertWithRetry(
     tableName: string,
     rows: object[],
     payload: EachBatchPayload,
   ): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await insertRows(ch, table(db, tableName), rows);
-        m.rowsInserted.inc({ table: tableName }, rows.length);
-        m.backpressure.set(0);
-        return;
-      } catch (err) {
-        m.insertFailures.inc({ table: tableName });
-        if (!payload.isRunning() || payload.isStale()) throw err; // the batch will be redelivered
-        const retriable = isLeakwatchError(err) ? err.retriable : true;
-        if (!retriable) throw err;
+    await retryUntilDelivered(() => insertRows(ch, table(db, tableName), rows), {
+      batch: payload, // a revoked or stale batch is redelivered
+      onFailure: () => m.insertFailures.inc({ table: tableName }),
+      onRetry: (err, attempt, delay) => {
         m.backpressure.set(1);
-        const delay = backoffDelay(Math.min(attempt, 6), { initialMs: 250, maxMs: 10_000, factor: 2 });
         log.warn(
           { err, table: tableName, rows: rows.length, attempt, delay },
           'ClickHouse insert failed; retrying',
         );
-        await new Promise((r) => setTimeout(r, delay));
-        await payload.heartbeat().catch(() => {});
-      }
-    }
+      },
+    });
+    m.rowsInserted.inc({ table: tableName }, rows.length);
+    m.backpressure.set(0);
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const isAlerts = batch.topic === cfg.topics.alerts;
-    const rows: object[] = [];
-    const dead: DeadLetter[] = [];
-    for (const msg of batch.messages) {
-      if (!msg.value) continue;
-      try {
-        if (isAlerts) rows.push(alertToRow(alertsCodec.decode(msg.value)));
-        else rows.push(accessEventToRow(accessCodec.decode(msg.value)));
-      } catch (err) {
-        const letter = undecodable(
-          'archiver',
-          { topic: batch.topic, partition: batch.partition, offset: msg.offset },
-          msg.value,
-          err,
-        );
-        m.deadLetters.inc({ reason: letter.reason });
-        dead.push(letter);
-      }
-    }
+    const { values: rows, dead } = decodeBatch<object>(
+      'archiver',
+      batch,
+      isAlerts ? (v) => alertToRow(alertsCodec.decode(v)) : (v) => accessEventToRow(accessCodec.decode(v)),
+      (letter) => m.deadLetters.inc({ reason: letter.reason }),
+    );
     await insertWithRetry(isAlerts ? 'alerts' : 'access_events', rows, payload);
     if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
     m.consumerLag.set(

@@ -8,11 +8,11 @@
 // recomputed from access_events before their entity is summarised.
 import type { ClickHouseClient } from '#shared/clickhouse/client.js';
 import { command, insertRows, queryRows, wrapError } from '#shared/clickhouse/client.js';
+import type { BaselineRow } from '#shared/clickhouse/rows.js';
 import { type SqlFragment, table } from '#shared/clickhouse/sql.js';
 import type { Logger } from '#shared/log.js';
 import { baselineMetrics as m } from './metrics.js';
 import {
-  type BaselineRow,
   type BaselineRunRow,
   type ClassRowOf,
   deleteStaleBaselinesQuery,

@@ -1,4 +1,5 @@
-// `leakwatch baselines`: one run of the baseline job. Wiring only: config → client → run.
+// `leakwatch baselines`: one run of the baseline job. Wiring only: config → client → run; the
+// outcome is logged (JSON on stdout, like every service), not printed.
 import { createClickHouse } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
 import { createLogger } from '#shared/log.js';
@@ -10,17 +11,18 @@ export async function runBaselinesOnce(config: Readonly<Config>): Promise<number
   const ch = createClickHouse(config);
   try {
     const r = await runRecorded(ch, jobOptions(config), log);
+    const database = config.clickhouse.database;
     if (r.version === null) {
-      console.log(`baselines: database ${config.clickhouse.database}: no rollups yet, nothing written`);
+      log.info({ database }, `baselines: database ${database}: no rollups yet, nothing written`);
     } else {
-      console.log(
-        `baselines: database ${config.clickhouse.database}: ${r.rows} rows for ${r.entities} entities from ${r.windows} windows (${r.dirtyWindows} recomputed from access_events), ${new Date(r.dataFromMs).toISOString()} to ${new Date(r.dataToMs).toISOString()}, version ${r.version}`,
+      log.info(
+        { database, ...r },
+        `baselines: database ${database}: ${r.rows} rows for ${r.entities} entities from ${r.windows} windows (${r.dirtyWindows} recomputed from access_events), ${new Date(r.dataFromMs).toISOString()} to ${new Date(r.dataToMs).toISOString()}, version ${r.version}`,
       );
     }
     return 0;
   } catch (err) {
-    log.error({ err }, 'baseline job failed');
-    console.error(`baselines: ${(err as Error).message}`);
+    log.error({ err }, 'baseline job failed'); // the message is in err
     return 1;
   } finally {
     await ch.close();

@@ -133,24 +133,6 @@ export function deleteStaleBaselinesQuery(db: string, version: number): SqlFragm
   return sql`ALTER TABLE ${table(db, 'baselines')} DELETE WHERE version < ${uint(version)}`;
 }
 
-/** A `baselines` row as the job writes it (JSONEachRow). */
-export interface BaselineRow {
-  hour_of_week: number;
-  tenant: string;
-  scope: 'entity' | 'peer' | 'global';
-  peer_class: string;
-  entity_type: string;
-  entity_value: string;
-  feature: string;
-  median: number;
-  mad: number;
-  p95: number;
-  n: number;
-  window_ms: number;
-  computed_at: number;
-  version: number;
-}
-
 export interface BaselineRunRow {
   version: number;
   window_ms: number;

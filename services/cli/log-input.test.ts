@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { compileNormalizeOptions } from '../collector/normalize/options.js';
-import { redactorForKey } from '../collector/redaction-key.js';
+import { compileNormalizeOptions, redactorForKey } from '../collector/index.js';
 import { binaryReason, isDamagedInput, parseMaxLineBytes, readLogOutcomes } from './log-input.js';
 
 const line = (i: number) =>

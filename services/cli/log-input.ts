@@ -3,13 +3,17 @@
 // detected from the first lines (`auto`), and every line through the collector's own pipeline.
 import { stat } from 'node:fs/promises';
 import { ConfigInvalid, InputBinary } from '#shared/errors.js';
-import { createPipeline, type Outcome, type Pipeline } from '../collector/formats/pipeline.js';
-import { detectFormat, type FormatChoice, formatById } from '../collector/formats/registry.js';
-import type { NormalizeOptions } from '../collector/normalize/options.js';
-import type { Redactor } from '../collector/normalize/redact.js';
-import type { InputLine } from '../collector/parsers/types.js';
-import { readLines } from '../collector/sources/file.js';
-import { createStreamInput } from '../collector/sources/stream-input.js';
+import type { InputLine, NormalizeOptions, Redactor } from '../collector/index.js';
+import {
+  createPipeline,
+  createStreamInput,
+  detectFormat,
+  type FormatChoice,
+  formatById,
+  type Outcome,
+  type Pipeline,
+  readLines,
+} from '../collector/index.js';
 
 export interface LogInputOptions {
   format: FormatChoice;

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { type Config, loadConfig } from '#shared/config.js';
 import { isLeakwatchError } from '#shared/errors.js';
-import { FORMAT_IDS } from '../collector/parsers/types.js';
+import { FORMAT_IDS } from '../collector/index.js';
 import { registerEvalCommand } from './eval-command.js';
 import type { ParseCommandOptions } from './parse.js';
 import type { ScanCommandOptions } from './scan.js';
@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<void> {
         files: string[],
         opts: { format?: string; logFormat?: string; follow: boolean; dev?: boolean },
       ) => {
-        const { runCollector } = await import('../collector/main.js');
+        const { runCollector } = await import('../collector/index.js');
         const collector: Record<string, unknown> = { follow: opts.follow };
         if (files.length) collector['files'] = files;
         if (opts.format) collector['format'] = opts.format;
@@ -80,7 +80,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('detector')
     .description('consume AccessEvents, run the detections, publish Alerts')
     .action(async () => {
-      const { runDetector } = await import('../detector/main.js');
+      const { runDetector } = await import('../detector/index.js');
       await runDetector(config());
     });
 
@@ -200,7 +200,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('rules')
     .description('print every rule with its default settings, as a rules.yaml to edit')
     .action(async () => {
-      const { defaultRulesYaml } = await import('../detector/rules/rules-config.js');
+      const { defaultRulesYaml } = await import('../detector/index.js');
       process.stdout.write(defaultRulesYaml());
     });
 

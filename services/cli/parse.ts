@@ -2,16 +2,16 @@
 // on stderr the summary line `parsed N, rejected M (reasons…)`. For checking a format and the
 // redaction on a real log before pointing the collector at it.
 
+import type { FormatChoice } from '../collector/index.js';
 import {
   addTally,
+  compileNormalizeOptions,
   emptyTally,
   formatTally,
   type Pipeline,
+  redactorForKey,
   type Tally,
-} from '../collector/formats/pipeline.js';
-import type { FormatChoice } from '../collector/formats/registry.js';
-import { compileNormalizeOptions } from '../collector/normalize/options.js';
-import { redactorForKey } from '../collector/redaction-key.js';
+} from '../collector/index.js';
 import { isDamagedInput, readLogOutcomes } from './log-input.js';
 import { chooseRedactionKey } from './redaction-options.js';
 import { writeLine } from './stdout.js';

@@ -1,6 +1,7 @@
 // The redaction key options `parse` and `scan` share: --redaction-key, COLLECTOR_REDACTION_KEY, or --dev.
 import { randomBytes } from 'node:crypto';
-import { DEV_REDACTION_KEY } from '../collector/redaction-key.js';
+import { redactionKeyFromEnv } from '#shared/config.js';
+import { DEV_REDACTION_KEY } from '../collector/index.js';
 
 export interface KeyChoice {
   key: string;
@@ -9,7 +10,7 @@ export interface KeyChoice {
 }
 
 export function chooseRedactionKey(opts: { redactionKey?: string; dev?: boolean }): KeyChoice {
-  const given = opts.redactionKey ?? process.env['COLLECTOR_REDACTION_KEY'];
+  const given = opts.redactionKey ?? redactionKeyFromEnv();
   if (given !== undefined && given !== '') {
     if (given.length < 16) throw new Error('the redaction key must be at least 16 characters');
     return { key: given, note: null };

@@ -9,13 +9,16 @@
 // summary (lines, parsed, rejected, skipped, alerts by rule, speed).
 import cliProgress from 'cli-progress';
 import type { Alert } from '#shared/avro/generated/alert.js';
-import { addTally, emptyTally, formatTally, type Pipeline } from '../collector/formats/pipeline.js';
-import type { FormatChoice } from '../collector/formats/registry.js';
-import { compileNormalizeOptions } from '../collector/normalize/options.js';
-import { redactorForKey } from '../collector/redaction-key.js';
-import { MemoryBaselineStore } from '../detector/baselines/memory-store.js';
-import { createEngine } from '../detector/engine/engine.js';
-import { loadRulesSetup } from '../detector/rules/rules-config.js';
+import type { FormatChoice } from '../collector/index.js';
+import {
+  addTally,
+  compileNormalizeOptions,
+  emptyTally,
+  formatTally,
+  type Pipeline,
+  redactorForKey,
+} from '../collector/index.js';
+import { createEngine, loadRulesSetup, MemoryBaselineStore } from '../detector/index.js';
 import { isDamagedInput, parseMaxLineBytes, plainSize, readLogOutcomes } from './log-input.js';
 
 export { EXIT_DAMAGED_INPUT } from './log-input.js';

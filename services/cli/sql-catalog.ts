@@ -3,6 +3,7 @@
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { ledgerStatements, loadMigrations } from '#shared/clickhouse/migrate.js';
+import type { BaselineRow } from '#shared/clickhouse/rows.js';
 import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
 import { table } from '#shared/clickhouse/sql.js';
 // ---- incidents ----
@@ -45,13 +46,25 @@ import {
 } from '../api/routes/incidents/queries.js';
 import { alertSeriesQuery, annotationsQuery, topEntitiesQuery } from '../api/routes/series/queries.js';
 import { accountingQuery } from '../api/routes/subjects/queries.js';
-import { policyQueries } from '../detector/response-policy.js';
+// ---- baselines (issue 17) ----
+import {
+  type BaselineRunRow,
+  deleteStaleBaselinesQuery,
+  latestBucketQuery,
+  rawWindowsQuery,
+  rollupRowsQuery,
+  rollupWindowsQuery,
+} from '../baselines/queries.js';
+import { baselineRowsQuery, latestRunQuery, policyQueries } from '../detector/index.js';
+// ---- end baselines ----
 
 export interface SqlCatalog {
   migrations: { name: string; statements: string[] }[];
   /** JSONEachRow inserts, as the archiver sends them. */
   inserts: { name: string; table: string; rows: object[] }[];
   queries: { name: string; sql: string }[];
+  /** Statements without a result (ALTER ... DELETE), run after the queries. */
+  commands: { name: string; sql: string }[];
 }
 
 export const SAMPLE_EVENT: AccessEvent = {
@@ -129,6 +142,9 @@ export function sqlCatalog(db: string): SqlCatalog {
       // ---- incidents ----
       ...incidentInserts(db),
       // ---- end incidents ----
+      // ---- baselines (issue 17) ----
+      ...baselineInserts(db),
+      // ---- end baselines ----
     ],
     queries: [
       { name: 'migrate.applied', sql: ledgerStatements(db).applied.text },
@@ -202,9 +218,87 @@ export function sqlCatalog(db: string): SqlCatalog {
       // ---- end incidents ----
       // ---- investigation reads (routes/access, subjects, entities, series) ----
       ...investigationQueries(db),
+      // ---- baselines (issue 17) ----
+      ...baselineQueries(db),
+      // ---- end baselines ----
     ],
+    // ---- baselines (issue 17) ----
+    commands: [{ name: 'baselines.job.deleteStale', sql: deleteStaleBaselinesQuery(db, 1).text }],
+    // ---- end baselines ----
   };
 }
+
+// ---- baselines (issue 17): the baseline job's and the detector store's statements ----
+/** A detector window (10 min) and the sample run the store reads back. */
+const BASELINE_WINDOW_MS = 600_000;
+const BASELINE_VERSION = 1714564800000;
+
+function baselineInserts(db: string): SqlCatalog['inserts'] {
+  const row: BaselineRow = {
+    hour_of_week: -1,
+    tenant: SAMPLE_EVENT.tenant,
+    scope: 'entity',
+    peer_class: '',
+    entity_type: 'client_ip',
+    entity_value: '2001:db8::7',
+    feature: 'bytes_out',
+    median: 2345,
+    mad: 0,
+    p95: 2345,
+    n: 12,
+    window_ms: BASELINE_WINDOW_MS,
+    computed_at: 1714564800,
+    version: BASELINE_VERSION,
+  };
+  const run: BaselineRunRow = {
+    version: BASELINE_VERSION,
+    window_ms: BASELINE_WINDOW_MS,
+    started_at: 1714564800,
+    finished_at: 1714564801,
+    data_from: 1712000000,
+    data_to: 1714564800,
+    entities: 1,
+    windows: 12,
+    dirty_windows: 0,
+    rows: 4,
+  };
+  return [
+    { name: 'baselines.job.baselines', table: table(db, 'baselines').text, rows: [row] },
+    { name: 'baselines.job.baseline_runs', table: table(db, 'baseline_runs').text, rows: [run] },
+  ];
+}
+
+function baselineQueries(db: string): SqlCatalog['queries'] {
+  const W = BASELINE_WINDOW_MS;
+  const win = Math.floor(SAMPLE_EVENT.ts / W) * W;
+  const range = { fromMs: win - 86_400_000, toMs: win + 86_400_000, windowMs: W };
+  return [
+    { name: 'baselines.job.latestBucket', sql: latestBucketQuery(db, 1714651200000).text },
+    { name: 'baselines.job.rollupRows', sql: rollupRowsQuery(db, range).text },
+    { name: 'baselines.job.rollupWindows', sql: rollupWindowsQuery(db, range).text },
+    {
+      name: 'baselines.job.rollupWindows.chunk',
+      sql: rollupWindowsQuery(db, range, { index: 1, count: 4 }).text,
+    },
+    {
+      name: 'baselines.job.rawWindows',
+      sql: rawWindowsQuery(db, SAMPLE_EVENT.tenant, [{ principal: 'ip:2001:db8::7', windowStart: win }], W)
+        .text,
+    },
+    { name: 'detector.baselines.latestRun', sql: latestRunQuery(db, W).text },
+    {
+      name: 'detector.baselines.rows',
+      sql: baselineRowsQuery(db, {
+        windowMs: W,
+        version: BASELINE_VERSION,
+        minHistory: 3,
+        hours: [-1, 0, 167],
+        limit: 100,
+      }).text,
+    },
+  ];
+}
+// ---- end baselines ----
 
 // ---- incidents ----
 const SAMPLE_INCIDENT_ID = '00112233445566778899aabbccddeeff';

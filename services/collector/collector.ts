@@ -22,7 +22,7 @@ import { createEventProducer } from '#shared/kafka/producer.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { principalKey } from '#shared/principal.js';
-import { retry } from '#shared/retry.js';
+import { retryUntilDelivered } from '#shared/retry.js';
 import { createPipeline, type Outcome, type Pipeline } from './formats/pipeline.js';
 import { detectFormat, formatById } from './formats/registry.js';
 import { collectorMetrics as m, trackListeners } from './metrics.js';
@@ -170,7 +170,7 @@ export function createCollector(
   }
 
   async function send({ messages, dead }: Prepared): Promise<void> {
-    await retry(
+    await retryUntilDelivered(
       async () => {
         if (messages.length) {
           await producer.send(cfg.topics.access, messages);
@@ -178,11 +178,8 @@ export function createCollector(
         if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
       },
       {
-        maxAttempts: Number.POSITIVE_INFINITY,
-        initialMs: 250,
-        maxMs: 10_000,
-        signal: abort.signal,
-        retriable: () => !abort.signal.aborted,
+        signal: abort.signal, // until the collector stops
+        retriable: () => true,
         onRetry: (err, attempt, delay) => {
           m.publishFailures.inc();
           m.backpressure.set(1);

@@ -29,7 +29,7 @@ import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
 import { createEventProducer, type OutgoingMessage } from '#shared/kafka/producer.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
-import { retry } from '#shared/retry.js';
+import { retryUntilDelivered } from '#shared/retry.js';
 import { createBaselineStore } from './baselines/clickhouse-store.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { detectorMetrics as m } from './metrics.js';
@@ -150,16 +150,15 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
     valid: () => boolean,
     heartbeat?: () => Promise<void>,
   ): Promise<void> {
-    await retry(send, {
-      maxAttempts: Number.POSITIVE_INFINITY,
-      initialMs: 250,
-      maxMs: 10_000,
+    await retryUntilDelivered(send, {
       // A stale batch (revoked or sought) is redelivered to whoever owns it: stop retrying here.
-      retriable: () => valid() && !stopping,
-      onRetry: (err, attempt) => {
-        log.warn({ err, attempt }, `publishing ${what} failed; retrying`);
-        void heartbeat?.().catch(() => {});
+      batch: {
+        isRunning: () => !stopping,
+        isStale: () => !valid(),
+        heartbeat: () => heartbeat?.() ?? Promise.resolve(),
       },
+      retriable: () => true,
+      onRetry: (err, attempt) => log.warn({ err, attempt }, `publishing ${what} failed; retrying`),
     });
   }
 

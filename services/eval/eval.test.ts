@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { createRedactor } from '../collector/normalize/redact.js';
+import { createRedactor } from '../collector/index.js';
 import {
   type Labels,
   LabelsInvalid,

@@ -15,12 +15,13 @@
 // last_seen). The first line of an alert_id is its detection; its last_seen is when it fired.
 
 import { createHash } from 'node:crypto';
-import { createRedactor, type Redactor } from '../collector/normalize/redact.js';
+import { redactionKeyFromEnv } from '#shared/config.js';
+import { createRedactor, DEV_REDACTION_KEY, type Redactor } from '../collector/index.js';
 import type { LabelEntity, Labels, ScenarioLabel } from '../simulate/labels.js';
 
 export const MATCH_SLACK_MS = 15 * 60_000;
-/** The collector's --dev key (services/collector/main.ts). */
-export const DEV_REDACTION_KEY = 'leakwatch-dev-key-not-secret';
+/** The collector's --dev key. */
+export { DEV_REDACTION_KEY };
 
 export class AlertsInvalid extends Error {
   override name = 'AlertsInvalid';
@@ -42,9 +43,7 @@ export interface AlertRecord {
 }
 
 /** Redactor built from a key exactly as the collector builds it (sha256 of the key text). */
-export function redactorFor(
-  key: string = process.env['COLLECTOR_REDACTION_KEY'] || DEV_REDACTION_KEY,
-): Redactor {
+export function redactorFor(key: string = redactionKeyFromEnv() || DEV_REDACTION_KEY): Redactor {
   return createRedactor(createHash('sha256').update(key).digest());
 }
 

@@ -9,7 +9,7 @@
 // An incident matches a scenario when its actor (entity type and value) is one of the scenario's
 // entities, mapped as eval maps alert entities (tokens for API keys and sessions).
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import type { Redactor } from '../collector/normalize/redact.js';
+import type { Redactor } from '../collector/index.js';
 import type { Labels, ScenarioLabel } from '../simulate/labels.js';
 import { entityValue } from './eval.js';
 

@@ -15,11 +15,10 @@ import type { Config } from '#shared/config.js';
 import { actorOf } from '#shared/incidents/model.js';
 import { loadGroupingState, writeIncidentState } from '#shared/incidents/store.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
-import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
+import { decodeBatch, sendDeadLetters } from '#shared/kafka/dead-letter.js';
 import { createEventProducer } from '#shared/kafka/producer.js';
-import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
-import { backoffDelay } from '#shared/retry.js';
+import { retryUntilDelivered } from '#shared/retry.js';
 import { GROUPER_ACTOR, type GroupingResult, groupAlerts, type IncidentChange } from './grouping.js';
 import { incidentsMetrics as m } from './metrics.js';
 
@@ -66,23 +65,18 @@ export function createGrouper(
   const changes = statusChangeCodec();
 
   async function withRetry<T>(what: string, payload: EachBatchPayload, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const out = await fn();
-        m.backpressure.set(0);
-        return out;
-      } catch (err) {
-        if (what === 'publish') m.publishFailures.inc();
-        else m.writeFailures.inc();
-        if (!payload.isRunning() || payload.isStale()) throw err; // redelivered to whoever owns it
-        if (err instanceof TypeError || err instanceof RangeError) throw err; // a bug, not an outage
+    const out = await retryUntilDelivered(fn, {
+      batch: payload, // a revoked or stale batch is redelivered to whoever owns it
+      // anything but a bug: ClickHouse's own SQL errors are retried too (an outage may look like one)
+      retriable: (err) => !(err instanceof TypeError || err instanceof RangeError),
+      onFailure: () => (what === 'publish' ? m.publishFailures : m.writeFailures).inc(),
+      onRetry: (err, attempt, delay) => {
         m.backpressure.set(1);
-        const delay = backoffDelay(Math.min(attempt, 6), { initialMs: 250, maxMs: 10_000, factor: 2 });
         log.warn({ err, attempt, delay }, `${what} failed; retrying`);
-        await new Promise((r) => setTimeout(r, delay));
-        await payload.heartbeat().catch(() => {});
-      }
-    }
+      },
+    });
+    m.backpressure.set(0);
+    return out;
   }
 
   async function group(batch: readonly Alert[]): Promise<GroupingResult> {
@@ -101,23 +95,12 @@ export function createGrouper(
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const decoded: Alert[] = [];
-    const dead: DeadLetter[] = [];
-    for (const msg of batch.messages) {
-      if (!msg.value) continue;
-      try {
-        decoded.push(alerts.decode(msg.value));
-      } catch (err) {
-        const letter = undecodable(
-          'incidents',
-          { topic: batch.topic, partition: batch.partition, offset: msg.offset },
-          msg.value,
-          err,
-        );
-        m.deadLetters.inc({ reason: letter.reason });
-        dead.push(letter);
-      }
-    }
+    const { values: decoded, dead } = decodeBatch(
+      'incidents',
+      batch,
+      (v) => alerts.decode(v),
+      (letter) => m.deadLetters.inc({ reason: letter.reason }),
+    );
     if (decoded.length) {
       const result = await withRetry('grouping', payload, () => group(decoded));
       // Announce, then write. A crash between the two replays the batch from the same state: the

@@ -6,7 +6,7 @@
 // or dead-lettered, which is what lets the consumer commit the offsets behind it.
 import { NotifyFailed, NotifyRejected } from '#shared/errors.js';
 import type { Logger } from '#shared/log.js';
-import { retry } from '#shared/retry.js';
+import { retry, retryUntilDelivered } from '#shared/retry.js';
 import { notifierMetrics as m } from './metrics.js';
 import type { Page } from './page.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
@@ -98,16 +98,12 @@ export function createDelivery(o: DeliveryOptions): Delivery {
       error = e.message ?? String(err);
     }
     // Given up: the page goes to the dead-letter topic; the offsets behind it may then be committed.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await o.deadLetter(page, reason, error);
-        break;
-      } catch (err) {
-        if (abort.signal.aborted) throw err;
-        log.error({ err, receiver: r.name, page: page.id }, 'dead letter not written; retrying');
-        await new Promise((res) => setTimeout(res, Math.min(10_000, 500 * 2 ** attempt)));
-      }
-    }
+    await retryUntilDelivered(() => o.deadLetter(page, reason, error), {
+      signal: abort.signal, // until the notifier stops
+      retriable: () => true,
+      onRetry: (err) =>
+        log.error({ err, receiver: r.name, page: page.id }, 'dead letter not written; retrying'),
+    });
     m.pagesFailed.inc({ receiver: r.name, reason });
     m.deadLetters.inc({ reason });
     log.error(

@@ -211,8 +211,6 @@ export const ConfigSchema = Type.Object(
     archiver: Type.Object(
       {
         groupId: Type.String({ minLength: 1 }),
-        batchRows: Type.Integer({ minimum: 1, maximum: 1000000 }),
-        flushMs: Type.Integer({ minimum: 10 }),
         httpPort: Port,
       },
       { additionalProperties: false },
@@ -447,7 +445,7 @@ export const DEFAULTS: Config = {
     alignMaxHeld: 500_000,
     httpPort: 9102,
   },
-  archiver: { groupId: 'leakwatch-archiver', batchRows: 5000, flushMs: 1000, httpPort: 9103 },
+  archiver: { groupId: 'leakwatch-archiver', httpPort: 9103 },
   baselines: {
     intervalMs: 3_600_000,
     // Four weeks: four samples of each hour of the week.
@@ -613,8 +611,6 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   DETECTOR_ALIGN_MAX_HELD: ['detector.alignMaxHeld', int],
   DETECTOR_HTTP_PORT: ['detector.httpPort', int],
   ARCHIVER_GROUP_ID: ['archiver.groupId', str],
-  ARCHIVER_BATCH_ROWS: ['archiver.batchRows', int],
-  ARCHIVER_FLUSH_MS: ['archiver.flushMs', int],
   ARCHIVER_HTTP_PORT: ['archiver.httpPort', int],
   BASELINES_INTERVAL_MS: ['baselines.intervalMs', int],
   BASELINES_LOOKBACK_DAYS: ['baselines.lookbackDays', int],
@@ -746,3 +742,16 @@ export function readSecretEnv(name: string, env: NodeJS.ProcessEnv = process.env
   return v === undefined || v === '' ? undefined : v;
 }
 // ---- end notifier ----
+
+// ---- read alone, without a whole config (issue 17: this file stays the one reader of process.env) ----
+/** The version the logs carry: npm's, when started through npm. */
+export const PACKAGE_VERSION: string = process.env['npm_package_version'] ?? '0.1.0';
+
+/**
+ * COLLECTOR_REDACTION_KEY as set (undefined or '' when not), for the tools that need only the key
+ * (`leakwatch parse` / `scan`, eval) and must not fail on the rest of the environment.
+ */
+export function redactionKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env['COLLECTOR_REDACTION_KEY'];
+}
+// ---- end read alone ----

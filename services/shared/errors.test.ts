@@ -24,3 +24,11 @@ test('errors carry code, status and retriable', () => {
   assert.ok(e.cause instanceof Error);
   assert.equal(errors.isRetriable(new TypeError('x')), false);
 });
+
+test('argNames keep the message arguments in details: callers match data, not text', () => {
+  const e = errors.ParseMalformedLine('nginx', 'format_mismatch');
+  assert.deepEqual(e.details, { format: 'nginx', reason: 'format_mismatch' });
+  assert.equal(e.message, 'malformed nginx line: format_mismatch');
+  const withOwn = errors.ParseMalformedLine('postgres', 'no_prefix', { details: { offset: 3 } });
+  assert.deepEqual(withOwn.details, { format: 'postgres', reason: 'no_prefix', offset: 3 });
+});

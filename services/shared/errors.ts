@@ -45,21 +45,29 @@ function format(template: string, args: (string | number)[]): string {
 export function createError(
   code: string,
   template: string,
-  opts: { statusCode?: number; retriable?: boolean } = {},
+  opts: {
+    statusCode?: number;
+    retriable?: boolean;
+    /** Names for the message arguments, also kept in `details` so callers match data, not text. */
+    argNames?: readonly string[];
+  } = {},
 ): ErrorFactory {
   const statusCode = opts.statusCode ?? 500;
   const retriable = opts.retriable ?? false;
+  const argNames = opts.argNames;
   const factory = (...args: unknown[]) => {
     const last = args[args.length - 1];
     const hasOpts = typeof last === 'object' && last !== null;
     const fmtArgs = (hasOpts ? args.slice(0, -1) : args) as (string | number)[];
-    return new LeakwatchError(
-      code,
-      format(template, fmtArgs),
-      statusCode,
-      retriable,
-      hasOpts ? (last as LeakwatchErrorOptions) : undefined,
-    );
+    let o = hasOpts ? (last as LeakwatchErrorOptions) : undefined;
+    if (argNames) {
+      const named: Record<string, unknown> = {};
+      argNames.forEach((name, i) => {
+        if (i < fmtArgs.length) named[name] = fmtArgs[i];
+      });
+      o = { ...o, details: { ...named, ...o?.details } };
+    }
+    return new LeakwatchError(code, format(template, fmtArgs), statusCode, retriable, o);
   };
   return Object.assign(factory, { code, statusCode, retriable }) as unknown as ErrorFactory;
 }
@@ -87,8 +95,10 @@ export const ConfigInvalid = createError('LW_ERR_CONFIG_INVALID', 'invalid confi
 });
 
 // parsing (collector): the code is the dead-letter reason
+/** details: { format, reason } (reason: the parser's stable reject reason, the tally's key). */
 export const ParseMalformedLine = createError('LW_ERR_PARSE_MALFORMED_LINE', 'malformed %s line: %s', {
   statusCode: 422,
+  argNames: ['format', 'reason'],
 });
 export const ParseBadTimestamp = createError('LW_ERR_PARSE_BAD_TIMESTAMP', 'unparseable timestamp: %s', {
   statusCode: 422,

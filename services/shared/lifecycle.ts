@@ -1,5 +1,6 @@
 // runService: start, then on SIGTERM/SIGINT stop intake -> finish in-flight work -> flush -> close -> exit 0.
 // stop is idempotent; a hard timeout exits 1; a fatal error (consumer crash) exits non-zero.
+import { ShutdownTimeout } from './errors.js';
 import type { Logger } from './log.js';
 
 export interface RunningService {
@@ -38,7 +39,7 @@ export async function runService(opts: RunServiceOptions): Promise<void> {
   log.info(`${opts.name} started`);
   const shutdown = sharedPromise(async () => {
     const timer = setTimeout(() => {
-      log.error({ timeoutMs }, 'shutdown timed out');
+      log.error({ err: ShutdownTimeout(timeoutMs), timeoutMs }, 'shutdown timed out');
       process.exit(1);
     }, timeoutMs);
     timer.unref();

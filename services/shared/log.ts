@@ -1,10 +1,9 @@
 // One pino logger per process: JSON to stdout, base {service, version}, secrets redacted.
 // Log event_ids and offsets, never raw lines, URLs or SQL.
 import pino, { type Logger } from 'pino';
+import { PACKAGE_VERSION as VERSION } from './config.js';
 
 export type { Logger };
-
-const VERSION = process.env['npm_package_version'] ?? '0.1.0';
 
 export function createLogger(service: string, level: string = 'info'): Logger {
   return pino({

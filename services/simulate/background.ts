@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { parseNginxCombined } from '../collector/parsers/nginx-combined.js';
+import { parseNginxCombined } from '../collector/index.js';
 import {
   BROWSER_UAS,
   browserUa,

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import { createPipeline } from '../collector/formats/pipeline.js';
-import { formatById } from '../collector/formats/registry.js';
-import { compileNormalizeOptions } from '../collector/normalize/options.js';
-import { createRedactor } from '../collector/normalize/redact.js';
+import { compileNormalizeOptions, createPipeline, createRedactor, formatById } from '../collector/index.js';
 import { simulateStorage } from './storage.js';
 import { renderStorageLine, STORAGE_FAMILIES, type StorageFamily } from './storage-format.js';
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs leakwatch's SQL catalog (migrations, sample inserts, service queries) through the current
+"""Runs leakwatch's SQL catalog (migrations, sample inserts, service queries, commands) through the current
 ClickHouse engine embedded in chdb-core, and prints one JSON result per statement.
 
 Usage: leakwatch sql-catalog | python chdb_check.py
@@ -34,6 +34,8 @@ def main() -> int:
         run("insert", ins["name"], f'INSERT INTO {ins["table"]} SETTINGS input_format_skip_unknown_fields=1 FORMAT JSONEachRow\n{body}')
     for q in catalog["queries"]:
         run("query", q["name"], q["sql"])
+    for c in catalog.get("commands", []):
+        run("command", c["name"], c["sql"])
     print(json.dumps({"engine": "chdb", "version": version, "results": results}))
     return 0 if all(r["ok"] for r in results) else 1
 

@@ -82,7 +82,6 @@ it('ClickHouse down for 60 s mid-stream: every event and alert arrives once it i
     CLICKHOUSE_DATABASE: 'leakwatch_outage',
     ...streamEnv('choutage', PARTITIONS),
     DETECTOR_HTTP_PORT: String(await freePort()),
-    ARCHIVER_FLUSH_MS: '200',
     ARCHIVER_HTTP_PORT: String(archiverPort),
   };
   await createTopics(admin, streamTopics(env), PARTITIONS);

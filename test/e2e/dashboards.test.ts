@@ -170,7 +170,6 @@ before(async () => {
     ARCHIVER_GROUP_ID: `${topicBase}-archiver`,
     INCIDENTS_GROUP_ID: `${topicBase}-incidents`,
     NOTIFIER_GROUP_ID: `${topicBase}-notifier`,
-    ARCHIVER_FLUSH_MS: '200',
     COLLECTOR_REDACTION_KEY: 'dashboards-redaction-key-0123456789',
     COLLECTOR_FORMAT: 'nginx',
     COLLECTOR_LOG_FORMAT: simLogFormat(),

@@ -85,7 +85,6 @@ async function envFor(name: string, partitions: number): Promise<Record<string, 
     CLICKHOUSE_DATABASE: uniqueName(name),
     ...streamEnv(name, partitions),
     DETECTOR_SESSION_TIMEOUT_MS: '8000',
-    ARCHIVER_FLUSH_MS: '200',
     ARCHIVER_HTTP_PORT: String(await freePort()),
   };
 }

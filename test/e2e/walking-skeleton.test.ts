@@ -60,7 +60,6 @@ before(async () => {
     LEAKWATCH_TOPIC_PARTITIONS: '3',
     DETECTOR_GROUP_ID: `${topicBase}-detector`,
     ARCHIVER_GROUP_ID: `${topicBase}-archiver`,
-    ARCHIVER_FLUSH_MS: '200',
     COLLECTOR_REDACTION_KEY: 'e2e-redaction-key-0123456789',
     COLLECTOR_HTTP_PORT: String(collectorPort),
     DETECTOR_HTTP_PORT: String(await freePort()),

@@ -20,20 +20,9 @@ import { loadConfig } from '#shared/config.js';
 import { registry } from '#shared/metrics.js';
 import { PACKAGE_ROOT } from '#shared/paths.js';
 import { readEntityWindows, runBaselineJob } from '../../services/baselines/job.js';
-import {
-  deleteStaleBaselinesQuery,
-  latestBucketQuery,
-  rawWindowsQuery,
-  rollupRowsQuery,
-  rollupWindowsQuery,
-} from '../../services/baselines/queries.js';
 import { startBaselineSchedule } from '../../services/baselines/schedule.js';
 import { SAMPLE_EVENT, sqlCatalog } from '../../services/cli/sql-catalog.js';
-import {
-  baselineRowsQuery,
-  ClickHouseBaselineStore,
-  latestRunQuery,
-} from '../../services/detector/baselines/clickhouse-store.js';
+import { ClickHouseBaselineStore } from '../../services/detector/baselines/clickhouse-store.js';
 import { getServices, uniqueName, waitFor } from '../support/services.js';
 
 const db = uniqueName('baselines');
@@ -418,75 +407,26 @@ test('the job and store statements run on the current ClickHouse engine (chDB)',
     assert.equal(r.status, 0, `chdb-core could not be installed:\n${r.stderr}`);
     python = r.stdout.trim();
   }
-  const d = 'leakwatch';
-  const win = Math.floor(SAMPLE_EVENT.ts / W) * W;
-  const range = { fromMs: win - DAY, toMs: win + DAY, windowMs: W };
-  const catalog = sqlCatalog(d);
-  catalog.inserts.push(
-    {
-      name: 'baselines.row',
-      table: table(d, 'baselines').text,
-      rows: [
-        {
-          hour_of_week: -1,
-          tenant: "o'brien-pharmacy",
-          scope: 'entity',
-          peer_class: '',
-          entity_type: 'client_ip',
-          entity_value: '2001:db8::7',
-          feature: 'bytes_out',
-          median: 2345,
-          mad: 0,
-          p95: 2345,
-          n: 12,
-          window_ms: W,
-          computed_at: 1714564800,
-          version: 1714564800000,
-        },
-      ],
-    },
-    {
-      name: 'baseline_runs.row',
-      table: table(d, 'baseline_runs').text,
-      rows: [
-        {
-          version: 1714564800000,
-          window_ms: W,
-          started_at: 1714564800,
-          finished_at: 1714564801,
-          data_from: 1712000000,
-          data_to: 1714564800,
-          entities: 1,
-          windows: 12,
-          dirty_windows: 0,
-          rows: 4,
-        },
-      ],
-    },
-  );
-  const queries = [
-    { name: 'job.latestBucket', sql: latestBucketQuery(d, Date.now()).text },
-    { name: 'job.rollupRows', sql: rollupRowsQuery(d, range).text },
-    { name: 'job.rollupWindows', sql: rollupWindowsQuery(d, range, { index: 0, count: 1 }).text },
-    {
-      name: 'job.rawWindows',
-      sql: rawWindowsQuery(d, "o'brien-pharmacy", [{ principal: 'ip:2001:db8::7', windowStart: win }], W)
-        .text,
-    },
-    { name: 'store.latestRun', sql: latestRunQuery(d, W).text },
-    {
-      name: 'store.rows',
-      sql: baselineRowsQuery(d, {
-        windowMs: W,
-        version: 1714564800000,
-        minHistory: 3,
-        hours: [-1],
-        limit: 100,
-      }).text,
-    },
-    { name: 'job.deleteStale', sql: deleteStaleBaselinesQuery(d, 1).text },
-  ];
-  catalog.queries.push(...queries);
+  // The job's and the store's statements are in the SQL catalog (sql-catalog.ts, baselines block).
+  const catalog = sqlCatalog('leakwatch');
+  const ours = (n: string) => n.startsWith('baselines.') || n.startsWith('detector.baselines.');
+  const names = [
+    ...catalog.inserts.map((x) => x.name),
+    ...catalog.queries.map((x) => x.name),
+    ...catalog.commands.map((x) => x.name),
+  ].filter(ours);
+  assert.deepEqual(names.sort(), [
+    'baselines.job.baseline_runs',
+    'baselines.job.baselines',
+    'baselines.job.deleteStale',
+    'baselines.job.latestBucket',
+    'baselines.job.rawWindows',
+    'baselines.job.rollupRows',
+    'baselines.job.rollupWindows',
+    'baselines.job.rollupWindows.chunk',
+    'detector.baselines.latestRun',
+    'detector.baselines.rows',
+  ]);
   const r = spawnSync(python, [join(PACKAGE_ROOT, 'test/compat/chdb_check.py')], {
     input: JSON.stringify(catalog),
     encoding: 'utf8',
@@ -509,12 +449,12 @@ test('the job and store statements run on the current ClickHouse engine (chDB)',
     `failed on ClickHouse ${out.version}`,
   );
   const byName = new Map(out.results.map((x) => [x.name, x]));
-  for (const q of queries) assert.ok(byName.has(q.name), `${q.name} ran`);
-  const rolled = byName.get('job.rollupWindows')?.sample?.[0];
+  for (const n of names) assert.ok(byName.has(n), `${n} ran`);
+  const rolled = byName.get('baselines.job.rollupWindows')?.sample?.[0];
   assert.equal(Number(rolled?.['n_requests']), 1, 'the materialized view fills entity_stats_5m on chDB');
   assert.equal(Number(rolled?.['sum_bytes']), SAMPLE_EVENT.bytes_out);
-  assert.equal(Number(byName.get('job.rawWindows')?.sample?.[0]?.['n_requests']), 1);
-  assert.equal(byName.get('store.rows')?.rows, 1);
+  assert.equal(Number(byName.get('baselines.job.rawWindows')?.sample?.[0]?.['n_requests']), 1);
+  assert.equal(byName.get('detector.baselines.rows')?.rows, 1);
 });
 
 test('the archiver hook runs the job on its interval and stops cleanly', async () => {

@@ -1,4 +1,4 @@
-// Every migration, archiver insert and API query runs on the ClickHouse 18.16 server here AND on the
+// Every migration, insert, query and command of the SQL catalog runs on the ClickHouse 18.16 server here AND on the
 // current engine (chDB 26.9, in-process from Python), so the SQL is known to run on both
 // (notes/clickhouse-compat.md). Also checks what the archiver relies on: replayed rows collapse.
 import assert from 'node:assert/strict';
@@ -40,6 +40,9 @@ test('the SQL catalog runs on the local ClickHouse server (18.16)', async () => 
   }
   for (const q of cat.queries) {
     await assert.doesNotReject(queryRows(ch, raw(q.sql)), `${q.name} failed on ${version[0]!.v}`);
+  }
+  for (const c of cat.commands) {
+    await assert.doesNotReject(command(ch, c.sql), `${c.name} failed on ${version[0]!.v}`);
   }
   const alerts = await queryRows(ch, listAlertsQuery(db, { limit: 10, offset: 0 }));
   assert.equal(alerts.length, 1);

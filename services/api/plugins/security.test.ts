@@ -133,3 +133,15 @@ test('errors: ClickHouse exception -> 502 code only, unknown failure -> 500 LW_E
   assert.equal(slow.json().error, 'LW_ERR_CLICKHOUSE_UNAVAILABLE');
   assert.ok(TOKENS.viewer);
 });
+
+test('ops routes on the API: public, /readyz says not ready without details, /metrics served', async (t) => {
+  const app = await buildApi(apiConfig(), unreachableClickHouse());
+  t.after(() => app.close());
+  const ready = await app.inject({ url: '/readyz' });
+  assert.equal(ready.statusCode, 503);
+  assert.deepEqual(ready.json(), { status: 'not ready' });
+  assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200);
+  const metrics = await app.inject({ url: '/metrics' });
+  assert.equal(metrics.statusCode, 200);
+  assert.match(metrics.body, /leakwatch_api_requests_total/);
+});

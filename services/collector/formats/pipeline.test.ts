@@ -86,3 +86,22 @@ for (const rel of REAL_WEB_LOGS) {
     });
   }
 }
+
+test('reject reasons come from the error data: the parser reason, else the error code', () => {
+  const pipeline = createPipeline({
+    format: formatById('nginx'),
+    source: 'reasons.log',
+    tenant: 'clinic-north',
+    redactor: createRedactor(Buffer.alloc(32, 7)),
+    normalize: compileNormalizeOptions(),
+  });
+  const ok = '203.0.113.9 - - [21/Nov/2026:14:00:00 +0000] "GET /shop/ HTTP/1.1" 200 512 "-" "curl/8"';
+  const lines = [ok, 'not a log line at all', ok.replace('21/Nov/2026', '99/Xyz/2026')];
+  const out = lines.flatMap((text, i) => pipeline.push({ offset: i * 100, text }));
+  out.push(...pipeline.end());
+  assert.deepEqual(
+    out.map((o) => (o.kind === 'rejected' ? o.error.code : o.kind)),
+    ['event', 'LW_ERR_PARSE_MALFORMED_LINE', 'LW_ERR_PARSE_BAD_TIMESTAMP'],
+  );
+  assert.deepEqual(pipeline.tally.rejectReasons, { no_timestamp: 1, LW_ERR_PARSE_BAD_TIMESTAMP: 1 });
+});

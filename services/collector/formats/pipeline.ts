@@ -69,12 +69,10 @@ export interface Pipeline {
   readonly tally: Tally;
 }
 
-/** Reject reason of an error: the parser's reason after `line: `, else the error code. */
+/** Reject reason of an error: the parser's reason (ParseMalformedLine's details.reason), else the error code. */
 function reasonOf(err: LeakwatchError): string {
   const d = err.details?.['reason'];
-  if (typeof d === 'string') return d;
-  const m = /: ([a-z_]+)$/.exec(err.message);
-  return m?.[1] ?? err.code;
+  return typeof d === 'string' ? d : err.code;
 }
 
 export function createPipeline(opts: PipelineOptions): Pipeline {

@@ -13,7 +13,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
 import { type ClickHouseClient, createClickHouse, queryRows } from '#shared/clickhouse/client.js';
-import { join, type SqlFragment, sql, table, uint } from '#shared/clickhouse/sql.js';
+import type { BaselineRowOut } from '#shared/clickhouse/rows.js';
 import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
 import { registry } from '#shared/metrics.js';
@@ -24,6 +24,7 @@ import {
   MEMORY_BASELINE_DEFAULTS,
   MemoryBaselineStore,
 } from './memory-store.js';
+import { baselineRowsQuery, latestRunQuery } from './queries.js';
 import { createTenantGroups, PartitionBaselineStore } from './tenant-groups.js';
 
 const metrics = {
@@ -65,46 +66,11 @@ export interface ClickHouseBaselineOptions {
   retryMs?: number;
 }
 
-/** The newest finished run for a window length (v = 0, n = 0 when none). */
-export function latestRunQuery(db: string, windowMs: number): SqlFragment {
-  return sql`SELECT max(version) AS v, count() AS n FROM ${table(db, 'baseline_runs')} WHERE window_ms = ${uint(windowMs)}`;
-}
-
-/** Rows of a run (and newer partial runs) for some hours of week; FINAL keeps each key's newest. */
-export function baselineRowsQuery(
-  db: string,
-  o: { windowMs: number; version: number; minHistory: number; hours: readonly number[]; limit: number },
-): SqlFragment {
-  const hours = join(
-    o.hours.map((h) => sql`${h}`),
-    ', ',
-  );
-  return sql`SELECT hour_of_week, tenant, scope, peer_class, entity_type, entity_value, feature, median, mad, p95, n
-FROM ${table(db, 'baselines')} FINAL
-WHERE hour_of_week IN (${hours}) AND window_ms = ${uint(o.windowMs)} AND version >= ${uint(o.version)}
-  AND n >= ${uint(o.minHistory)}
-LIMIT ${uint(o.limit)}`;
-}
-
-interface BaselineRowIn {
-  hour_of_week: number;
-  tenant: string;
-  scope: string;
-  peer_class: string;
-  entity_type: string;
-  entity_value: string;
-  feature: string;
-  median: number;
-  mad: number;
-  p95: number;
-  n: number | string;
-}
-
 const entityKey = (tenant: string, type: string, value: string) => `${tenant}\u0000${type}\u0000${value}`;
 const peerKey = (tenant: string, peerClass: string) => `${tenant}\u0001${peerClass}`;
 const tenantKey = (tenant: string) => `${tenant}\u0002`;
 
-function keyOf(r: BaselineRowIn): { key: string; source: BaselineSource } | null {
+function keyOf(r: BaselineRowOut): { key: string; source: BaselineSource } | null {
   switch (r.scope) {
     case 'entity':
       return { key: entityKey(r.tenant, r.entity_type, r.entity_value), source: 'entity' };
@@ -331,7 +297,7 @@ export class ClickHouseBaselineStore implements BaselineStore {
       return;
     }
     const limit = maxEntries * NF;
-    const rows = await queryRows<BaselineRowIn>(
+    const rows = await queryRows<BaselineRowOut>(
       this.ch,
       baselineRowsQuery(this.opts.database, {
         windowMs: this.opts.windowMs,

@@ -1,6 +1,11 @@
 // The one place @clickhouse/client is constructed. Settings are an allow-list known to both
 // 18.16 and 24.x+ (notes/clickhouse-compat.md §5.2): an unknown setting fails the whole query.
-import { type ClickHouseClient, type ClickHouseSettings, createClient } from '@clickhouse/client';
+import {
+  type ClickHouseClient,
+  ClickHouseError,
+  type ClickHouseSettings,
+  createClient,
+} from '@clickhouse/client';
 import type { Config } from '../config.js';
 import { ClickHouseUnavailable, isRetriable } from '../errors.js';
 import type { SqlFragment } from './sql.js';
@@ -72,7 +77,8 @@ export async function insertRows(ch: ClickHouseClient, table: SqlFragment, rows:
  * errors stay as they are (the API maps them to LW_ERR_CLICKHOUSE_QUERY_FAILED).
  */
 export function wrapError(err: unknown): unknown {
-  if (isRetriable(err) || /socket hang up|ECONNREFUSED|ECONNRESET|Timeout error/i.test(String(err))) {
+  // Node's socket errors carry their code (ECONNREFUSED; ECONNRESET for "socket hang up").
+  if (isRetriable(err) || isRequestTimeout(err)) {
     return ClickHouseUnavailable('the configured CLICKHOUSE_URL', { cause: err });
   }
   const code = clickHouseErrorCode(err);
@@ -86,14 +92,28 @@ export function wrapError(err: unknown): unknown {
 }
 
 /**
+ * The client's own request_timeout: the one failure @clickhouse/client raises with neither a code nor
+ * a class of its own (a plain `new Error('Timeout error.')`, connection/socket_pool.js), so its fixed
+ * text is its only mark.
+ */
+function isRequestTimeout(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    err.constructor === Error &&
+    (err as { code?: unknown }).code === undefined &&
+    err.message === 'Timeout error.'
+  );
+}
+
+/**
  * The server's error code of a ClickHouse exception, or undefined for anything else. 24.x+ errors
- * parse into ClickHouseError (`code: '159'`); 18.16's text (`Code: 159, e.displayText() = DB::Exception:
- * ...`) does not match the client's pattern and arrives as a plain Error, so the text is read too.
+ * parse into ClickHouseError (`code: '159'`); 18.16's answer (`Code: 159, e.displayText() =
+ * DB::Exception: ...`) does not match the client's pattern and arrives as a plain Error whose text is
+ * the server's only report of the code, so it is read there.
  */
 export function clickHouseErrorCode(err: unknown): number | undefined {
+  if (err instanceof ClickHouseError) return /^\d+$/.test(String(err.code)) ? Number(err.code) : undefined;
   if (!(err instanceof Error)) return undefined;
-  const c = (err as { code?: unknown }).code;
-  if (err.constructor?.name === 'ClickHouseError' && /^\d+$/.test(String(c))) return Number(c);
   const m = /^\s*Code: (\d+)[.,].*DB::Exception/s.exec(err.message);
   return m ? Number(m[1]) : undefined;
 }

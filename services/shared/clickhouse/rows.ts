@@ -145,3 +145,30 @@ export function rowToAlert(r: AlertRowOut): Alert {
     labels,
   };
 }
+
+/**
+ * A `baselines` row (schemas/clickhouse/0007_baselines.sql): the baseline job writes it
+ * (JSONEachRow), the detector's ClickHouse store reads its statistics back.
+ */
+export interface BaselineRow {
+  hour_of_week: number;
+  tenant: string;
+  scope: 'entity' | 'peer' | 'global';
+  peer_class: string;
+  entity_type: string;
+  entity_value: string;
+  feature: string;
+  median: number;
+  mad: number;
+  p95: number;
+  n: number;
+  window_ms: number;
+  computed_at: number;
+  version: number;
+}
+
+/** The columns the detector's store selects, as they arrive (UInt64 `n` quoted; scope unchecked). */
+export type BaselineRowOut = Omit<BaselineRow, 'scope' | 'n' | 'window_ms' | 'computed_at' | 'version'> & {
+  scope: string;
+  n: number | string;
+};

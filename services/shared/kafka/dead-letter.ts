@@ -71,5 +71,42 @@ export function undecodable(
   );
 }
 
+/** The part of a kafkajs batch decodeBatch reads. */
+export interface BatchMessages {
+  topic: string;
+  partition: number;
+  messages: readonly { value: Buffer | null; offset: string }[];
+}
+
+/**
+ * Decodes a consumed batch: messages without a value are skipped, the ones `decode` throws on become
+ * dead letters of `service` (each also handed to `onDead`, e.g. to count it by reason).
+ */
+export function decodeBatch<T>(
+  service: string,
+  batch: BatchMessages,
+  decode: (value: Buffer) => T,
+  onDead?: (letter: DeadLetter) => void,
+): { values: T[]; dead: DeadLetter[] } {
+  const values: T[] = [];
+  const dead: DeadLetter[] = [];
+  for (const msg of batch.messages) {
+    if (!msg.value) continue;
+    try {
+      values.push(decode(msg.value));
+    } catch (err) {
+      const letter = undecodable(
+        service,
+        { topic: batch.topic, partition: batch.partition, offset: msg.offset },
+        msg.value,
+        err,
+      );
+      onDead?.(letter);
+      dead.push(letter);
+    }
+  }
+  return { values, dead };
+}
+
 /** For stages past the collector the record is binary Avro: keep only digest and size. */
 export const opaque: Scrubber = (text) => `[${Buffer.byteLength(text)} bytes omitted]`;

@@ -1,5 +1,5 @@
 // Helpers the scenario modules share.
-import { normalizeRoute } from '../../collector/normalize/route.js';
+import { normalizeRoute } from '../../collector/index.js';
 import type { LabelEntity } from './types.js';
 
 /** The route template normalisation derives for a target (`/wp-json/wc/v3/orders/{id}`). */

@@ -2,7 +2,7 @@
 // makes them id routes with the kind of their collection.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileRouteTable, DEFAULT_ROUTE_TABLE, normalizeRoute } from '../../collector/normalize/route.js';
+import { compileRouteTable, DEFAULT_ROUTE_TABLE, normalizeRoute } from '../../collector/index.js';
 import { simulate } from '../simulate.js';
 
 const TABLE_ONLY = compileRouteTable({

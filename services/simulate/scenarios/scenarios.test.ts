@@ -2,8 +2,7 @@
 // and a second seed to avoid passing by luck).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRedactor, findPhi } from '../../collector/normalize/redact.js';
-import { safeDecode } from '../../collector/normalize/route.js';
+import { createRedactor, findPhi, safeDecode } from '../../collector/index.js';
 import type { SimLine } from '../format.js';
 import type { ScenarioLabel } from '../labels.js';
 import { type Simulation, simulate } from '../simulate.js';

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AvroBadMessage } from '../errors.js';
+import { decodeBatch } from './dead-letter.js';
+import type { DeadLetter } from './topics.js';
+
+test('decodeBatch: values in order, empty messages skipped, the undecodable dead-lettered with their place', () => {
+  const batch = {
+    topic: 'leakwatch.alerts.v1',
+    partition: 2,
+    messages: [
+      { value: Buffer.from('1'), offset: '10' },
+      { value: null, offset: '11' },
+      { value: Buffer.from('x'), offset: '12' },
+      { value: Buffer.from('3'), offset: '13' },
+    ],
+  };
+  const seen: DeadLetter[] = [];
+  const { values, dead } = decodeBatch(
+    'archiver',
+    batch,
+    (v) => {
+      const n = Number(v.toString());
+      if (Number.isNaN(n)) throw AvroBadMessage('not a number');
+      return n;
+    },
+    (l) => seen.push(l),
+  );
+  assert.deepEqual(values, [1, 3]);
+  assert.equal(dead.length, 1);
+  assert.deepEqual(seen, dead);
+  const [l] = dead;
+  assert.equal(l?.reason, 'LW_ERR_AVRO_BAD_MESSAGE');
+  assert.equal(l?.service, 'archiver');
+  assert.equal(l?.source, 'leakwatch.alerts.v1/2');
+  assert.equal(l?.position, '12');
+  assert.equal(l?.record_bytes, 1);
+  assert.equal(l?.record_redacted, '[1 bytes omitted]');
+});

@@ -12,10 +12,11 @@ import { renderLine, SIM_LOG_FORMAT, type SimLine } from './format.js';
 import { IpAllocator } from './ips.js';
 import type { LabelsHeader, ScenarioLabel } from './labels.js';
 import { serializeLabels } from './labels.js';
+import { floorSec, placeScenario } from './placement.js';
 import type { Platform } from './platforms.js';
 import { hashSeed, Rng } from './prng.js';
 import { CLASS_IDS, SCENARIO_CLASSES } from './scenarios/index.js';
-import { HOUR, MIN } from './scenarios/types.js';
+import { HOUR } from './scenarios/types.js';
 
 /** Default start when there is no --start and no --background: Monday 3 November 2025, 00:00 UTC. */
 export const DEFAULT_START_MS = Date.UTC(2025, 10, 3);
@@ -54,10 +55,6 @@ const PLATFORM_SHORT: Readonly<Record<Platform, string>> = {
   telehealth: 'telehealth',
 };
 
-function floorSec(ms: number): number {
-  return Math.floor(ms / 1000) * 1000;
-}
-
 /** `leakwatch scan` command line for a simulated log. */
 export function scanHint(logPath: string): string {
   const p = /^[\w./:@%+=,-]+$/.test(logPath) ? logPath : `'${logPath.replaceAll("'", "'\\''")}'`;
@@ -94,7 +91,6 @@ export function simulate(opts: SimulateOptions, logPath = 'sim.log'): Simulation
     simEnd = simStart + (opts.hours ?? DEFAULT_HOURS) * HOUR;
     background = generateBackground(root.fork('background'), simStart, simEnd);
   }
-  const span = simEnd - simStart;
 
   const ips = new IpAllocator(root.fork('ips'));
   const keep = opts.classes && opts.classes.length > 0 ? new Set(opts.classes) : null;
@@ -109,46 +105,10 @@ export function simulate(opts: SimulateOptions, logPath = 'sim.log'): Simulation
         name = `${cls.id}/${v.intensity}/${PLATFORM_SHORT[v.platform]}-${k}`;
       used.add(name);
       const rng = root.fork(name);
-      // Placement: after the first 30% of the span (hours of history for baselines), ending before the end.
-      const margin = Math.min(10 * MIN, 0.02 * span);
-      const earliest =
-        simStart + (v.needsHistory ? Math.max(0.3 * span, Math.min(8 * HOUR, 0.5 * span)) : 0.3 * span);
-      let duration = v.durationMs;
-      let latest = simEnd - margin - duration;
-      if (latest < earliest) {
-        duration = Math.max(MIN, simEnd - margin - earliest);
-        latest = earliest;
-      }
-      const t0 = floorSec(earliest + rng.next() * (latest - earliest));
-      const built = v.build({ rng, ips, simStart, simEnd, t0, durationMs: duration });
-      if (keep !== null && !keep.has(cls.id)) continue;
-      if (built.attack.length === 0) continue;
-      let start = Number.POSITIVE_INFINITY;
-      let end = Number.NEGATIVE_INFINITY;
-      for (const l of built.attack) {
-        l.ts = floorSec(l.ts);
-        start = Math.min(start, l.ts);
-        end = Math.max(end, l.ts);
-        attackOf.set(l, name);
-        all.push(l);
-      }
-      for (const l of built.history ?? []) {
-        l.ts = floorSec(l.ts);
-        if (l.ts >= simStart && l.ts < simEnd) all.push(l);
-      }
-      scenarios.push({
-        scenario: name,
-        class: cls.id,
-        intensity: v.intensity,
-        platform: v.platform,
-        rules: [cls.id, ...(v.alsoRules ?? [])],
-        entities: built.entities,
-        start_ts: start,
-        end_ts: end,
-        lines: built.attack.length,
-        description: built.description,
-        ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),
-      });
+      placeScenario(
+        { classId: cls.id, name, variant: v, rng, ips, simStart, simEnd, keep, tenant: opts.tenant },
+        { all, attackOf, scenarios },
+      );
     }
   }
   all.sort((a, b) => a.ts - b.ts); // stable: background keeps its order within a second

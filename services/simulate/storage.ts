@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { IpAllocator } from './ips.js';
 import type { LabelsHeader, ScenarioLabel } from './labels.js';
 import { serializeLabels } from './labels.js';
+import { floorSec, placeScenario } from './placement.js';
 import { hashSeed, Rng } from './prng.js';
 import { STORAGE_SCENARIO_CLASSES } from './scenarios/index.js';
-import { HOUR, MIN } from './scenarios/types.js';
+import { HOUR } from './scenarios/types.js';
 import { DEFAULT_HOURS, DEFAULT_START_MS, SimulateInvalid, type SimulateOptions } from './simulate.js';
 import { generateStorageBackground } from './storage-background.js';
 import { renderStorageLine, type StorageFamily, type StorageLine } from './storage-format.js';
@@ -22,10 +23,6 @@ export interface StorageSimulation {
   header: LabelsHeader;
   scenarios: ScenarioLabel[];
   attackOf: Map<StorageLine, string>;
-}
-
-function floorSec(ms: number): number {
-  return Math.floor(ms / 1000) * 1000;
 }
 
 export function storageScanHint(logPath: string, family: StorageFamily): string {
@@ -58,7 +55,6 @@ export function simulateStorage(
   const root = new Rng(hashSeed('leakwatch-simulate-storage', opts.seed));
   const simStart = floorSec(opts.start ?? DEFAULT_START_MS);
   const simEnd = simStart + (opts.hours ?? DEFAULT_HOURS) * HOUR;
-  const span = simEnd - simStart;
   const background = generateStorageBackground(root.fork('background'), simStart, simEnd);
   const ips = new IpAllocator(root.fork('ips'));
   const keep = opts.classes && opts.classes.length > 0 ? new Set(opts.classes) : null;
@@ -72,45 +68,10 @@ export function simulateStorage(
       for (let k = 2; used.has(name); k++) name = `${cls.id}/${v.intensity}/${family}-${k}`;
       used.add(name);
       const rng = root.fork(`${cls.id}/${v.intensity}`);
-      const margin = Math.min(10 * MIN, 0.02 * span);
-      const earliest =
-        simStart + (v.needsHistory ? Math.max(0.3 * span, Math.min(8 * HOUR, 0.5 * span)) : 0.3 * span);
-      let duration = v.durationMs;
-      let latest = simEnd - margin - duration;
-      if (latest < earliest) {
-        duration = Math.max(MIN, simEnd - margin - earliest);
-        latest = earliest;
-      }
-      const t0 = floorSec(earliest + rng.next() * (latest - earliest));
-      const built = v.build({ rng, ips, simStart, simEnd, t0, durationMs: duration });
-      if (keep !== null && !keep.has(cls.id)) continue;
-      if (built.attack.length === 0) continue;
-      let start = Number.POSITIVE_INFINITY;
-      let end = Number.NEGATIVE_INFINITY;
-      for (const l of built.attack) {
-        l.ts = floorSec(l.ts);
-        start = Math.min(start, l.ts);
-        end = Math.max(end, l.ts);
-        attackOf.set(l, name);
-        all.push(l);
-      }
-      for (const l of built.history ?? []) {
-        l.ts = floorSec(l.ts);
-        if (l.ts >= simStart && l.ts < simEnd) all.push(l);
-      }
-      scenarios.push({
-        scenario: name,
-        class: cls.id,
-        intensity: v.intensity,
-        platform: v.platform,
-        rules: [cls.id, ...(v.alsoRules ?? [])],
-        entities: built.entities,
-        start_ts: start,
-        end_ts: end,
-        lines: built.attack.length,
-        description: built.description,
-        ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),
-      });
+      placeScenario(
+        { classId: cls.id, name, variant: v, rng, ips, simStart, simEnd, keep, tenant: opts.tenant },
+        { all, attackOf, scenarios },
+      );
     }
   }
   for (const l of all) l.ts = floorSec(l.ts);

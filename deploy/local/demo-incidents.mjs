@@ -57,6 +57,7 @@ for (const i of incidents) {
   scored.push({
     incident_id: i.incident_id,
     entities: i.entities,
+    actor: i.actor,
     disclosed: a.disclosed.map((d) => ({ resource_kind: d.resource_kind, resource_id: d.resource_id })),
   });
 }

@@ -31,7 +31,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--per-scenario', 'also list every scenario (Markdown output)')
     .option(
       '--incidents <file>',
-      'also score incidents: JSON array of {incident_id, entities, disclosed} (what make demo assembles from the API)',
+      'also score incidents: JSON array of {incident_id, entities, actor?, disclosed} (what make demo assembles from the API)',
     )
     .option(
       '--events <file>',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { accessEventWith } from '#shared/avro/access-event-defaults.js';
-import type { Labels } from '../simulate/labels.js';
+import type { Labels, ScenarioLabel } from '../simulate/labels.js';
 import { redactorFor } from './eval.js';
 import { evaluateIncidents, renderIncidentReport } from './incidents.js';
 
@@ -86,4 +86,39 @@ test('incidents per attack, route incidents apart, and affected precision/recall
   assert.equal(s.precision, 2 / 3);
   assert.equal(s.recall, 2 / 3);
   assert.match(renderIncidentReport(r), /1\.00 per attack/);
+});
+
+test('an incident holding two attacks (two walkers of one route) lists both: precision counts any attacker of the incident, recall stays per scenario', () => {
+  const second: ScenarioLabel = {
+    ...labels.scenarios[0]!,
+    scenario: 'sequential-enumeration/slow/woo',
+    entities: [
+      { type: 'client_ip', raw: '198.51.100.7' },
+      { type: 'route', raw: '/wp-json/wc/v3/orders/{id}' },
+    ],
+  };
+  const both: Labels = { ...labels, scenarios: [labels.scenarios[0]!, second] };
+  const events = [served('203.0.113.9', '1'), served('198.51.100.7', '2'), served('192.0.2.50', '3')];
+  const r = evaluateIncidents(
+    both,
+    [
+      {
+        incident_id: 'route',
+        actor: { type: 'route', value: '/wp-json/wc/v3/orders/{id}' },
+        entities: [
+          { type: 'client_ip', value: '203.0.113.9' },
+          { type: 'client_ip', value: '198.51.100.7' },
+        ],
+        // 3: served to a bystander, in no attack: still wrong
+        disclosed: ['1', '2', '3'].map((id) => ({ resource_kind: 'order', resource_id: id })),
+      },
+    ],
+    events,
+    redactorFor('k'.repeat(32)),
+  );
+  assert.equal(r.routeIncidents, 1);
+  for (const s of r.scenarios) {
+    assert.equal(s.recall, 1, s.scenario);
+    assert.equal(s.precision, 2 / 3, s.scenario);
+  }
 });

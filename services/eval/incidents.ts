@@ -1,13 +1,16 @@
 // Scores incidents and their affected records against a simulation (`make demo` prints it):
 //  - grouping: incidents per attack scenario, over scenarios whose attack comes from one actor;
-//    scenarios attacked from many actors by design (distributed-enumeration) and incidents whose
-//    actor is a route are counted apart; incidents matching no scenario are false incidents;
-//  - affected records: for every single-actor enumeration or egress scenario, precision and recall
-//    of the records its incidents list as disclosed against the records the attacker was served
-//    (2xx events with a resource, by the scenario's actor, during the attack), computed from the
-//    simulated log parsed with the same redaction key (`leakwatch parse`).
-// An incident matches a scenario when its actor (entity type and value) is one of the scenario's
-// entities, mapped as eval maps alert entities (tokens for API keys and sessions).
+//    scenarios attacked from many actors by design (distributed-enumeration) are counted apart
+//    (incidents per such attack), as are incidents keyed by a route; incidents matching no scenario
+//    are false incidents;
+//  - affected records: for every single-actor enumeration or egress scenario, recall of the records
+//    the attacker was served (2xx events with a resource, by the scenario's actor, during the
+//    attack) among those its incidents list as disclosed, and precision of that list against what
+//    any attacker matched by those incidents was served (an incident of one exposed route holds
+//    every attack on it); computed from the simulated log parsed with the same redaction key
+//    (`leakwatch parse`).
+// An incident matches a scenario when one of its actors (entity type and value) is one of the
+// scenario's entities, mapped as eval maps alert entities (tokens for API keys and sessions).
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Redactor } from '../collector/index.js';
 import type { Labels, ScenarioLabel } from '../simulate/labels.js';
@@ -32,6 +35,8 @@ export interface IncidentInput {
   incident_id: string;
   /** The incident's actors (alert entities). */
   entities: { type: string; value: string }[];
+  /** What opened it (the API's `actor`): a route for route-keyed incidents. */
+  actor?: { type: string; value: string };
   /** Disclosed records, `resource_kind` + `resource_id`. */
   disclosed: { resource_kind: string; resource_id: string }[];
 }
@@ -57,7 +62,7 @@ export interface IncidentReport {
   /** Route-actor incidents and the multi-actor scenarios, apart. */
   routeIncidents: number;
   multiActorScenarios: number;
-  /** Incidents of the actors of many-actor scenarios (one per actor, by design). */
+  /** Incidents matching many-actor scenarios (by an actor's address or by the route). */
   incidentsOnMultiActor: number;
   falseIncidents: number;
   minPrecision: number | null;
@@ -112,6 +117,29 @@ export function evaluateIncidents(
   const onMulti = new Set<string>();
   const precisions: number[] = [];
   const recalls: number[] = [];
+  // Which scenarios each incident matches (by an actor's entity or the scenario's route), and what
+  // each scenario's actors were served: an incident that holds two attacks (two walkers of one
+  // exposed route) rightly lists both attacks' records, so precision counts a listed record as right
+  // when any attacker of the incident was served it; recall stays per scenario.
+  const truthOf = new Map<string, Set<string>>();
+  const truth = (s: ScenarioLabel) => {
+    let t = truthOf.get(s.scenario);
+    if (t === undefined) truthOf.set(s.scenario, (t = servedRecords(s, events, redactor)));
+    return t;
+  };
+  const scenariosOf = new Map<string, ScenarioLabel[]>();
+  for (const s of labels.scenarios) {
+    const keys = new Set([
+      ...actorsOf(s, redactor).map((a) => key(a.type, a.value)),
+      ...s.entities.filter((e) => e.type === 'route').map((e) => key('route', e.raw)),
+    ]);
+    for (const i of incidents)
+      if (i.entities.some((e) => keys.has(key(e.type, e.value)))) {
+        const list = scenariosOf.get(i.incident_id);
+        if (list) list.push(s);
+        else scenariosOf.set(i.incident_id, [s]);
+      }
+  }
   for (const s of labels.scenarios) {
     const actorKeys = new Set(actorsOf(s, redactor).map((a) => key(a.type, a.value)));
     const routeKeys = new Set(s.entities.filter((e) => e.type === 'route').map((e) => key('route', e.raw)));
@@ -121,7 +149,11 @@ export function evaluateIncidents(
         matched.add(i.incident_id);
     if (isMultiActor(s)) {
       multi++;
-      for (const i of mine) onMulti.add(i.incident_id);
+      for (const i of incidents)
+        if (
+          i.entities.some((e) => actorKeys.has(key(e.type, e.value)) || routeKeys.has(key(e.type, e.value)))
+        )
+          onMulti.add(i.incident_id);
       continue;
     }
     single++;
@@ -132,17 +164,24 @@ export function evaluateIncidents(
     let listedSize = 0;
     const scored = AFFECTED_CLASSES.has(s.class);
     {
-      const truth = servedRecords(s, events, redactor);
+      const own = truth(s);
+      const anyAttacker = new Set(
+        mine.flatMap((i) => (scenariosOf.get(i.incident_id) ?? []).flatMap((t) => [...truth(t)])),
+      );
       const listed = new Set(
         mine.flatMap((i) => i.disclosed.map((d) => rec(d.resource_kind, d.resource_id))),
       );
-      truthSize = truth.size;
+      truthSize = own.size;
       listedSize = listed.size;
-      if (truth.size > 0) {
+      if (own.size > 0) {
         let hit = 0;
-        for (const r of listed) if (truth.has(r)) hit++;
-        precision = listed.size === 0 ? 0 : hit / listed.size;
-        recall = hit / truth.size;
+        let right = 0;
+        for (const r of listed) {
+          if (own.has(r)) hit++;
+          if (anyAttacker.has(r)) right++;
+        }
+        precision = listed.size === 0 ? 0 : right / listed.size;
+        recall = hit / own.size;
         if (scored) {
           precisions.push(precision);
           recalls.push(recall);
@@ -160,7 +199,9 @@ export function evaluateIncidents(
       listed: listedSize,
     });
   }
-  const routeIncidents = incidents.filter((i) => i.entities.every((e) => e.type === 'route')).length;
+  const routeIncidents = incidents.filter((i) =>
+    i.actor ? i.actor.type === 'route' : i.entities.every((e) => e.type === 'route'),
+  ).length;
   return {
     incidents: incidents.length,
     singleActorScenarios: single,
@@ -181,7 +222,7 @@ const pct = (v: number | null) => (v === null ? '–' : v.toFixed(2));
 export function renderIncidentReport(r: IncidentReport): string {
   const lines = [
     `incidents: ${r.incidents}; ${r.incidentsOnSingleActor} on ${r.singleActorScenarios} single-actor scenarios = ${r.incidentsPerAttack.toFixed(2)} per attack (target <= 1.2)`,
-    `apart: ${r.multiActorScenarios} many-actor scenario(s) (attacked from many addresses by design): ${r.routeIncidents} route incident(s) and ${r.incidentsOnMultiActor} incident(s) of their single addresses; ${r.falseIncidents} incident(s) match no scenario`,
+    `apart: ${r.multiActorScenarios} many-actor scenario(s) (attacked from many addresses by design): ${r.incidentsOnMultiActor} incident(s)${r.multiActorScenarios ? ` = ${(r.incidentsOnMultiActor / r.multiActorScenarios).toFixed(2)} per attack` : ''}; ${r.routeIncidents} incident(s) in all keyed by a route; ${r.falseIncidents} incident(s) match no scenario`,
     `affected records (enumeration and egress scenarios, marked *): min precision ${pct(r.minPrecision)}, min recall ${pct(r.minRecall)} (target >= 0.95)`,
     '',
     '| scenario | incidents | served | listed | precision | recall |',

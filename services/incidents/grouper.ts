@@ -12,7 +12,7 @@ import type { Alert } from '#shared/avro/generated/alert.js';
 import type { StatusChange } from '#shared/avro/generated/status-change.js';
 import type { ClickHouseClient } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
-import { actorOf } from '#shared/incidents/model.js';
+import { actorOf, groupingActorOf } from '#shared/incidents/model.js';
 import { loadGroupingState, writeIncidentState } from '#shared/incidents/store.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
 import { decodeBatch, sendDeadLetters } from '#shared/kafka/dead-letter.js';
@@ -83,7 +83,11 @@ export function createGrouper(
     const state = await loadGroupingState(
       ch,
       db,
-      batch.map((a) => ({ alert_id: a.alert_id, tenant: a.tenant, actorKey: actorOf(a).key })),
+      batch.map((a) => ({
+        alert_id: a.alert_id,
+        tenant: a.tenant,
+        actorKeys: [actorOf(a).key, groupingActorOf(a).key],
+      })),
     );
     const before = new Set(state.members.keys());
     const result = groupAlerts(state, batch, { gapMs: cfg.incidents.groupingGapMs, now: Date.now() });

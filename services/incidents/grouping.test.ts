@@ -17,6 +17,75 @@ function run(state: GroupingState, alerts: Alert[], now = T + 1000) {
   return groupAlerts(state, alerts, { gapMs: GAP, now });
 }
 
+describe('groupAlerts: route findings (anonymous reads of a sensitive route)', () => {
+  const ROUTE = '/rest/V1/orders/{id}';
+  const anon = (id: string, ip: string, at: number): Alert =>
+    alertWith({
+      alert_id: id,
+      first_seen: at,
+      last_seen: at + 60_000,
+      rule: 'unauthenticated-sensitive',
+      entity: { type: 'client_ip', value: ip },
+      labels: { route: ROUTE, resource_kind: 'order' },
+    });
+
+  it('many anonymous readers of one route and its distributed walk are one incident keyed by the route', () => {
+    const s = empty();
+    const readers = Array.from({ length: 9 }, (_, i) => anon(`u${i}`, `198.51.100.${i + 1}`, T + i * 60_000));
+    const walk = alertWith({
+      alert_id: 'd1',
+      first_seen: T + 5 * 60_000,
+      last_seen: T + 20 * 60_000,
+      rule: 'distributed-enumeration',
+      entity: { type: 'route', value: ROUTE },
+      labels: { route: ROUTE, resource_kind: 'order' },
+    });
+    const r = run(s, [...readers.slice(0, 5), walk, ...readers.slice(5)]);
+    assert.equal(r.incidents.length, 1);
+    const inc = r.incidents[0]!;
+    assert.equal(inc.incident_id, incidentIdOf('shop', `route:${ROUTE}`, 'u0'));
+    assert.equal(inc.actor_type, 'route');
+    assert.equal(inc.alert_count, 10);
+    // each reader stays a member with its own entity: affected records are computed per reader
+    const members = r.members.filter((m) => m.rule === 'unauthenticated-sensitive');
+    assert.deepEqual(members.map((m) => m.entity_value).sort(), readers.map((a) => a.entity.value).sort());
+    assert.ok(inc.actor_keys.includes('client_ip:198.51.100.3'));
+  });
+
+  it('a reader that also walked ids is one incident, whichever alert comes first', () => {
+    const walkOf = (id: string, at: number) =>
+      alertWith({
+        alert_id: id,
+        first_seen: at,
+        last_seen: at + 60_000,
+        entity: { type: 'client_ip', value: '203.0.113.9' },
+      });
+    const anonFirst = run(empty(), [anon('u1', '203.0.113.9', T), walkOf('w1', T + H)]);
+    assert.equal(anonFirst.incidents.length, 1);
+    assert.deepEqual(anonFirst.incidents[0]!.rules, ['sequential-enumeration', 'unauthenticated-sensitive']);
+    const walkFirst = run(empty(), [walkOf('w1', T), anon('u1', '203.0.113.9', T + H)]);
+    assert.equal(walkFirst.incidents.length, 1);
+    assert.equal(walkFirst.incidents[0]!.actor_type, 'client_ip', 'the walker opened it');
+  });
+
+  it('readers of different routes, or of one route a gap apart, are different incidents', () => {
+    const other = alertWith({
+      alert_id: 'o1',
+      first_seen: T,
+      last_seen: T + 1000,
+      rule: 'unauthenticated-sensitive',
+      entity: { type: 'client_ip', value: '198.51.100.200' },
+      labels: { route: '/wp-json/telehealth/v1/patients/{id}', resource_kind: 'patient' },
+    });
+    const r = run(empty(), [
+      anon('u1', '198.51.100.1', T),
+      other,
+      anon('u2', '198.51.100.2', T + GAP + 2 * H),
+    ]);
+    assert.equal(r.incidents.length, 3);
+  });
+});
+
 describe('groupAlerts', () => {
   it('opens one incident per actor with a deterministic id, and joins later alerts of the actor', () => {
     const s = empty();

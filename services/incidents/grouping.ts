@@ -3,16 +3,19 @@
 //    alert_id) updates its membership row there and never moves; its incident is the one its
 //    newest membership names, so an alert a person moved stays where the person put it;
 //  - otherwise it joins the open (status not closed) incident of the same tenant and actor
-//    (actorOf: the entity, or the route for route-keyed alerts) whose last_seen is at least
-//    alert.first_seen - gapMs (the latest such incident when several match);
-//  - otherwise it opens one, with id sha256(tenant, actor key, first alert_id): a replay rebuilds
-//    the same ids;
+//    (actorOf: the entity, or the route for route-keyed alerts; an incident's actors are every
+//    member's) whose last_seen is at least alert.first_seen - gapMs (the latest such incident when
+//    several match); a route finding (an anonymous read of a sensitive route) without one joins the
+//    open incident of its route (groupingActorOf);
+//  - otherwise it opens one, keyed by groupingActorOf (the route for route findings), with id
+//    sha256(tenant, that key, first alert_id): a replay rebuilds the same ids;
 //  - a suppressed alert not yet grouped is left out (it must never page).
 // The caller loads the state (from ClickHouse) for the batch's alerts and actors, and writes the
 // result: new incident versions, membership rows, timeline events and status changes.
 import type { Alert } from '#shared/avro/generated/alert.js';
 import {
   actorOf,
+  groupingActorOf,
   type IncidentEventRow,
   type IncidentRow,
   incidentIdOf,
@@ -136,13 +139,20 @@ export function groupAlerts(
     // A suppressed alert (a person said so, DESIGN: stored and listed, never paged) opens and joins
     // nothing; one already grouped keeps being updated above.
     if (a.status === 'suppressed') continue;
-    const actor = actorOf(a);
-    const target = findOpenIncident(state.incidents.values(), a.tenant, actor.key, a.first_seen, opts.gapMs);
+    const own = actorOf(a);
+    const actor = groupingActorOf(a);
+    const target =
+      findOpenIncident(state.incidents.values(), a.tenant, own.key, a.first_seen, opts.gapMs) ??
+      (actor.key === own.key
+        ? undefined
+        : findOpenIncident(state.incidents.values(), a.tenant, actor.key, a.first_seen, opts.gapMs));
     if (target !== undefined) {
       const row = memberOf(a, target.incident_id, opts.now, GROUPER_ACTOR, opts.now);
       state.members.set(a.alert_id, row);
       written.set(a.alert_id, row);
       target.last_seen_ms = Math.max(target.last_seen_ms, a.last_seen);
+      // its actor is the incident's from now on, for the rest of this batch too
+      if (!target.actor_keys.includes(own.key)) target.actor_keys = [...target.actor_keys, own.key];
       touched.add(target.incident_id);
       const list = opened.get(target.incident_id) ?? joined.get(target.incident_id);
       if (list) list.push(a.alert_id);
@@ -160,7 +170,7 @@ export function groupAlerts(
       risk_score: 0,
       actor_type: actor.type,
       actor_value: actor.value,
-      actor_keys: [actor.key],
+      actor_keys: [...new Set([actor.key, own.key])],
       rules: [a.rule],
       alert_count: 1,
       first_seen_ms: a.first_seen,

@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import type { StatusChange } from '#shared/avro/generated/status-change.js';
+import { groupingActorOf, ROUTE_FINDINGS } from '#shared/incidents/model.js';
 import { type Route, route, SEVERITIES } from './config.js';
 import {
   alertLink,
@@ -73,9 +74,14 @@ interface Group {
 const DAY = 86_400_000;
 const MAX_REMEMBERED = 200_000;
 
-export function actorKey(a: Pick<Alert, 'tenant' | 'entity'>): string {
+/**
+ * The incident grouper's unit: the alert's entity, or for a route finding (an anonymous read of a
+ * sensitive route) the route, so many readers of one exposed route page once.
+ */
+export function actorKey(a: Pick<Alert, 'tenant' | 'entity' | 'rule' | 'labels'>): string {
+  const actor = ROUTE_FINDINGS.has(a.rule) ? groupingActorOf(a) : a.entity;
   return createHash('sha256')
-    .update(`${a.tenant}\u0000${a.entity.type}\u0000${a.entity.value}`)
+    .update(`${a.tenant}\u0000${actor.type}\u0000${actor.value}`)
     .digest('hex')
     .slice(0, 32);
 }

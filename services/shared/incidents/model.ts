@@ -91,6 +91,27 @@ export function actorOf(a: Pick<Alert, 'entity' | 'labels'>): Actor {
   return { type: a.entity.type, value: a.entity.value, key: actorKey(a.entity.type, a.entity.value) };
 }
 
+/**
+ * Findings about what a route does rather than about who used it: it serves sensitive records to
+ * anyone (unauthenticated-sensitive), it carries PHI in its URLs (phi-in-url). A reader of such a
+ * route is not an actor worth an incident (and a page) of its own: many readers of one route are one
+ * incident, keyed by the route, each reader a member (its own entity, so affected records stay per
+ * reader).
+ */
+export const ROUTE_FINDINGS: ReadonlySet<string> = new Set(['unauthenticated-sensitive', 'phi-in-url']);
+
+/**
+ * What an alert is grouped by when it opens an incident: its route for route findings (label
+ * `route`), else its actor. An alert first joins an open incident of its own actor (a reader that
+ * also walked ids stays one incident), then one of this key.
+ */
+export function groupingActorOf(a: Pick<Alert, 'rule' | 'entity' | 'labels'>): Actor {
+  const route = a.labels['route'];
+  if (ROUTE_FINDINGS.has(a.rule) && route)
+    return { type: 'route', value: route, key: actorKey('route', route) };
+  return actorOf(a);
+}
+
 function hex32(s: string): string {
   return createHash('sha256').update(s).digest('hex').slice(0, 32);
 }

@@ -68,7 +68,7 @@ export async function loadMembership(
 export async function loadGroupingState(
   ch: ClickHouseClient,
   db: string,
-  alerts: readonly { alert_id: string; tenant: string; actorKey: string }[],
+  alerts: readonly { alert_id: string; tenant: string; actorKeys: readonly string[] }[],
 ): Promise<IncidentState> {
   const membership = await loadMembership(
     ch,
@@ -76,7 +76,7 @@ export async function loadGroupingState(
     alerts.map((a) => a.alert_id),
   );
   const tenants = [...new Set(alerts.map((a) => a.tenant))];
-  const keys = [...new Set(alerts.map((a) => a.actorKey))];
+  const keys = [...new Set(alerts.flatMap((a) => a.actorKeys))];
   const incidents = new Map<string, IncidentRow>();
   if (tenants.length && keys.length) {
     const rows = await queryRows<Parameters<typeof toIncident>[0]>(

@@ -267,3 +267,25 @@ test('replay (restart): committed history restores groups and incidents silently
   );
   assert.equal(sent.length, 2);
 });
+
+test('anonymous readers of one exposed route (a route finding) page once per receiver, readers of another route apart', () => {
+  const { g, pages } = setup('10s');
+  const anon = (i: number, ip: string, route: string) =>
+    alert(i, {
+      rule: 'unauthenticated-sensitive',
+      fingerprint: `fp-${ip}`,
+      entity: { type: 'client_ip', value: ip },
+      labels: { rule: 'unauthenticated-sensitive', route },
+    });
+  for (let i = 0; i < 20; i++) g.onAlert(anon(i, `198.51.100.${i}`, '/rest/V1/orders/{id}'), i);
+  g.onAlert(anon(20, '203.0.113.5', '/api/v1/prescriptions/{id}'), 20);
+  // a principal alert of one reader is its own actor until the incident joins them
+  g.onAlert(alert(21, { entity: { type: 'client_ip', value: '198.51.100.3' } }), 21);
+  g.tick(20_000);
+  const pd = pages.filter((p) => p.receiver === 'pd');
+  assert.equal(pd.length, 3, pd.map((p) => p.summary).join('\n'));
+  assert.deepEqual(
+    pd.map((p) => p.alertCount).sort((a, b) => a - b),
+    [1, 1, 20],
+  );
+});

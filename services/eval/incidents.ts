@@ -124,7 +124,10 @@ export function evaluateIncidents(
   const truthOf = new Map<string, Set<string>>();
   const truth = (s: ScenarioLabel) => {
     let t = truthOf.get(s.scenario);
-    if (t === undefined) truthOf.set(s.scenario, (t = servedRecords(s, events, redactor)));
+    if (t === undefined) {
+      t = servedRecords(s, events, redactor);
+      truthOf.set(s.scenario, t);
+    }
     return t;
   };
   const scenariosOf = new Map<string, ScenarioLabel[]>();

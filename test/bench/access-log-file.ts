@@ -4,7 +4,7 @@
 //   node dist/test/bench/access-log-file.js OUT [lines] [real-log]
 import { writeFileSync } from 'node:fs';
 import { parseNginxCombined } from '../../services/collector/parsers/nginx-combined.js';
-import { readRealLines, realLogPath } from '../../services/collector/parsers/real-logs.js';
+import { readRealLines, realLogPath } from '../support/real-logs.js';
 
 const [out, linesArg, relArg] = process.argv.slice(2);
 if (!out) {

@@ -15,7 +15,7 @@ import { createRedactor, type Redactor } from '../../services/collector/normaliz
 import { normalizeRoute } from '../../services/collector/normalize/route.js';
 import { toAccessEvent } from '../../services/collector/normalize/to-access-event.js';
 import { type ParsedHttpLine, parseNginxCombined } from '../../services/collector/parsers/nginx-combined.js';
-import { readRealLines, realLogPath } from '../../services/collector/parsers/real-logs.js';
+import { readRealLines, realLogPath } from '../support/real-logs.js';
 
 const args = process.argv.slice(2);
 const outAt = args.indexOf('--out');

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp } from '#shared/errors.js';
+import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../test/support/real-logs.js';
 import { APACHE_COMBINED, apacheFormat } from './apache.js';
 import { nginxFormat } from './nginx.js';
-import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from './real-logs.js';
 import type { AccessRecord, RecordParser, RecordResult } from './types.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';

@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
+import { readRealLines, realLogPath, sharedDir } from '../../../test/support/real-logs.js';
 import { apiJsonFormat } from './api-json.js';
 import { cloudtrailFormat, encodeKey, parseIsoTimestamp, statusForErrorCode } from './cloudtrail.js';
-import { readRealLines, realLogPath, sharedDir } from './real-logs.js';
 import { s3AccessFormat } from './s3-access.js';
 import type { AccessRecord, RecordResult } from './types.js';
 

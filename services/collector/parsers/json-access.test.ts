@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
+import { REAL_WEB_LOGS, readRealLines, realLogPath } from '../../../test/support/real-logs.js';
 import { apacheFormat } from './apache.js';
 import { jsonAccessFormat, parsePath } from './json-access.js';
 import { nginxFormat } from './nginx.js';
-import { REAL_WEB_LOGS, readRealLines, realLogPath } from './real-logs.js';
 import type { AccessRecord, RecordParser, RecordResult } from './types.js';
 
 function results(p: RecordParser, lines: readonly string[]): RecordResult[] {

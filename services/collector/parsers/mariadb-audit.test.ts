@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp } from '#shared/errors.js';
+import { type Run, run } from '../../../test/support/line-accounting.js';
+import { readRealLines, realLogPath } from '../../../test/support/real-logs.js';
 import { summarizeSql } from '../normalize/sql.js';
-import { type Run, run } from './line-accounting.js';
 import { mariadbAuditFormat } from './mariadb-audit.js';
-import { readRealLines, realLogPath } from './real-logs.js';
 import type { AccessRecord } from './types.js';
 
-// Line accounting: ./line-accounting.ts
+// Line accounting: test/support/line-accounting.ts
 
 function parse(text: string, options?: Parameters<typeof mariadbAuditFormat.create>[0]): Run {
   return run(mariadbAuditFormat.create({ year: 2023, ...options }), text.split('\n'));

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ParseBadTimestamp } from '#shared/errors.js';
+import { type Run, run } from '../../../test/support/line-accounting.js';
+import { readRealLines, realLogPath, sharedDir } from '../../../test/support/real-logs.js';
 import { summarizeSql } from '../normalize/sql.js';
-import { type Run, run } from './line-accounting.js';
 import { mysqlAuditFormat } from './mysql-audit.js';
-import { readRealLines, realLogPath, sharedDir } from './real-logs.js';
 import type { AccessRecord } from './types.js';
 
-// Line accounting: ./line-accounting.ts
+// Line accounting: test/support/line-accounting.ts
 
 function parse(text: string, options?: Parameters<typeof mysqlAuditFormat.create>[0]): Run {
   return run(mysqlAuditFormat.create(options), text.split('\n'));

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp } from '#shared/errors.js';
+import { type Run, run } from '../../../test/support/line-accounting.js';
+import { readRealLines, realLogPath, sharedDir } from '../../../test/support/real-logs.js';
 import { summarizeSql } from '../normalize/sql.js';
-import { type Run, run } from './line-accounting.js';
 import { mysqlGeneralFormat } from './mysql-general.js';
-import { readRealLines, realLogPath, sharedDir } from './real-logs.js';
 import type { AccessRecord } from './types.js';
 
-// Line accounting: ./line-accounting.ts
+// Line accounting: test/support/line-accounting.ts
 
 function parse(text: string, options?: Parameters<typeof mysqlGeneralFormat.create>[0]): Run {
   return run(mysqlGeneralFormat.create(options), text.split('\n'));

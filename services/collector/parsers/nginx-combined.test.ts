@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
+import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../test/support/real-logs.js';
 import { daysFromCivil, type ParsedHttpLine, parseNginxCombined, parseTimeLocal } from './nginx-combined.js';
-import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from './real-logs.js';
 
 function ok(line: string): ParsedHttpLine {
   const r = parseNginxCombined(line);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { LeakwatchError } from '#shared/errors.js';
+import { readRealLines, realLogPath } from '../../../test/support/real-logs.js';
 import {
   type CountedResult,
   MAX_RECORD,
@@ -12,7 +13,6 @@ import {
 import { CsvRecordReader, splitCsv } from './postgres-csv.js';
 import { compilePrefix, emptyFields, matchSeverity, type PrefixMatcher } from './postgres-prefix.js';
 import { parseIsoStamp, parsePgStamp, resolveZone } from './postgres-time.js';
-import { readRealLines, realLogPath } from './real-logs.js';
 import type { AccessRecord, RecordResult } from './types.js';
 
 // ---- helpers ---------------------------------------------------------------------------------------

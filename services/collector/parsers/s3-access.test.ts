@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
+import { readRealLines, realLogPath, sharedDir } from '../../../test/support/real-logs.js';
 import { apiJsonFormat } from './api-json.js';
 import { cloudtrailFormat } from './cloudtrail.js';
-import { readRealLines, realLogPath, sharedDir } from './real-logs.js';
 import { parseS3Line, presignedKeyId, s3AccessFormat } from './s3-access.js';
 import type { AccessRecord, RecordResult } from './types.js';
 

@@ -2,7 +2,13 @@
 // physical line (parsed + skipped + rejected = lines read), asserting positions are unique offsets
 // of lines and results come in line order. Shared by the database parser tests.
 import assert from 'node:assert/strict';
-import type { AccessRecord, RecordParser, RecordResult, Rejected, Skipped } from './types.js';
+import type {
+  AccessRecord,
+  RecordParser,
+  RecordResult,
+  Rejected,
+  Skipped,
+} from '../../services/collector/parsers/types.js';
 
 export interface Run {
   results: RecordResult[];

@@ -16,7 +16,7 @@ export { detectFormat, type FormatChoice, formatById } from './formats/registry.
 export { compileNormalizeOptions, type NormalizeOptions } from './normalize/options.js';
 export { createRedactor, findPhi, type Redactor } from './normalize/redact.js';
 export { compileRouteTable, DEFAULT_ROUTE_TABLE, normalizeRoute, safeDecode } from './normalize/route.js';
-export { parseNginxCombined } from './parsers/nginx-combined.js';
+export { parseNginxCombined } from './parsers/lib/combined-line.js';
 export { FORMAT_IDS, type InputLine } from './parsers/types.js';
 export { DEV_REDACTION_KEY, redactorForKey } from './redaction-key.js';
 export { readLines } from './sources/file.js';

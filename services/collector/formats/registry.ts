@@ -2,17 +2,17 @@
 // whose sniff() is surest about the first lines. One table, so the collector, `leakwatch parse`
 // and `leakwatch scan` accept exactly the same formats.
 import { ConfigInvalid } from '#shared/errors.js';
-import { apacheFormat } from '../parsers/apache.js';
-import { apiJsonFormat } from '../parsers/api-json.js';
-import { cloudtrailFormat } from '../parsers/cloudtrail.js';
-import { jsonAccessFormat } from '../parsers/json-access.js';
-import { mariadbAuditFormat } from '../parsers/mariadb-audit.js';
-import { mysqlAuditFormat } from '../parsers/mysql-audit.js';
-import { mysqlGeneralFormat } from '../parsers/mysql-general.js';
-import { mysqlSlowFormat } from '../parsers/mysql-slow.js';
-import { nginxFormat } from '../parsers/nginx.js';
-import { postgresFormat } from '../parsers/postgres.js';
-import { s3AccessFormat } from '../parsers/s3-access.js';
+import { apacheFormat } from '../parsers/apache/apache.js';
+import { apiJsonFormat } from '../parsers/api-json/api-json.js';
+import { cloudtrailFormat } from '../parsers/cloudtrail/cloudtrail.js';
+import { jsonAccessFormat } from '../parsers/json-access/json-access.js';
+import { mariadbAuditFormat } from '../parsers/mariadb-audit/mariadb-audit.js';
+import { mysqlAuditFormat } from '../parsers/mysql-audit/mysql-audit.js';
+import { mysqlGeneralFormat } from '../parsers/mysql-general/mysql-general.js';
+import { mysqlSlowFormat } from '../parsers/mysql-slow/mysql-slow.js';
+import { nginxFormat } from '../parsers/nginx/nginx.js';
+import { postgresFormat } from '../parsers/postgres/postgres.js';
+import { s3AccessFormat } from '../parsers/s3-access/s3-access.js';
 import { FORMAT_IDS, type FormatId, type LogFormat } from '../parsers/types.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each format validates its own options

@@ -29,7 +29,7 @@
 // between them, no time directive, a %{...}t without a zone.
 
 import { ConfigInvalid } from '#shared/errors.js';
-import { parseNginxCombined } from '../lib/combined-line.js';
+import { parseNginxCombined, sniffCombined } from '../lib/combined-line.js';
 import {
   buildLayout,
   compileStrftime,
@@ -44,7 +44,6 @@ import {
   recordFromHttpLine,
   unknownOptionProblems,
 } from '../lib/web-fields.js';
-import { sniffCombined } from '../nginx/nginx.js';
 import type { LogFormat } from '../types.js';
 
 export interface ApacheOptions {

@@ -66,15 +66,8 @@
 // rejected. Never throws; JSON.parse only, no regular expressions on input.
 
 import { ConfigInvalid, ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
-import {
-  checkMaxLineChars,
-  cut,
-  isObject,
-  type JsonObject,
-  own,
-  parseIsoTimestamp,
-  tryJson,
-} from '../cloudtrail/cloudtrail.js';
+import { parseIsoTimestamp } from '../lib/iso-time.js';
+import { checkMaxLineChars, cut, isObject, type JsonObject, own, tryJson } from '../lib/json-lines.js';
 import {
   emptyRecord,
   type InputLine,

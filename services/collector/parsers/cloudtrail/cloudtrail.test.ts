@@ -7,9 +7,10 @@ import fc from 'fast-check';
 import { ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
 import { readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
 import { apiJsonFormat } from '../api-json/api-json.js';
+import { parseIsoTimestamp } from '../lib/iso-time.js';
 import { s3AccessFormat } from '../s3-access/s3-access.js';
 import type { AccessRecord, RecordResult } from '../types.js';
-import { cloudtrailFormat, encodeKey, parseIsoTimestamp, statusForErrorCode } from './cloudtrail.js';
+import { cloudtrailFormat, encodeKey, statusForErrorCode } from './cloudtrail.js';
 
 function run(lines: string[], options = {}): RecordResult[] {
   const p = cloudtrailFormat.create(options);

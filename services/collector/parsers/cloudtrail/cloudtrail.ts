@@ -54,7 +54,17 @@
 // line is bounded by `maxLineChars`; rejected texts are cut to 8 KiB.
 
 import { ConfigInvalid, ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
-import { daysFromCivil, looksLikeIp } from '../lib/combined-line.js';
+import { parseIsoTimestamp } from '../lib/iso-time.js';
+import {
+  checkMaxLineChars,
+  cut,
+  isObject,
+  type JsonObject,
+  own,
+  ownString,
+  tryJson,
+} from '../lib/json-lines.js';
+import { looksLikeIp } from '../lib/network.js';
 import {
   type AccessRecord,
   emptyRecord,
@@ -83,141 +93,6 @@ export const CLOUDTRAIL_REJECT_REASONS = [
   'no_event_time',
 ] as const;
 type Reason = (typeof CLOUDTRAIL_REJECT_REASONS)[number];
-
-// ---- helpers shared by the JSON formats (api-json imports them) ------------------------------------
-
-/** Rejected texts are cut to this many characters. */
-export const MAX_REJECT_TEXT = 8192;
-
-export function cut(text: string): string {
-  return text.length > MAX_REJECT_TEXT ? text.slice(0, MAX_REJECT_TEXT) : text;
-}
-
-export type JsonObject = Record<string, unknown>;
-
-export function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** An own property only (never the prototype's `constructor`, `toString`...). */
-export function own(o: JsonObject, k: string): unknown {
-  return Object.hasOwn(o, k) ? o[k] : undefined;
-}
-
-/** A non-empty string property, else null. */
-export function ownString(o: JsonObject, k: string): string | null {
-  const v = own(o, k);
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
-
-/** JSON.parse that never throws: undefined on failure. */
-export function tryJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Validates the shared `maxLineChars` option; returns the problems found. */
-export function checkMaxLineChars(v: unknown, problems: string[], format: string): void {
-  if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 256 || v > 1024 * 1024 * 1024) {
-    problems.push(`${format}: maxLineChars must be an integer between 256 and 2^30`);
-  }
-}
-
-function d2(s: string, i: number): number {
-  const a = s.charCodeAt(i) - 0x30;
-  const b = s.charCodeAt(i + 1) - 0x30;
-  if (!(a >= 0 && a <= 9 && b >= 0 && b <= 9)) return -1;
-  return a * 10 + b;
-}
-
-const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * ISO 8601 / RFC 3339 date-time → epoch ms UTC, or NaN.
- * `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][Z | ±HH:MM | ±HHMM | ±HH]`. Without a zone the time is
- * read as UTC. A fraction keeps milliseconds (truncated). Leap second 60 is accepted.
- */
-export function parseIsoTimestamp(s: string): number {
-  const n = s.length;
-  if (n < 16 || n > 40) return Number.NaN;
-  const y1 = d2(s, 0);
-  const y2 = d2(s, 2);
-  const mo = d2(s, 5);
-  const day = d2(s, 8);
-  const sep = s.charCodeAt(10);
-  const hh = d2(s, 11);
-  const mi = d2(s, 14);
-  if (
-    y1 < 0 ||
-    y2 < 0 ||
-    s.charCodeAt(4) !== 0x2d ||
-    s.charCodeAt(7) !== 0x2d ||
-    !(sep === 0x54 || sep === 0x74 || sep === 0x20) ||
-    s.charCodeAt(13) !== 0x3a ||
-    mo < 1 ||
-    mo > 12 ||
-    day < 1 ||
-    hh < 0 ||
-    hh > 23 ||
-    mi < 0 ||
-    mi > 59
-  ) {
-    return Number.NaN;
-  }
-  const year = y1 * 100 + y2;
-  if (day > (DAYS_IN_MONTH[mo] ?? 0)) return Number.NaN;
-  if (mo === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) {
-    return Number.NaN;
-  }
-  let j = 16;
-  let ss = 0;
-  let ms = 0;
-  if (s.charCodeAt(j) === 0x3a) {
-    ss = d2(s, j + 1);
-    if (ss < 0 || ss > 60) return Number.NaN;
-    j += 3;
-    const dot = s.charCodeAt(j);
-    if (dot === 0x2e || dot === 0x2c) {
-      j++;
-      const f0 = j;
-      let scale = 100;
-      while (j < n) {
-        const c = s.charCodeAt(j) - 0x30;
-        if (c < 0 || c > 9) break;
-        ms += c * scale;
-        scale /= 10;
-        j++;
-      }
-      if (j === f0 || j - f0 > 9) return Number.NaN;
-      ms = Math.floor(ms);
-    }
-  }
-  let offsetMin = 0;
-  if (j < n) {
-    const z = s.charCodeAt(j);
-    if ((z === 0x5a || z === 0x7a) && j + 1 === n) {
-      offsetMin = 0;
-    } else if (z === 0x2b || z === 0x2d) {
-      const zh = d2(s, j + 1);
-      let zm = 0;
-      const rest = n - j - 1;
-      if (rest === 2) zm = 0;
-      else if (rest === 4) zm = d2(s, j + 3);
-      else if (rest === 5 && s.charCodeAt(j + 3) === 0x3a) zm = d2(s, j + 4);
-      else return Number.NaN;
-      if (zh < 0 || zh > 23 || zm < 0 || zm > 59) return Number.NaN;
-      offsetMin = (z === 0x2d ? -1 : 1) * (zh * 60 + zm);
-    } else {
-      return Number.NaN;
-    }
-  }
-  const days = daysFromCivil(year, mo, day);
-  return ((days * 24 + hh) * 60 + mi) * 60000 + ss * 1000 + ms - offsetMin * 60000;
-}
 
 /**
  * Percent-encodes a raw object key as an S3 request line carries it: RFC 3986 unreserved

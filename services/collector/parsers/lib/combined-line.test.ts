@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
-import { daysFromCivil, type ParsedHttpLine, parseNginxCombined, parseTimeLocal } from './combined-line.js';
+import { daysFromCivil } from './civil-time.js';
+import { type ParsedHttpLine, parseNginxCombined, parseTimeLocal } from './combined-line.js';
 
 function ok(line: string): ParsedHttpLine {
   const r = parseNginxCombined(line);

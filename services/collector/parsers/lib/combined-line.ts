@@ -35,7 +35,9 @@
 //   converted to epoch ms with its zone offset, by arithmetic (no Date.parse).
 
 import { type LeakwatchError, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
+import { isBlank } from '../types.js';
 import { daysFromCivil } from './civil-time.js';
+import { looksLikeIp } from './network.js';
 
 export interface ParsedHttpLine {
   /** The peer address nginx logged ($remote_addr / Apache %h): an IP, or a host name. */
@@ -424,18 +426,6 @@ function splitAddressList(s: string, end: number): string[] {
   return out;
 }
 
-/** Cheap shape check: IPv4 or IPv6 characters only, with a `.` or `:`. */
-export function looksLikeIp(s: string): boolean {
-  if (s.length < 2 || s.length > 45) return false;
-  let sep = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x2e || c === 0x3a) sep = true;
-    else if (!((c >= D0 && c <= D9) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
-  }
-  return sep;
-}
-
 // ---- $time_local ----------------------------------------------------------------------------------
 
 function d2(s: string, i: number): number {
@@ -480,8 +470,6 @@ function monthIndex(s: string, i: number): number {
 }
 
 const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-export { daysFromCivil };
 
 /**
  * `dd/Mon/yyyy:HH:MM:SS[.fff] ±hhmm` between from (inclusive) and to (exclusive) → epoch ms,
@@ -545,4 +533,23 @@ export function parseTimeLocal(s: string, from: number, to: number): number {
   const offsetMin = (sign === DASH ? -1 : 1) * (zh * 60 + zm);
   const days = daysFromCivil(year, month, day);
   return ((days * 24 + hh) * 60 + mm) * 60000 + ss * 1000 + ms - offsetMin * 60000;
+}
+
+/**
+ * Sniff shared by nginx and apache: the fraction of non-blank lines parseNginxCombined accepts,
+ * weighted by shape. nginx: combined 0.9, `common` (no referer/agent: an Apache default) 0.6;
+ * apache: both 0.85. So combined logs go to nginx, common logs to apache, both high.
+ */
+export function sniffCombined(lines: readonly string[], who: 'nginx' | 'apache'): number {
+  let n = 0;
+  let score = 0;
+  for (const line of lines) {
+    if (isBlank(line)) continue;
+    n++;
+    const r = parseNginxCombined(line, who);
+    if (!r.ok) continue;
+    const combined = r.value.extra.length > 0 || line.trimEnd().endsWith('"');
+    score += who === 'apache' ? 0.85 : combined ? 0.9 : 0.6;
+  }
+  return n === 0 ? 0 : score / n;
 }

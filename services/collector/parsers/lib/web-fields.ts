@@ -27,13 +27,8 @@ import {
   type RecordResult,
 } from '../types.js';
 import { civilToMs } from './civil-time.js';
-import {
-  isMethodToken,
-  looksLikeIp,
-  type ParsedHttpLine,
-  parseTimeLocal,
-  unescapeQuoted,
-} from './combined-line.js';
+import { isMethodToken, type ParsedHttpLine, parseTimeLocal, unescapeQuoted } from './combined-line.js';
+import { looksLikeIp } from './network.js';
 
 export const EMPTY_LIST: readonly string[] = Object.freeze([]) as readonly string[];
 export const EMPTY_MAP: Readonly<Record<string, string>> = Object.freeze({});

@@ -41,7 +41,7 @@ import {
   scanIsoTime,
   scanShortTime,
 } from '../lib/db-time.js';
-import { isMysqlBanner } from '../mysql-slow/mysql-slow.js';
+import { isMysqlBanner } from '../lib/mysql-banner.js';
 import {
   emptyRecord,
   type InputLine,

@@ -45,6 +45,7 @@ import {
   scanIsoTime,
   scanShortTime,
 } from '../lib/db-time.js';
+import { isMysqlBanner } from '../lib/mysql-banner.js';
 import {
   emptyRecord,
   type InputLine,
@@ -122,18 +123,6 @@ function newEntry(offset: number): Entry {
     inStatement: false,
     stmtEnded: false,
   };
-}
-
-/** Server start banner lines (shared with the general log). */
-export function isMysqlBanner(text: string): boolean {
-  if (text.startsWith('Tcp port: ')) return true;
-  if (text.startsWith('Time ') && text.includes(' Id Command') && text.length < 80) return true;
-  return (
-    text.length < 400 &&
-    text.includes(', Version: ') &&
-    text.endsWith('started with:') &&
-    !text.startsWith('#')
-  );
 }
 
 function trimEnd(s: string): string {

@@ -32,12 +32,11 @@
 // variable, `escape=json` (use the `json` format).
 
 import { ConfigInvalid } from '#shared/errors.js';
-import { parseNginxCombined } from '../lib/combined-line.js';
+import { parseNginxCombined, sniffCombined } from '../lib/combined-line.js';
 import {
   buildLayout,
   F,
   type FieldSpec,
-  isBlank,
   type Layout,
   lineParser,
   matchLayout,
@@ -248,22 +247,3 @@ export const nginxFormat: LogFormat<NginxOptions> = {
     return sniffCombined(lines, 'nginx');
   },
 };
-
-/**
- * Sniff shared with apache.ts: the fraction of non-blank lines parseNginxCombined accepts,
- * weighted by shape. nginx: combined 0.9, `common` (no referer/agent: an Apache default) 0.6;
- * apache: both 0.85. So combined logs go to nginx, common logs to apache, both high.
- */
-export function sniffCombined(lines: readonly string[], who: 'nginx' | 'apache'): number {
-  let n = 0;
-  let score = 0;
-  for (const line of lines) {
-    if (isBlank(line)) continue;
-    n++;
-    const r = parseNginxCombined(line, who);
-    if (!r.ok) continue;
-    const combined = r.value.extra.length > 0 || line.trimEnd().endsWith('"');
-    score += who === 'apache' ? 0.85 : combined ? 0.9 : 0.6;
-  }
-  return n === 0 ? 0 : score / n;
-}

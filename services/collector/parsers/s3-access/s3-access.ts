@@ -44,8 +44,9 @@
 // A single pass with indexOf/charCodeAt, no regular expressions; at most 40 fields are split.
 
 import { ConfigInvalid, ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
-import { checkMaxLineChars, cut } from '../cloudtrail/cloudtrail.js';
-import { looksLikeIp, parseTimeLocal } from '../lib/combined-line.js';
+import { parseTimeLocal } from '../lib/combined-line.js';
+import { checkMaxLineChars, cut } from '../lib/json-lines.js';
+import { looksLikeIp } from '../lib/network.js';
 import {
   emptyRecord,
   type InputLine,

@@ -13,10 +13,11 @@ import { mysqlSlowFormat } from '../parsers/mysql-slow/mysql-slow.js';
 import { nginxFormat } from '../parsers/nginx/nginx.js';
 import { postgresFormat } from '../parsers/postgres/postgres.js';
 import { s3AccessFormat } from '../parsers/s3-access/s3-access.js';
-import { FORMAT_IDS, type FormatId, type LogFormat } from '../parsers/types.js';
+import type { LogFormat } from '../parsers/types.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: each format validates its own options
-export const FORMATS: Readonly<Record<FormatId, LogFormat<any>>> = Object.freeze({
+// The one list of formats: a format's id is its key here (and its `id`, checked by registry.test.ts);
+// the order is the order of FORMAT_IDS (help texts, and which format `auto` prefers on a tie).
+export const FORMATS = Object.freeze({
   nginx: nginxFormat,
   apache: apacheFormat,
   json: jsonAccessFormat,
@@ -28,7 +29,13 @@ export const FORMATS: Readonly<Record<FormatId, LogFormat<any>>> = Object.freeze
   s3: s3AccessFormat,
   cloudtrail: cloudtrailFormat,
   'api-json': apiJsonFormat,
-});
+  // biome-ignore lint/suspicious/noExplicitAny: each format validates its own options
+} satisfies Record<string, LogFormat<any>>);
+
+export type FormatId = keyof typeof FORMATS;
+
+/** Every format id, in registry order. */
+export const FORMAT_IDS: readonly FormatId[] = Object.freeze(Object.keys(FORMATS) as FormatId[]);
 
 export type FormatChoice = FormatId | 'auto';
 

@@ -28,21 +28,21 @@
 // a `%` at the end, an unterminated `%{`, unbalanced double quotes, two directives with nothing
 // between them, no time directive, a %{...}t without a zone.
 
-import { ConfigInvalid } from '#shared/errors.js';
 import { parseNginxCombined, sniffCombined } from '../lib/combined-line.js';
 import {
   buildLayout,
+  compileLogFormatOption,
   compileStrftime,
   F,
   type FieldSpec,
   isBlank,
   type Layout,
+  layoutParser,
   lineParser,
   matchLayout,
   parseUint,
   RecordDraft,
   recordFromHttpLine,
-  unknownOptionProblems,
 } from '../lib/web-fields.js';
 import type { LogFormat } from '../types.js';
 
@@ -296,20 +296,14 @@ export const apacheFormat: LogFormat<ApacheOptions> = {
   description:
     'Apache httpd access log written by a LogFormat (option logFormat; default combined, also common, vhost_combined or any directives)',
   create(options?: Partial<ApacheOptions>) {
-    const problems = unknownOptionProblems(options, ['logFormat']);
-    const raw = options?.logFormat ?? 'combined';
-    if (typeof raw !== 'string') problems.push('logFormat must be a string');
-    const { layout, problems: p2 } = compileApacheFormat(typeof raw === 'string' ? raw : '');
-    problems.push(...p2);
-    if (problems.length > 0) throw ConfigInvalid(`apache logFormat: ${problems.join('; ')}`);
+    const layout = compileLogFormatOption(options, 'apache', compileApacheFormat);
     if (FAST_SIGNATURES.has(layout.signature)) {
       return lineParser((text) => {
         const r = parseNginxCombined(text, 'apache');
         return r.ok ? recordFromHttpLine(r.value) : r.error;
       });
     }
-    const draft = new RecordDraft();
-    return lineParser((text) => matchLayout(layout, draft, text, 'apache') ?? draft.build());
+    return layoutParser(layout, 'apache');
   },
   sniff(lines) {
     // vhost_combined lines (`host:port ip - - [...]`) are Apache's own: 0.95. Otherwise as nginx's

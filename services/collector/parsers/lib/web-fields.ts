@@ -18,7 +18,7 @@
 // Nothing here throws on input. Compile-time problems are collected as strings for the caller's
 // ConfigInvalid error.
 
-import { LeakwatchError, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
+import { ConfigInvalid, LeakwatchError, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
 import {
   type AccessRecord,
   type InputLine,
@@ -1000,4 +1000,28 @@ export function unknownOptionProblems(options: object | undefined, known: readon
   const out: string[] = [];
   for (const k of Object.keys(options)) if (!known.includes(k)) out.push(`unknown option "${k}"`);
   return out;
+}
+
+/**
+ * create()'s option check shared by nginx and apache: `logFormat` (default `combined`) is the only
+ * option; it is compiled by `compile`. Throws ConfigInvalid listing every problem.
+ */
+export function compileLogFormatOption(
+  options: { logFormat?: unknown } | undefined,
+  who: 'nginx' | 'apache',
+  compile: (input: string) => { layout: Layout; problems: string[] },
+): Layout {
+  const problems = unknownOptionProblems(options, ['logFormat']);
+  const raw = options?.logFormat ?? 'combined';
+  if (typeof raw !== 'string') problems.push('logFormat must be a string');
+  const { layout, problems: p2 } = compile(typeof raw === 'string' ? raw : '');
+  problems.push(...p2);
+  if (problems.length > 0) throw ConfigInvalid(`${who} logFormat: ${problems.join('; ')}`);
+  return layout;
+}
+
+/** The general path of nginx and apache: a compiled layout matched field by field. */
+export function layoutParser(layout: Layout, who: 'nginx' | 'apache'): RecordParser {
+  const draft = new RecordDraft();
+  return lineParser((text) => matchLayout(layout, draft, text, who) ?? draft.build());
 }

@@ -31,18 +31,16 @@
 // unterminated quote, `$` without a name, two variables with nothing between them, no time
 // variable, `escape=json` (use the `json` format).
 
-import { ConfigInvalid } from '#shared/errors.js';
 import { parseNginxCombined, sniffCombined } from '../lib/combined-line.js';
 import {
   buildLayout,
+  compileLogFormatOption,
   F,
   type FieldSpec,
   type Layout,
+  layoutParser,
   lineParser,
-  matchLayout,
-  RecordDraft,
   recordFromHttpLine,
-  unknownOptionProblems,
 } from '../lib/web-fields.js';
 import type { LogFormat } from '../types.js';
 
@@ -227,12 +225,7 @@ export const nginxFormat: LogFormat<NginxOptions> = {
   description:
     'nginx access log written by a log_format (option logFormat; default combined, also main or any variables)',
   create(options?: Partial<NginxOptions>) {
-    const problems = unknownOptionProblems(options, ['logFormat']);
-    const raw = options?.logFormat ?? 'combined';
-    if (typeof raw !== 'string') problems.push('logFormat must be a string');
-    const { layout, problems: p2 } = compileNginxFormat(typeof raw === 'string' ? raw : '');
-    problems.push(...p2);
-    if (problems.length > 0) throw ConfigInvalid(`nginx logFormat: ${problems.join('; ')}`);
+    const layout = compileLogFormatOption(options, 'nginx', compileNginxFormat);
     if (layout.signature === COMBINED_SIGNATURE || layout.signature === MAIN_SIGNATURE) {
       const xff = layout.signature === MAIN_SIGNATURE ? 0 : -1;
       return lineParser((text) => {
@@ -240,8 +233,7 @@ export const nginxFormat: LogFormat<NginxOptions> = {
         return r.ok ? recordFromHttpLine(r.value, xff) : r.error;
       });
     }
-    const draft = new RecordDraft();
-    return lineParser((text) => matchLayout(layout, draft, text, 'nginx') ?? draft.build());
+    return layoutParser(layout, 'nginx');
   },
   sniff(lines) {
     return sniffCombined(lines, 'nginx');

@@ -3,9 +3,12 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp } from '#shared/errors.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
-import { nginxFormat } from '../nginx/nginx.js';
+import { FORMATS } from '../../formats/registry.js';
 import type { AccessRecord, RecordParser, RecordResult } from '../types.js';
 import { APACHE_COMBINED, apacheFormat } from './apache.js';
+
+// Other formats, through the registry (a format's folder imports no other format's).
+const nginxFormat = FORMATS.nginx;
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
 

@@ -6,11 +6,14 @@ import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
 import { readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
-import { apiJsonFormat } from '../api-json/api-json.js';
+import { FORMATS } from '../../formats/registry.js';
 import { parseIsoTimestamp } from '../lib/iso-time.js';
-import { s3AccessFormat } from '../s3-access/s3-access.js';
 import type { AccessRecord, RecordResult } from '../types.js';
 import { cloudtrailFormat, encodeKey, statusForErrorCode } from './cloudtrail.js';
+
+// Other formats, through the registry (a format's folder imports no other format's).
+const apiJsonFormat = FORMATS['api-json'];
+const s3AccessFormat = FORMATS.s3;
 
 function run(lines: string[], options = {}): RecordResult[] {
   const p = cloudtrailFormat.create(options);

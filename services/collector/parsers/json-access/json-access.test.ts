@@ -5,10 +5,13 @@ import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath } from '../../../../test/support/real-logs.js';
-import { apacheFormat } from '../apache/apache.js';
-import { nginxFormat } from '../nginx/nginx.js';
+import { FORMATS } from '../../formats/registry.js';
 import type { AccessRecord, RecordParser, RecordResult } from '../types.js';
 import { jsonAccessFormat, parsePath } from './json-access.js';
+
+// Other formats, through the registry (a format's folder imports no other format's).
+const apacheFormat = FORMATS.apache;
+const nginxFormat = FORMATS.nginx;
 
 function results(p: RecordParser, lines: readonly string[]): RecordResult[] {
   const out: RecordResult[] = [];

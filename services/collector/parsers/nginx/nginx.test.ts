@@ -4,8 +4,9 @@ import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
 import { parseNginxCombined } from '../lib/combined-line.js';
+import { matchLayout, RecordDraft } from '../lib/web-fields.js';
 import type { AccessRecord, RecordParser, RecordResult } from '../types.js';
-import { NGINX_COMBINED, nginxFormat } from './nginx.js';
+import { compileNginxFormat, NGINX_COMBINED, nginxFormat } from './nginx.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
 const T = Date.UTC(2015, 4, 17, 10, 5, 3);
@@ -428,5 +429,23 @@ test('real logs: the generic log_format matcher agrees with the combined fast pa
       results(nginxFormat.create(), lines),
       rel,
     );
+  }
+});
+
+test('matchLayout stays linear on hostile lines', () => {
+  const { layout } = compileNginxFormat(
+    '$remote_addr [$time_local] "$request" $status "$http_referer" "$http_user_agent" $time_local',
+  );
+  const d = new RecordDraft();
+  for (const s of [
+    '"'.repeat(100_000),
+    `1 [${'\\'.repeat(100_000)}`,
+    `1.2.3.4 [17/May/2015:10:05:03 +0000] "${'" 1'.repeat(30_000)}`,
+    `1.2.3.4 [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 "${'" "'.repeat(30_000)}`,
+    ' ['.repeat(50_000),
+  ]) {
+    const t0 = performance.now();
+    matchLayout(layout, d, s, 'nginx');
+    assert.ok(performance.now() - t0 < 200, 'linear time');
   }
 });

@@ -3,10 +3,13 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
 import { readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
-import { apiJsonFormat } from '../api-json/api-json.js';
-import { cloudtrailFormat } from '../cloudtrail/cloudtrail.js';
+import { FORMATS } from '../../formats/registry.js';
 import type { AccessRecord, RecordResult } from '../types.js';
 import { parseS3Line, presignedKeyId, s3AccessFormat } from './s3-access.js';
+
+// Other formats, through the registry (a format's folder imports no other format's).
+const apiJsonFormat = FORMATS['api-json'];
+const cloudtrailFormat = FORMATS.cloudtrail;
 
 const OWNER = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be';
 const T = Date.UTC(2019, 1, 6, 0, 0, 38);

@@ -65,12 +65,19 @@
 // 1 Mi). Blank lines: Skipped `blank`. Garbled optional fields (a status of "abc") are dropped, not
 // rejected. Never throws; JSON.parse only, no regular expressions on input.
 
-import { ConfigInvalid, ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
+import { ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
 import { parseIsoTimestamp } from '../lib/iso-time.js';
-import { checkMaxLineChars, cut, isObject, type JsonObject, own, tryJson } from '../lib/json-lines.js';
+import {
+  cut,
+  isObject,
+  type JsonObject,
+  maxLineCharsOption,
+  own,
+  perLineParser,
+  tryJson,
+} from '../lib/json-lines.js';
 import {
   emptyRecord,
-  type InputLine,
   isBlank,
   type LogFormat,
   type RecordParser,
@@ -475,20 +482,8 @@ export const apiJsonFormat: LogFormat<ApiJsonOptions> = {
   description:
     'API access events (WooCommerce / Shopify / Magento REST and webhook deliveries), one JSON object per line',
   create(options?: Partial<ApiJsonOptions>): RecordParser {
-    const problems: string[] = [];
-    const o = (options ?? {}) as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (k !== 'maxLineChars') problems.push(`api-json: unknown option ${k}`);
-    checkMaxLineChars(o['maxLineChars'], problems, 'api-json');
-    if (problems.length > 0) throw ConfigInvalid(problems.join('; '), { details: { problems } });
-    const max = options?.maxLineChars ?? DEFAULT_MAX;
-    return {
-      push(line: InputLine): RecordResult[] {
-        return [parseApiJsonLine(line.text, String(line.offset), max)];
-      },
-      end(): RecordResult[] {
-        return [];
-      },
-    };
+    const max = maxLineCharsOption(options, 'api-json', DEFAULT_MAX);
+    return perLineParser((line) => parseApiJsonLine(line.text, String(line.offset), max));
   },
   sniff(lines: readonly string[]): number {
     return shareOfLines(lines, sniffLine);

@@ -53,13 +53,13 @@
 // Parsing is JSON.parse (linear, iterative in V8, no regular expressions on input); memory per
 // line is bounded by `maxLineChars`; rejected texts are cut to 8 KiB.
 
-import { ConfigInvalid, ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
+import { ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
 import { parseIsoTimestamp } from '../lib/iso-time.js';
 import {
-  checkMaxLineChars,
   cut,
   isObject,
   type JsonObject,
+  maxLineCharsOption,
   own,
   ownString,
   tryJson,
@@ -389,13 +389,7 @@ export const cloudtrailFormat: LogFormat<CloudTrailOptions> = {
   description:
     'AWS CloudTrail events: native {"Records":[…]} delivery files, one event per line, Logstash/EventBridge/lookup-events forms',
   create(options?: Partial<CloudTrailOptions>): RecordParser {
-    const problems: string[] = [];
-    const o = (options ?? {}) as Record<string, unknown>;
-    for (const k of Object.keys(o))
-      if (k !== 'maxLineChars') problems.push(`cloudtrail: unknown option ${k}`);
-    checkMaxLineChars(o['maxLineChars'], problems, 'cloudtrail');
-    if (problems.length > 0) throw ConfigInvalid(problems.join('; '), { details: { problems } });
-    return createParser(options?.maxLineChars ?? CLOUDTRAIL_DEFAULT_MAX_LINE_CHARS);
+    return createParser(maxLineCharsOption(options, 'cloudtrail', CLOUDTRAIL_DEFAULT_MAX_LINE_CHARS));
   },
   sniff(lines: readonly string[]): number {
     return shareOfLines(lines, sniffLine);

@@ -2,6 +2,9 @@
 // own-property reads that never reach the prototype, JSON.parse that never throws, and the
 // `maxLineChars` option check.
 
+import { ConfigInvalid } from '#shared/errors.js';
+import type { InputLine, RecordParser, RecordResult } from '../types.js';
+
 /** Rejected texts are cut to this many characters. */
 export const MAX_REJECT_TEXT = 8192;
 
@@ -36,9 +39,38 @@ export function tryJson(text: string): unknown {
 }
 
 /** Validates the shared `maxLineChars` option; returns the problems found. */
-export function checkMaxLineChars(v: unknown, problems: string[], format: string): void {
+function checkMaxLineChars(v: unknown, problems: string[], format: string): void {
   if (v === undefined) return;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 256 || v > 1024 * 1024 * 1024) {
     problems.push(`${format}: maxLineChars must be an integer between 256 and 2^30`);
   }
+}
+
+/**
+ * create()'s option check shared by the formats whose one option is `maxLineChars` (cloudtrail,
+ * s3, api-json): throws ConfigInvalid listing every problem; returns the limit (or defaultMax).
+ */
+export function maxLineCharsOption(
+  options: { maxLineChars?: number } | undefined,
+  format: string,
+  defaultMax: number,
+): number {
+  const problems: string[] = [];
+  const o = (options ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'maxLineChars') problems.push(`${format}: unknown option ${k}`);
+  checkMaxLineChars(o['maxLineChars'], problems, format);
+  if (problems.length > 0) throw ConfigInvalid(problems.join('; '), { details: { problems } });
+  return options?.maxLineChars ?? defaultMax;
+}
+
+/** A parser of single-line records: each line gives exactly one result, nothing is pending at the end. */
+export function perLineParser(parseLine: (line: InputLine) => RecordResult): RecordParser {
+  return {
+    push(line: InputLine): RecordResult[] {
+      return [parseLine(line)];
+    },
+    end(): RecordResult[] {
+      return [];
+    },
+  };
 }

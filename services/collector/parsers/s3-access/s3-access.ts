@@ -43,13 +43,12 @@
 //
 // A single pass with indexOf/charCodeAt, no regular expressions; at most 40 fields are split.
 
-import { ConfigInvalid, ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
+import { ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
 import { parseTimeLocal } from '../lib/combined-line.js';
-import { checkMaxLineChars, cut } from '../lib/json-lines.js';
+import { cut, maxLineCharsOption, perLineParser } from '../lib/json-lines.js';
 import { looksLikeIp } from '../lib/network.js';
 import {
   emptyRecord,
-  type InputLine,
   isBlank,
   type LogFormat,
   type RecordParser,
@@ -302,20 +301,8 @@ export const s3AccessFormat: LogFormat<S3AccessOptions> = {
   id: 's3',
   description: 'Amazon S3 server access logs (all field generations through source region)',
   create(options?: Partial<S3AccessOptions>): RecordParser {
-    const problems: string[] = [];
-    const o = (options ?? {}) as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (k !== 'maxLineChars') problems.push(`s3: unknown option ${k}`);
-    checkMaxLineChars(o['maxLineChars'], problems, 's3');
-    if (problems.length > 0) throw ConfigInvalid(problems.join('; '), { details: { problems } });
-    const max = options?.maxLineChars ?? 64 * 1024;
-    return {
-      push(line: InputLine): RecordResult[] {
-        return [parseS3Line(line.text, String(line.offset), max)];
-      },
-      end(): RecordResult[] {
-        return [];
-      },
-    };
+    const max = maxLineCharsOption(options, 's3', 64 * 1024);
+    return perLineParser((line) => parseS3Line(line.text, String(line.offset), max));
   },
   sniff(lines: readonly string[]): number {
     return shareOfLines(lines, sniffLine);

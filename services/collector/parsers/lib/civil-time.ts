@@ -15,7 +15,16 @@ export function isLeapYear(y: number): boolean {
   return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
 }
 
-const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Most days a month can have (February 29), by month 1..12. */
+export const DAYS_IN_MONTH: readonly number[] = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The two decimal digits at s[i], s[i+1] as 0..99, or -1 when either is not a digit. */
+export function d2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 0x30;
+  const b = s.charCodeAt(i + 1) - 0x30;
+  if (!(a >= 0 && a <= 9 && b >= 0 && b <= 9)) return -1;
+  return a * 10 + b;
+}
 
 /** Epoch ms of a civil date-time at `offsetMin` minutes east of UTC; NaN when it is not a valid time. */
 export function civilToMs(

@@ -36,7 +36,7 @@
 
 import { type LeakwatchError, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
 import { isBlank } from '../types.js';
-import { daysFromCivil } from './civil-time.js';
+import { DAYS_IN_MONTH, d2, daysFromCivil } from './civil-time.js';
 import { looksLikeIp } from './network.js';
 
 export interface ParsedHttpLine {
@@ -428,13 +428,6 @@ function splitAddressList(s: string, end: number): string[] {
 
 // ---- $time_local ----------------------------------------------------------------------------------
 
-function d2(s: string, i: number): number {
-  const a = s.charCodeAt(i) - D0;
-  const b = s.charCodeAt(i + 1) - D0;
-  if (!(a >= 0 && a <= 9 && b >= 0 && b <= 9)) return -1;
-  return a * 10 + b;
-}
-
 function monthIndex(s: string, i: number): number {
   // Case-insensitive three-letter English month; returns 1..12 or -1.
   const k =
@@ -468,8 +461,6 @@ function monthIndex(s: string, i: number): number {
       return -1;
   }
 }
-
-const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * `dd/Mon/yyyy:HH:MM:SS[.fff] ±hhmm` between from (inclusive) and to (exclusive) → epoch ms,

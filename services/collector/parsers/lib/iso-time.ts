@@ -1,14 +1,5 @@
 // ISO 8601 / RFC 3339 stamps as the JSON formats (cloudtrail, api-json) carry them.
-import { daysFromCivil } from './civil-time.js';
-
-function d2(s: string, i: number): number {
-  const a = s.charCodeAt(i) - 0x30;
-  const b = s.charCodeAt(i + 1) - 0x30;
-  if (!(a >= 0 && a <= 9 && b >= 0 && b <= 9)) return -1;
-  return a * 10 + b;
-}
-
-const DAYS_IN_MONTH = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+import { DAYS_IN_MONTH, d2, daysFromCivil } from './civil-time.js';
 
 /**
  * ISO 8601 / RFC 3339 date-time → epoch ms UTC, or NaN.

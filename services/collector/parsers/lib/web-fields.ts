@@ -26,7 +26,7 @@ import {
   type RecordParser,
   type RecordResult,
 } from '../types.js';
-import { civilToMs } from './civil-time.js';
+import { civilToMs, d2 } from './civil-time.js';
 import { isMethodToken, type ParsedHttpLine, parseTimeLocal, unescapeQuoted } from './combined-line.js';
 import { looksLikeIp } from './network.js';
 
@@ -46,13 +46,6 @@ const D9 = 0x39;
 
 function isDigit(c: number): boolean {
   return c >= D0 && c <= D9;
-}
-
-function d2(s: string, i: number): number {
-  const a = s.charCodeAt(i) - D0;
-  const b = s.charCodeAt(i + 1) - D0;
-  if (!(a >= 0 && a <= 9 && b >= 0 && b <= 9)) return -1;
-  return a * 10 + b;
 }
 
 export { civilToMs };

@@ -32,7 +32,6 @@ import { parseNginxCombined, sniffCombined } from '../lib/combined-line.js';
 import {
   buildLayout,
   compileLogFormatOption,
-  compileStrftime,
   F,
   type FieldSpec,
   isBlank,
@@ -44,6 +43,7 @@ import {
   RecordDraft,
   recordFromHttpLine,
 } from '../lib/web-fields.js';
+import { compileStrftime } from '../lib/web-time.js';
 import type { LogFormat } from '../types.js';
 
 export interface ApacheOptions {

@@ -32,16 +32,14 @@
 
 import { ConfigInvalid, type LeakwatchError, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
 import {
-  epochToMs,
   isBlank,
   lineParser,
-  parseAnyTimestamp,
-  parseDecimal,
   parseUint,
   RecordDraft,
   requestMethod,
   unknownOptionProblems,
 } from '../lib/web-fields.js';
+import { epochToMs, parseAnyTimestamp, parseDecimal } from '../lib/web-time.js';
 import type { AccessRecord, LogFormat } from '../types.js';
 
 export type DurationUnit = 's' | 'ms' | 'us' | 'ns';

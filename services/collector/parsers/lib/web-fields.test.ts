@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { requestMethod, requestTarget, splitForwardedFor } from './web-fields.js';
 import {
   compileStrftime,
   epochToMs,
@@ -8,10 +9,7 @@ import {
   parseDecimal,
   parseIso8601,
   parseStrftime,
-  requestMethod,
-  requestTarget,
-  splitForwardedFor,
-} from './web-fields.js';
+} from './web-time.js';
 
 test('parseIso8601: zones, fractions, rejects', () => {
   const at = Date.UTC(2024, 2, 10, 2, 0, 0);

@@ -43,9 +43,7 @@ const TAB = 0x09;
 const QUOTE = 0x22;
 const BSLASH = 0x5c;
 const DASH = 0x2d;
-const _PLUS = 0x2b;
 const COLON = 0x3a;
-const _DOT = 0x2e;
 const D0 = 0x30;
 const D9 = 0x39;
 

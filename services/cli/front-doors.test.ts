@@ -5,9 +5,6 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { PACKAGE_ROOT } from '#shared/paths.js';
 
-/** Test harnesses the parser work moves out of compiled source; until then tests may import them. */
-const TEST_SUPPORT = /\/parsers\/real-logs\.js$/;
-
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((d) => d.isFile() && d.name.endsWith('.ts'))
@@ -22,7 +19,6 @@ test('cli, eval and simulate import collector and detector only through their in
       for (const m of text.matchAll(/(?:from|import\()\s*'((?:\.\.\/)+(?:collector|detector)\/[^']*)'/g)) {
         const spec = m[1] as string;
         if (/^(?:\.\.\/)+(?:collector|detector)\/index\.js$/.test(spec)) continue;
-        if (file.endsWith('.test.ts') && TEST_SUPPORT.test(spec)) continue;
         bad.push(`${relative(PACKAGE_ROOT, file)}: ${spec}`);
       }
     }

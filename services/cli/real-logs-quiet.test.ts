@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PACKAGE_ROOT } from '#shared/paths.js';
-import { realLogPath } from '../collector/parsers/real-logs.js';
+import { realLogPath } from '../../test/support/real-logs.js';
 
 const FILES: Array<[format: string, rel: string]> = [
   ['nginx', 'apache-elastic-examples/apache_logs'],

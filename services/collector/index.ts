@@ -12,12 +12,12 @@ export {
   type Pipeline,
   type Tally,
 } from './formats/pipeline.js';
-export { detectFormat, type FormatChoice, formatById } from './formats/registry.js';
+export { detectFormat, FORMAT_IDS, type FormatChoice, formatById } from './formats/registry.js';
 export { compileNormalizeOptions, type NormalizeOptions } from './normalize/options.js';
 export { createRedactor, findPhi, type Redactor } from './normalize/redact.js';
 export { compileRouteTable, DEFAULT_ROUTE_TABLE, normalizeRoute, safeDecode } from './normalize/route.js';
-export { parseNginxCombined } from './parsers/nginx-combined.js';
-export { FORMAT_IDS, type InputLine } from './parsers/types.js';
+export { parseNginxCombined } from './parsers/lib/combined-line.js';
+export type { InputLine } from './parsers/types.js';
 export { DEV_REDACTION_KEY, redactorForKey } from './redaction-key.js';
 export { readLines } from './sources/file.js';
 export { createStreamInput } from './sources/stream-input.js';

@@ -7,9 +7,8 @@ import { createLogger } from '#shared/log.js';
 import { initMetrics } from '#shared/metrics.js';
 import { startOpsServer } from '#shared/ops-server.js';
 import { createCollector } from './collector.js';
-import { isFormatChoice } from './formats/registry.js';
+import { FORMAT_IDS, isFormatChoice } from './formats/registry.js';
 import { compileNormalizeOptions } from './normalize/options.js';
-import { FORMAT_IDS } from './parsers/types.js';
 import { DEV_REDACTION_KEY, redactorForKey } from './redaction-key.js';
 import { inputsFromConfig } from './sources/from-config.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { realLogPath } from '../collector/parsers/real-logs.js';
+import { realLogPath } from '../../test/support/real-logs.js';
 import { readBackground } from './background.js';
 import { formatTimeLocal, renderLine, SIM_LOG_FORMAT } from './format.js';
 import { parseLabels } from './labels.js';

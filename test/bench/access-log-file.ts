@@ -3,8 +3,8 @@
 //
 //   node dist/test/bench/access-log-file.js OUT [lines] [real-log]
 import { writeFileSync } from 'node:fs';
-import { parseNginxCombined } from '../../services/collector/parsers/nginx-combined.js';
-import { readRealLines, realLogPath } from '../../services/collector/parsers/real-logs.js';
+import { parseNginxCombined } from '../../services/collector/parsers/lib/combined-line.js';
+import { readRealLines, realLogPath } from '../support/real-logs.js';
 
 const [out, linesArg, relArg] = process.argv.slice(2);
 if (!out) {

@@ -14,8 +14,11 @@ import { compileNormalizeOptions } from '../../services/collector/normalize/opti
 import { createRedactor, type Redactor } from '../../services/collector/normalize/redact.js';
 import { normalizeRoute } from '../../services/collector/normalize/route.js';
 import { toAccessEvent } from '../../services/collector/normalize/to-access-event.js';
-import { type ParsedHttpLine, parseNginxCombined } from '../../services/collector/parsers/nginx-combined.js';
-import { readRealLines, realLogPath } from '../../services/collector/parsers/real-logs.js';
+import {
+  type ParsedHttpLine,
+  parseNginxCombined,
+} from '../../services/collector/parsers/lib/combined-line.js';
+import { readRealLines, realLogPath } from '../support/real-logs.js';
 
 const args = process.argv.slice(2);
 const outAt = args.indexOf('--out');

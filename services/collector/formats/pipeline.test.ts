@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { accessEventCodec } from '#shared/avro/codec.js';
+import { REAL_WEB_LOGS, readRealLines, realLogPath } from '../../../test/support/real-logs.js';
 import { compileNormalizeOptions } from '../normalize/options.js';
 import { createRedactor } from '../normalize/redact.js';
-import { REAL_WEB_LOGS, readRealLines, realLogPath } from '../parsers/real-logs.js';
 import { createPipeline, formatTally, type Outcome } from './pipeline.js';
 import { formatById } from './registry.js';
 

@@ -2,21 +2,22 @@
 // whose sniff() is surest about the first lines. One table, so the collector, `leakwatch parse`
 // and `leakwatch scan` accept exactly the same formats.
 import { ConfigInvalid } from '#shared/errors.js';
-import { apacheFormat } from '../parsers/apache.js';
-import { apiJsonFormat } from '../parsers/api-json.js';
-import { cloudtrailFormat } from '../parsers/cloudtrail.js';
-import { jsonAccessFormat } from '../parsers/json-access.js';
-import { mariadbAuditFormat } from '../parsers/mariadb-audit.js';
-import { mysqlAuditFormat } from '../parsers/mysql-audit.js';
-import { mysqlGeneralFormat } from '../parsers/mysql-general.js';
-import { mysqlSlowFormat } from '../parsers/mysql-slow.js';
-import { nginxFormat } from '../parsers/nginx.js';
-import { postgresFormat } from '../parsers/postgres.js';
-import { s3AccessFormat } from '../parsers/s3-access.js';
-import { FORMAT_IDS, type FormatId, type LogFormat } from '../parsers/types.js';
+import { apacheFormat } from '../parsers/apache/apache.js';
+import { apiJsonFormat } from '../parsers/api-json/api-json.js';
+import { cloudtrailFormat } from '../parsers/cloudtrail/cloudtrail.js';
+import { jsonAccessFormat } from '../parsers/json-access/json-access.js';
+import { mariadbAuditFormat } from '../parsers/mariadb-audit/mariadb-audit.js';
+import { mysqlAuditFormat } from '../parsers/mysql-audit/mysql-audit.js';
+import { mysqlGeneralFormat } from '../parsers/mysql-general/mysql-general.js';
+import { mysqlSlowFormat } from '../parsers/mysql-slow/mysql-slow.js';
+import { nginxFormat } from '../parsers/nginx/nginx.js';
+import { postgresFormat } from '../parsers/postgres/postgres.js';
+import { s3AccessFormat } from '../parsers/s3-access/s3-access.js';
+import type { LogFormat } from '../parsers/types.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: each format validates its own options
-export const FORMATS: Readonly<Record<FormatId, LogFormat<any>>> = Object.freeze({
+// The one list of formats: a format's id is its key here (and its `id`, checked by registry.test.ts);
+// the order is the order of FORMAT_IDS (help texts, and which format `auto` prefers on a tie).
+export const FORMATS = Object.freeze({
   nginx: nginxFormat,
   apache: apacheFormat,
   json: jsonAccessFormat,
@@ -28,7 +29,13 @@ export const FORMATS: Readonly<Record<FormatId, LogFormat<any>>> = Object.freeze
   s3: s3AccessFormat,
   cloudtrail: cloudtrailFormat,
   'api-json': apiJsonFormat,
-});
+  // biome-ignore lint/suspicious/noExplicitAny: each format validates its own options
+} satisfies Record<string, LogFormat<any>>);
+
+export type FormatId = keyof typeof FORMATS;
+
+/** Every format id, in registry order. */
+export const FORMAT_IDS: readonly FormatId[] = Object.freeze(Object.keys(FORMATS) as FormatId[]);
 
 export type FormatChoice = FormatId | 'auto';
 

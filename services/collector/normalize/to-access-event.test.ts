@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { parseNginxCombined } from '../parsers/nginx-combined.js';
-import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../parsers/real-logs.js';
+import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../test/support/real-logs.js';
+import { parseNginxCombined } from '../parsers/lib/combined-line.js';
 import { createRedactor } from './redact.js';
 import {
   clientIpOf,

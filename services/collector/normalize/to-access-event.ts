@@ -33,7 +33,7 @@
 
 import { hash } from 'node:crypto';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import type { ParsedHttpLine } from '../parsers/nginx-combined.js';
+import type { ParsedHttpLine } from '../parsers/lib/combined-line.js';
 import type { AccessRecord } from '../parsers/types.js';
 import { summarizeDb } from './db.js';
 import { StringMemo } from './memo.js';

@@ -11,21 +11,6 @@
 
 import type { LeakwatchError } from '#shared/errors.js';
 
-export const FORMAT_IDS = [
-  'nginx',
-  'apache',
-  'json',
-  'mysql-slow',
-  'mysql-general',
-  'mysql-audit',
-  'mariadb-audit',
-  'postgres',
-  's3',
-  'cloudtrail',
-  'api-json',
-] as const;
-export type FormatId = (typeof FORMAT_IDS)[number];
-
 export type SourceKind = 'web' | 'db' | 'api' | 'storage';
 
 /** One physical line as read: its byte offset in the (decompressed) source, without the newline. */
@@ -119,7 +104,8 @@ export interface RecordParser {
 }
 
 export interface LogFormat<O = Record<string, unknown>> {
-  id: FormatId;
+  /** Its key in formats/registry.ts (`--format`, `collector.format`). */
+  id: string;
   /** One line for `--help` and the README. */
   description: string;
   /** Validates options (log_format string, field map, prefix, zone...) and throws a LeakwatchError listing every problem. */

@@ -2,11 +2,11 @@
 // and a second seed to avoid passing by luck).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { longestRunLength } from '../../../test/support/scenarios.js';
 import { createRedactor, findPhi, safeDecode } from '../../collector/index.js';
 import type { SimLine } from '../format.js';
 import type { ScenarioLabel } from '../labels.js';
 import { type Simulation, simulate } from '../simulate.js';
-import { longestRunLength } from './test-support.js';
 
 const SIMS: Simulation[] = [simulate({ seed: 1 }), simulate({ seed: 99 })];
 

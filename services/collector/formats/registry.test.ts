@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FORMAT_IDS, FORMATS, formatById, isFormatChoice } from './registry.js';
+
+test('FORMAT_IDS is the registry: every format under its own id, in registry order', () => {
+  assert.deepEqual(FORMAT_IDS, [
+    'nginx',
+    'apache',
+    'json',
+    'mysql-slow',
+    'mysql-general',
+    'mysql-audit',
+    'mariadb-audit',
+    'postgres',
+    's3',
+    'cloudtrail',
+    'api-json',
+  ]);
+  for (const id of FORMAT_IDS) {
+    assert.equal(FORMATS[id].id, id);
+    assert.equal(formatById(id), FORMATS[id]);
+    assert.ok(isFormatChoice(id));
+  }
+  assert.ok(isFormatChoice('auto'));
+  assert.ok(!isFormatChoice('toString'));
+  assert.throws(() => formatById('toString'), /unknown log format toString/);
+});

@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { ConfigInvalid, ParseBadTimestamp } from '#shared/errors.js';
+import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
+import { FORMATS } from '../../formats/registry.js';
+import type { AccessRecord, RecordParser, RecordResult } from '../types.js';
+import { APACHE_COMBINED, apacheFormat } from './apache.js';
+
+// Other formats, through the registry (a format's folder imports no other format's).
+const nginxFormat = FORMATS.nginx;
+
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
+
+function results(p: RecordParser, lines: readonly string[]): RecordResult[] {
+  const out: RecordResult[] = [];
+  let offset = 0;
+  for (const text of lines) {
+    out.push(...p.push({ offset, text }));
+    offset += Buffer.byteLength(text) + 1;
+  }
+  out.push(...p.end());
+  return out;
+}
+
+function one(p: RecordParser, line: string): AccessRecord {
+  const [r] = results(p, [line]);
+  if (r?.ok !== true) assert.fail(`not parsed (${r?.ok === false ? r.error.message : r?.ok}): ${line}`);
+  return r.record;
+}
+
+function rejectOf(p: RecordParser, line: string): { code: string; message: string } {
+  const [r] = results(p, [line]);
+  if (r?.ok !== false) assert.fail(`not rejected: ${line}`);
+  return { code: r.error.code, message: r.error.message };
+}
+
+test('combined (default) and common: the fast path, apache in reject messages', () => {
+  for (const logFormat of [undefined, 'combined', 'common', APACHE_COMBINED, '%h %l %u %t \\"%r\\" %>s %b']) {
+    const p = apacheFormat.create(logFormat === undefined ? undefined : { logFormat });
+    const r = one(p, '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326');
+    assert.equal(r.tsMs, Date.UTC(2000, 9, 10, 20, 55, 36));
+    assert.equal(r.user, 'frank');
+    assert.equal(r.bytesOut, 2326);
+    assert.equal(r.target, '/apache_pb.gif');
+    assert.match(rejectOf(p, 'garbage').message, /malformed apache line: no_timestamp/);
+  }
+  const p = apacheFormat.create();
+  const r = one(
+    p,
+    `::1 - - [10/Oct/2000:13:55:36 -0700] "GET /a?q=\\"x\\" HTTP/1.1" 200 - "http://ref/" "${UA} \\"q\\""`,
+  );
+  assert.equal(r.clientIp, '::1');
+  assert.equal(r.bytesOut, 0);
+  assert.equal(r.target, '/a?q="x"');
+  assert.equal(r.referer, 'http://ref/');
+  assert.equal(r.userAgent, `${UA} "q"`);
+  assert.equal(
+    one(p, `1.2.3.4 - - [31/Dec/2025:23:59:59 -0100] "GET / HTTP/1.1" 200 1 "-" "-"\r`).tsMs,
+    Date.parse('2026-01-01T00:59:59Z'),
+  );
+  assert.deepEqual(results(p, [' ']), [{ ok: 'skip', kind: 'blank', position: '0', lines: 1 }]);
+});
+
+test('vhost_combined: %v:%p and %O', () => {
+  const p = apacheFormat.create({ logFormat: 'vhost_combined' });
+  const r = one(
+    p,
+    `www.example.org:443 2001:db8::2 - - [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.1" 200 2326 "-" "${UA}"`,
+  );
+  assert.equal(r.clientIp, '2001:db8::2');
+  assert.equal(r.bytesOut, 2326);
+  assert.deepEqual(r.attrs, { server_name: 'www.example.org', port: '443' });
+  assert.equal(r.userAgent, UA);
+});
+
+test('custom LogFormat: every directive lands in its field', () => {
+  const p = apacheFormat.create({
+    logFormat:
+      'LogFormat "%a %{c}a %l %u %{%Y-%m-%dT%H:%M:%S %z}t \\"%m %U%q %H\\" %>s %s %B %O %I %D ' +
+      '\\"%{X-Forwarded-For}i\\" \\"%{Authorization}i\\" %{JSESSIONID}C %v %p %X %k %{Content-Type}o %%" custom',
+  });
+  const r = one(
+    p,
+    '203.0.113.9 10.0.0.1 - carol 2024-03-10T01:59:59 -0500 "GET /chart/7?full=1 HTTP/1.1" 200 302 512 900 ' +
+      '88 1500 "198.51.100.1, 10.0.0.1" "Bearer abc" J123 ehr.example 443 + 0 text/html %',
+  );
+  assert.equal(r.tsMs, Date.UTC(2024, 2, 10, 6, 59, 59));
+  assert.equal(r.clientIp, '203.0.113.9');
+  assert.equal(r.user, 'carol');
+  assert.equal(r.method, 'GET');
+  assert.equal(r.target, '/chart/7?full=1');
+  assert.equal(r.status, 200);
+  assert.equal(r.bytesOut, 512);
+  assert.equal(r.durationMs, 1.5);
+  assert.deepEqual(r.forwardedFor, ['198.51.100.1', '10.0.0.1']);
+  assert.deepEqual(r.headers, { 'x-forwarded-for': '198.51.100.1, 10.0.0.1', authorization: 'Bearer abc' });
+  assert.deepEqual(r.cookies, { JSESSIONID: 'J123' });
+  assert.deepEqual(r.attrs, {
+    peer_ip: '10.0.0.1',
+    protocol: 'HTTP/1.1',
+    original_status: '302',
+    bytes_received: '88',
+    server_name: 'ehr.example',
+    port: '443',
+    conn_status: '+',
+    keepalive: '0',
+    'response.content-type': 'text/html',
+  });
+  // DST: the same wall-clock hour in -0400 and -0500.
+  const t = apacheFormat.create({ logFormat: '%h %{%d/%b/%Y %T %z}t %>s' });
+  const a = one(t, '1.2.3.4 02/Nov/2025 01:30:00 -0400 200').tsMs;
+  const b = one(t, '1.2.3.4 02/Nov/2025 01:30:00 -0500 200').tsMs;
+  assert.equal(b - a, 3_600_000);
+  // %{sec}t, %{msec_frac}t, %T, %{ms}T, %b with -
+  const e = apacheFormat.create({ logFormat: '%h [%{sec}t.%{msec_frac}t] %T %{ms}T "%r" %>s %b' });
+  const er = one(e, '1.2.3.4 [1431857103.250] 2 1999 "POST /x HTTP/1.1" 201 -');
+  assert.equal(er.tsMs, 1431857103250);
+  assert.equal(er.durationMs, 1999); // the last duration written wins
+  assert.equal(er.bytesOut, 0);
+  // %h %l %u %t with the bracketed time containing a space
+  const c = apacheFormat.create({ logFormat: '%t %h %>s' });
+  assert.equal(one(c, '[10/Oct/2000:13:55:36 -0700] 1.2.3.4 404').status, 404);
+  assert.equal(rejectOf(c, '[10/Oct/2000:13:55:36] 1.2.3.4 404').code, ParseBadTimestamp.code);
+  assert.match(rejectOf(c, '[10/Oct/2000:13:55:36 -0700] 1.2.3.4 4x4').message, /bad_status/);
+});
+
+test('bad LogFormat options throw ConfigInvalid listing every problem', () => {
+  assert.throws(
+    () => apacheFormat.create({ logFormat: '%h %Z "%r %{Referer %' }),
+    (e: unknown) => {
+      assert.ok(e instanceof Error && (e as { code?: string }).code === ConfigInvalid.code);
+      assert.match(e.message, /unknown directive %Z/);
+      assert.match(e.message, /unbalanced double quotes/);
+      assert.match(e.message, /unterminated %\{/);
+      assert.match(e.message, /no time field/);
+      return true;
+    },
+  );
+  assert.throws(() => apacheFormat.create({ logFormat: '%h %{%Y-%m-%d %H:%M:%S}t' }), /has no zone/);
+  assert.throws(() => apacheFormat.create({ logFormat: '%h%u %t' }), /%h and %u have no separator/);
+  assert.throws(
+    () => apacheFormat.create({ logFormat: '%h %t %{x}Q %' }),
+    /unknown directive %\{x\}Q.*lone %/,
+  );
+  assert.throws(() => apacheFormat.create({ format: 'x' } as never), /unknown option "format"/);
+});
+
+test('sniff: Apache common and vhost lines prefer apache; other formats score low', () => {
+  const common = ['127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326'];
+  assert.ok(apacheFormat.sniff(common) >= 0.8);
+  assert.ok(apacheFormat.sniff(common) > nginxFormat.sniff(common));
+  const vhost = ['example.org:80 1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "-"'];
+  assert.ok(apacheFormat.sniff(vhost) > nginxFormat.sniff(vhost));
+  const combined = [`1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 5 "-" "${UA}"`];
+  assert.ok(apacheFormat.sniff(combined) >= 0.8);
+  for (const lines of [
+    ['# Time: 071218 11:48:27'],
+    ['{"Records":[{"eventTime":"2018-11-28T22:31:59Z"}]}'],
+    ['2020-03-11 20:40:43 CET::@:[27212]:LOG:  checkpoint starting: time'],
+    [''],
+  ])
+    assert.ok(apacheFormat.sniff(lines) < 0.3, lines[0]);
+});
+
+const VALID = [
+  `1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 5 "-" "${UA}"`,
+  'h:80 1.2.3.4 - u [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 - "-" "x \\"y\\""',
+];
+
+test('property: the apache parsers never throw, and account for every line', () => {
+  const parsers = () => [
+    apacheFormat.create(),
+    apacheFormat.create({ logFormat: 'vhost_combined' }),
+    apacheFormat.create({
+      logFormat: '%a %{%Y-%m-%dT%H:%M:%S %z}t %D "%r" %>s %b "%{X-Forwarded-For}i" %{s}C',
+    }),
+  ];
+  const mutated = fc
+    .tuple(fc.constantFrom(...VALID), fc.nat(), fc.nat(), fc.string({ unit: 'binary', maxLength: 8 }))
+    .map(([s, a, b, ins]) => {
+      const i = a % (s.length + 1);
+      return s.slice(0, i) + ins + s.slice(Math.min(s.length, i + (b % 6)));
+    });
+  const line = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), mutated);
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 20 }), (lines) => {
+      for (const p of parsers()) assert.equal(results(p, lines).length, lines.length);
+      apacheFormat.sniff(lines);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
+/** Same expectations as nginx.test.ts: the default goes through the same combined parser. */
+const EXPECTED: Record<string, { skipped: number; rejected: number }> = {
+  'apache-elastic-examples/apache_logs': { skipped: 0, rejected: 0 },
+  'nginx-hakathon-wap/access.log.gz': { skipped: 0, rejected: 0 },
+  'web-advertools/nginx_access.log': { skipped: 0, rejected: 0 },
+  'web-advertools/dreamhost_apache_access.log': { skipped: 1, rejected: 0 }, // line 87 is blank
+  'nginx-edgecases-elastic-beats/test.log': { skipped: 0, rejected: 0 },
+};
+
+for (const rel of REAL_WEB_LOGS) {
+  const path = realLogPath(rel);
+  test(`real log ${rel} through apache (default): parsed + skipped + rejected = lines read`, {
+    skip: path === null && `not found under ${sharedDir()}/data/real (set LEAKWATCH_SHARED_DIR)`,
+  }, () => {
+    const lines = readRealLines(path as string);
+    const rs = results(apacheFormat.create(), lines);
+    let parsed = 0;
+    let skipped = 0;
+    let rejected = 0;
+    for (const r of rs) {
+      if (r.ok === true) parsed++;
+      else if (r.ok === 'skip') skipped++;
+      else rejected++;
+    }
+    console.log(
+      `# ${rel}: ${lines.length} lines, ${parsed} parsed, ${skipped} skipped, ${rejected} rejected`,
+    );
+    assert.equal(parsed + skipped + rejected, lines.length);
+    assert.deepEqual({ skipped, rejected }, EXPECTED[rel]);
+    // Records identical to the nginx default's.
+    assert.deepEqual(rs, results(nginxFormat.create(), lines));
+    assert.ok(apacheFormat.sniff(lines.slice(0, 20)) >= 0.8);
+  });
+}
+
+test('real values: dreamhost (Apache, -0700, trailing blank)', {
+  skip: realLogPath('web-advertools/dreamhost_apache_access.log') === null,
+}, () => {
+  const rs = results(
+    apacheFormat.create(),
+    readRealLines(realLogPath('web-advertools/dreamhost_apache_access.log') as string),
+  );
+  // 107.20.105.74 - - [25/Apr/2023:01:45:43 -0700] "HEAD / HTTP/1.1" 200 5640 "http://208.113.171.66" "DreamHost SiteMonitor 1.0"
+  const r = rs[0];
+  assert.ok(r?.ok === true);
+  assert.equal(r.record.tsMs, Date.UTC(2023, 3, 25, 8, 45, 43));
+  assert.equal(r.record.method, 'HEAD');
+  assert.equal(r.record.bytesOut, 5640);
+  assert.equal(r.record.referer, 'http://208.113.171.66');
+  assert.equal(r.record.userAgent, 'DreamHost SiteMonitor 1.0');
+  assert.deepEqual(rs[86], { ok: 'skip', kind: 'blank', position: rs[86]?.position, lines: 1 });
+});

@@ -41,7 +41,7 @@ import {
   rebuildStart,
 } from './partitions.js';
 import { createPolicySource } from './response-policy.js';
-import { loadRulesSetup } from './rules/rules-config.js';
+import { loadRulesSetup } from './rules-config.js';
 
 export type Detector = ConsumerService;
 

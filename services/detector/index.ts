@@ -6,7 +6,7 @@ export { MemoryBaselineStore } from './baselines/memory-store.js';
 export { baselineRowsQuery, latestRunQuery } from './baselines/queries.js';
 export { createEngine, type Engine } from './engine/engine.js';
 export { policyQueries } from './response-policy.js';
-export { defaultRulesYaml, loadRulesSetup } from './rules/rules-config.js';
+export { defaultRulesYaml, loadRulesSetup } from './rules-config.js';
 
 /** The streaming detector (`leakwatch detector`); loaded on first use, so the tools stay light. */
 export async function runDetector(config: Readonly<Config>): Promise<void> {

@@ -10,7 +10,7 @@ import { ensureTopics, registerCodecs } from '#shared/kafka/client.js';
 import { principalKey } from '#shared/principal.js';
 import { MemoryBaselineStore } from '../../services/detector/baselines/memory-store.js';
 import { createEngine } from '../../services/detector/engine/engine.js';
-import { loadRulesSetup } from '../../services/detector/rules/rules-config.js';
+import { loadRulesSetup } from '../../services/detector/rules-config.js';
 import { uniqueName, waitFor } from './services.js';
 
 export function testKafka(brokers: string[]): Kafka {

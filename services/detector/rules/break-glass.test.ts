@@ -1,4 +1,4 @@
+import { goldenSuite } from '../../../test/support/golden.js';
 import { breakGlass } from './break-glass.js';
-import { goldenSuite } from './golden.js';
 
 goldenSuite(breakGlass);

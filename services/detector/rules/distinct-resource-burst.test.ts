@@ -1,4 +1,4 @@
+import { goldenSuite } from '../../../test/support/golden.js';
 import { distinctResourceBurst } from './distinct-resource-burst.js';
-import { goldenSuite } from './golden.js';
 
 goldenSuite(distinctResourceBurst);

@@ -1,4 +1,4 @@
+import { goldenSuite } from '../../../test/support/golden.js';
 import { distributedEnumeration } from './distributed-enumeration.js';
-import { goldenSuite } from './golden.js';
 
 goldenSuite(distributedEnumeration);

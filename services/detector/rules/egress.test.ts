@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { goldenSuite } from '../../../test/support/golden.js';
 import { EGRESS_DEFAULTS, egress, learnt, learntThreshold } from './egress.js';
-import { goldenSuite } from './golden.js';
 import type { Baseline } from './types.js';
 
 goldenSuite(egress);

@@ -1,4 +1,4 @@
-import { goldenSuite } from './golden.js';
+import { goldenSuite } from '../../../test/support/golden.js';
 import { mediaEnumeration } from './media-enumeration.js';
 
 goldenSuite(mediaEnumeration);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { goldenSuite, toEvent } from '../../../test/support/golden.js';
 import { EntityWindow } from '../engine/window-state.js';
-import { goldenSuite, toEvent } from './golden.js';
 import {
   longestRun,
   SEQUENTIAL_ENUMERATION_DEFAULTS,

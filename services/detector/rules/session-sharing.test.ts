@@ -1,4 +1,4 @@
-import { goldenSuite } from './golden.js';
+import { goldenSuite } from '../../../test/support/golden.js';
 import { sessionSharing } from './session-sharing.js';
 
 goldenSuite(sessionSharing);

@@ -23,9 +23,9 @@ import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import { ConfigInvalid } from '#shared/errors.js';
 import { principalKey } from '#shared/principal.js';
 import { sensitiveKinds } from '#shared/sensitive-kinds.js';
-import { ENGINE_DEFAULTS, type EngineOptions } from '../engine/engine.js';
-import { defaultRules } from './index.js';
-import type { AnyRule } from './types.js';
+import { ENGINE_DEFAULTS, type EngineOptions } from './engine/engine.js';
+import { defaultRules } from './rules/index.js';
+import type { AnyRule } from './rules/types.js';
 
 export interface AllowEntry {
   principals?: string[];

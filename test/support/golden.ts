@@ -13,9 +13,9 @@ import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { PACKAGE_ROOT } from '#shared/paths.js';
 import { entityKey } from '#shared/principal.js';
-import { MemoryBaselineStore } from '../baselines/memory-store.js';
-import { createEngine } from '../engine/engine.js';
-import type { AnyRule, Baseline, BaselineStore } from './types.js';
+import { MemoryBaselineStore } from '../../services/detector/baselines/memory-store.js';
+import { createEngine } from '../../services/detector/engine/engine.js';
+import type { AnyRule, Baseline, BaselineStore } from '../../services/detector/rules/types.js';
 
 export interface GoldenEvent extends Partial<Omit<AccessEvent, 'ts'>> {
   ts: string;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { accessEventWith } from '#shared/avro/access-event-defaults.js';
 import { ConfigInvalid } from '#shared/errors.js';
-import { createEngine } from '../engine/engine.js';
+import { createEngine } from './engine/engine.js';
 import { defaultRulesYaml, loadRulesSetup, rulesSetupFrom } from './rules-config.js';
 
 test('defaults: every rule, crawler allow-list on public pages', () => {

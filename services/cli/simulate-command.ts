@@ -1,5 +1,6 @@
 // `leakwatch simulate`: writes a mixed log with labelled leak scenarios (services/simulate).
 import type { Command } from 'commander';
+import type { SimulateOptions } from '../simulate/simulate.js';
 
 interface SimulateCliOptions {
   out: string;
@@ -47,64 +48,26 @@ export function registerSimulateCommand(program: Command): void {
       if (opts.family === 'mysql') return simulateDbFamily(opts);
       if (opts.family !== 'web')
         fail(`--family must be web, s3, cloudtrail or mysql, got ${JSON.stringify(opts.family)}`);
-      const { writeSimulation, SimulateInvalid } = await import('../simulate/simulate.js');
+      const { writeSimulation } = await import('../simulate/simulate.js');
       const { CLASS_IDS } = await import('../simulate/scenarios/index.js');
-      const seed = Number(opts.seed);
-      if (!Number.isSafeInteger(seed)) fail(`--seed must be an integer, got ${JSON.stringify(opts.seed)}`);
-      let start: number | undefined;
-      if (opts.start !== undefined) {
-        start = Date.parse(opts.start);
-        if (!Number.isFinite(start))
-          fail(`--start must be an ISO date-time, got ${JSON.stringify(opts.start)}`);
-      }
-      let hours: number | undefined;
-      if (opts.hours !== undefined) {
-        hours = Number(opts.hours);
-        if (!(hours > 0 && hours <= 24 * 60))
-          fail(`--hours must be a number of hours > 0, got ${JSON.stringify(opts.hours)}`);
-      }
-      const classes = opts.classes
-        ?.split(',')
-        .map((c) => c.trim())
-        .filter((c) => c !== '');
-      const unknown = (classes ?? []).filter((c) => !CLASS_IDS.includes(c));
+      const o = simulateOptions(opts);
+      const unknown = (o.classes ?? []).filter((c) => !CLASS_IDS.includes(c));
       if (unknown.length > 0) fail(`unknown class ${unknown.join(', ')}; known: ${CLASS_IDS.join(', ')}`);
-      try {
-        const w = writeSimulation(opts.out, {
-          seed,
-          ...(start !== undefined ? { start } : {}),
-          ...(hours !== undefined ? { hours } : {}),
-          ...(opts.background !== undefined ? { background: opts.background } : {}),
-          ...(classes !== undefined && classes.length > 0 ? { classes } : {}),
-          ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),
-        });
-        const h = w.simulation.header;
-        const attack = h.total_lines - h.background_lines;
-        console.error(
-          `wrote ${w.logPath}: ${h.total_lines} lines (${h.background_lines} background, ${attack} attack in ${w.simulation.scenarios.length} scenarios)` +
-            (w.simulation.backgroundSkipped > 0
-              ? `; ${w.simulation.backgroundSkipped} unparsable background lines skipped`
-              : ''),
-        );
-        console.error(`wrote ${w.labelsPath}`);
-        console.error('next:');
-        console.error(`  ${h.scan_hint} > ${opts.out}/alerts.ndjson`);
-        console.error(`  leakwatch eval --labels ${w.labelsPath} --alerts ${opts.out}/alerts.ndjson`);
-      } catch (err) {
-        if (err instanceof SimulateInvalid) fail(err.message);
-        const e = err as NodeJS.ErrnoException;
-        if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'ENOTDIR')
-          fail(e.message);
-        throw err;
-      }
+      await reportWritten(opts, 'alerts.ndjson', () => {
+        const w = writeSimulation(opts.out, o);
+        const skipped = w.simulation.backgroundSkipped;
+        return {
+          ...w,
+          scenarios: w.simulation.scenarios.length,
+          attackLines: w.simulation.header.total_lines - w.simulation.header.background_lines,
+          note: skipped > 0 ? `; ${skipped} unparsable background lines skipped` : '',
+        };
+      });
     });
 }
 
-// ---- object-store families (issue 15) ----
-
-async function simulateStorageFamily(opts: SimulateCliOptions, family: 's3' | 'cloudtrail'): Promise<void> {
-  const { SimulateInvalid } = await import('../simulate/simulate.js');
-  const { writeStorageSimulation } = await import('../simulate/storage.js');
+/** The options every family shares, checked: one line and exit 2 on a bad value. */
+function simulateOptions(opts: SimulateCliOptions): SimulateOptions {
   const seed = Number(opts.seed);
   if (!Number.isSafeInteger(seed)) fail(`--seed must be an integer, got ${JSON.stringify(opts.seed)}`);
   const start = opts.start === undefined ? undefined : Date.parse(opts.start);
@@ -117,27 +80,46 @@ async function simulateStorageFamily(opts: SimulateCliOptions, family: 's3' | 'c
     ?.split(',')
     .map((c) => c.trim())
     .filter((c) => c !== '');
+  return {
+    seed,
+    ...(start !== undefined ? { start } : {}),
+    ...(hours !== undefined ? { hours } : {}),
+    ...(opts.background !== undefined ? { background: opts.background } : {}),
+    ...(classes !== undefined && classes.length > 0 ? { classes } : {}),
+    ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),
+  };
+}
+
+interface Written {
+  logPath: string;
+  labelsPath: string;
+  simulation: { header: { total_lines: number; background_lines: number; scan_hint: string } };
+  scenarios: number;
+  attackLines: number;
+  note?: string;
+}
+
+/**
+ * Writes a family's simulation and says what was written and what to run next; a bad option or an
+ * output directory that cannot be written is one line and exit 2.
+ */
+async function reportWritten(
+  opts: SimulateCliOptions,
+  alertsFile: string,
+  write: () => Written,
+): Promise<void> {
+  const { SimulateInvalid } = await import('../simulate/simulate.js');
   try {
-    const w = writeStorageSimulation(
-      opts.out,
-      {
-        seed,
-        ...(start !== undefined ? { start } : {}),
-        ...(hours !== undefined ? { hours } : {}),
-        ...(opts.background !== undefined ? { background: opts.background } : {}),
-        ...(classes !== undefined && classes.length > 0 ? { classes } : {}),
-        ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),
-      },
-      family,
-    );
+    const w = write();
     const h = w.simulation.header;
+    const alerts = `${opts.out}/${alertsFile}`;
     console.error(
-      `wrote ${w.logPath}: ${h.total_lines} lines (${h.background_lines} background, ${h.total_lines - h.background_lines} attack in ${w.simulation.scenarios.length} scenarios)`,
+      `wrote ${w.logPath}: ${h.total_lines} lines (${h.background_lines} background, ${w.attackLines} attack in ${w.scenarios} scenarios)${w.note ?? ''}`,
     );
     console.error(`wrote ${w.labelsPath}`);
     console.error('next:');
-    console.error(`  ${h.scan_hint} > ${opts.out}/${family}.alerts.ndjson`);
-    console.error(`  leakwatch eval --labels ${w.labelsPath} --alerts ${opts.out}/${family}.alerts.ndjson`);
+    console.error(`  ${h.scan_hint} > ${alerts}`);
+    console.error(`  leakwatch eval --labels ${w.labelsPath} --alerts ${alerts}`);
   } catch (err) {
     if (err instanceof SimulateInvalid) fail(err.message);
     const e = err as NodeJS.ErrnoException;
@@ -147,40 +129,27 @@ async function simulateStorageFamily(opts: SimulateCliOptions, family: 's3' | 'c
   }
 }
 
-async function simulateDbFamily(opts: SimulateCliOptions): Promise<void> {
-  const { SimulateInvalid } = await import('../simulate/simulate.js');
-  const { writeDbSimulation } = await import('../simulate/db-log.js');
-  const seed = Number(opts.seed);
-  if (!Number.isSafeInteger(seed)) fail(`--seed must be an integer, got ${JSON.stringify(opts.seed)}`);
-  const start = opts.start === undefined ? undefined : Date.parse(opts.start);
-  if (start !== undefined && !Number.isFinite(start))
-    fail(`--start must be an ISO date-time, got ${JSON.stringify(opts.start)}`);
-  const hours = opts.hours === undefined ? undefined : Number(opts.hours);
-  if (hours !== undefined && !(hours > 0 && hours <= 24 * 60))
-    fail(`--hours must be a number of hours > 0, got ${JSON.stringify(opts.hours)}`);
-  const classes = opts.classes
-    ?.split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== '');
-  try {
-    const w = writeDbSimulation(opts.out, {
-      seed,
-      ...(start !== undefined ? { start } : {}),
-      ...(hours !== undefined ? { hours } : {}),
-      ...(opts.background !== undefined ? { background: opts.background } : {}),
-      ...(classes !== undefined && classes.length > 0 ? { classes } : {}),
-      ...(opts.tenant !== undefined ? { tenant: opts.tenant } : {}),
-    });
+// ---- object-store and database families (issue 15) ----
+
+async function simulateStorageFamily(opts: SimulateCliOptions, family: 's3' | 'cloudtrail'): Promise<void> {
+  const { writeStorageSimulation } = await import('../simulate/storage.js');
+  const o = simulateOptions(opts);
+  await reportWritten(opts, `${family}.alerts.ndjson`, () => {
+    const w = writeStorageSimulation(opts.out, o, family);
     const h = w.simulation.header;
-    console.error(
-      `wrote ${w.logPath}: ${h.total_lines} lines (${h.background_lines} background, ${w.simulation.attackLines} attack in ${w.simulation.scenarios.length} scenarios)`,
-    );
-    console.error(`wrote ${w.labelsPath}`);
-    console.error('next:');
-    console.error(`  ${h.scan_hint} > ${opts.out}/mysql.alerts.ndjson`);
-    console.error(`  leakwatch eval --labels ${w.labelsPath} --alerts ${opts.out}/mysql.alerts.ndjson`);
-  } catch (err) {
-    if (err instanceof SimulateInvalid) fail(err.message);
-    throw err;
-  }
+    return {
+      ...w,
+      scenarios: w.simulation.scenarios.length,
+      attackLines: h.total_lines - h.background_lines,
+    };
+  });
+}
+
+async function simulateDbFamily(opts: SimulateCliOptions): Promise<void> {
+  const { writeDbSimulation } = await import('../simulate/db-log.js');
+  const o = simulateOptions(opts);
+  await reportWritten(opts, 'mysql.alerts.ndjson', () => {
+    const w = writeDbSimulation(opts.out, o);
+    return { ...w, scenarios: w.simulation.scenarios.length, attackLines: w.simulation.attackLines };
+  });
 }

@@ -4,10 +4,12 @@
 // paged and their dedup keys come back, so a restart neither pages a known group again under a
 // new key nor misses the resolve of a page sent before it. (The detector rebuilds its windows the
 // same way.) A throwaway consumer group reads; it is deleted afterwards.
+
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { alertCodec, statusChangeCodec } from '#shared/avro/codec.js';
 import type { Logger } from '#shared/log.js';
+import { DELIVERY_BACKOFF, retry } from '#shared/retry.js';
 import type { Grouper } from './group.js';
 
 export interface RebuildOptions {
@@ -37,7 +39,16 @@ export async function rebuildState(
   // partition -> [from, to): from = first offset within the horizon, to = the committed offset.
   const ranges = new Map<string, { topic: string; partition: number; from: bigint; to: bigint }>();
   try {
-    const committed = await admin.fetchOffsets({ groupId: o.groupId, topics });
+    // A broker that has just started may not have a coordinator for the group yet (NOT_COORDINATOR,
+    // COORDINATOR_LOAD_IN_PROGRESS: kafkajs marks them retriable); `make demo` on a fresh machine
+    // met it, and the notifier then failed to start.
+    const committed = await retry(() => admin.fetchOffsets({ groupId: o.groupId, topics }), {
+      ...DELIVERY_BACKOFF,
+      maxAttempts: 12,
+      retriable: (err) => (err as { retriable?: unknown }).retriable === true,
+      onRetry: (err, attempt, delay) =>
+        log.warn({ err, attempt, delay }, 'reading the committed offsets failed; retrying'),
+    });
     for (const t of committed) {
       const starts = await admin.fetchTopicOffsetsByTimestamp(t.topic, Date.now() - o.horizonMs);
       for (const p of t.partitions) {

@@ -123,7 +123,7 @@ cat <<INFO
 Look around (services keep running; \`make down\` stops everything):
   API           $API/api/v1/alerts   (header: Authorization: Bearer \$API_TOKEN from $DEMO_RUN/secrets.env)
   OpenAPI       $API/docs
-  metrics       http://127.0.0.1:9101/metrics (collector)  :9102 (detector)  :9103 (archiver)  :9104 (incidents)  :9105 (notifier)  $API/metrics
+  metrics       http://127.0.0.1:9101/metrics (collector)  :9102 (detector)  :9103 (archiver)  :9104 (incidents)  :9105 (notifier)  :9106 (baselines)  $API/metrics
   pages         $SINK_LOG (signed webhook pages the notifier sent; tail -f it)
   ClickHouse    $CLICKHOUSE_URL  database $CLICKHOUSE_DATABASE  (tables access_events, alerts, access_by_resource)
   dead letters  Kafka topic $LEAKWATCH_TOPIC_DEADLETTER at $KAFKA_BROKERS

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Starts, stops and reports the leakwatch services (collector, detector, archiver, incidents, api, notifier) as
+# Starts, stops and reports the leakwatch services (collector, detector, archiver, baselines, incidents, api, notifier) as
 # background processes of this checkout, with pid files and logs under run/services/. Stops by PID, never by name.
-#   services.sh start [env-file]   start detector, archiver, incidents, api, notifier (the collector is started by demo.sh)
+#   services.sh start [env-file]   start detector, archiver, baselines, incidents, api, notifier (the collector is started by demo.sh)
 #   services.sh start-one NAME ARGS...
 #   services.sh stop | status
 set -euo pipefail
@@ -40,11 +40,12 @@ stop_one() {
 
 case "${1:-status}" in
   start)
-    for s in detector archiver incidents api notifier; do start_one "$s" "$s"; done ;;
+    for s in detector archiver incidents api notifier; do start_one "$s" "$s"; done
+    start_one baselines baselines --schedule ;;
   start-one)
     shift; start_one "$@" ;;
   stop)
-    for s in collector notifier api incidents archiver detector; do stop_one "$s"; done
+    for s in collector notifier api incidents baselines archiver detector; do stop_one "$s"; done
     # the demo's webhook sink (deploy/local/webhook-sink.mjs), by its pid file and command line
     if [[ -f "$SVC_RUN/webhook-sink.pid" ]]; then
       pid="$(cat "$SVC_RUN/webhook-sink.pid")"
@@ -52,7 +53,7 @@ case "${1:-status}" in
       rm -f "$SVC_RUN/webhook-sink.pid"
     fi ;;
   status)
-    for s in detector archiver incidents api notifier collector; do
+    for s in detector archiver baselines incidents api notifier collector; do
       pidf="$SVC_RUN/$s.pid"
       if [[ -f "$pidf" ]] && pid_alive "$(cat "$pidf")"; then say "$s" "running (pid $(cat "$pidf"))"; else say "$s" "stopped"; fi
     done ;;

@@ -1,5 +1,5 @@
-// Running the baseline job: once (the `leakwatch baselines` command) or every baselines.intervalMs
-// inside a long-running service (the archiver). Runs never overlap; a failed run is logged, counted
+// Running the baseline job: once (`leakwatch baselines`) or every baselines.intervalMs in its own
+// long-running process (`leakwatch baselines --schedule`, main.ts). Runs never overlap; a failed run is logged, counted
 // and tried again at the next interval; stop() aborts a run in flight and waits for it.
 import type { ClickHouseClient } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
@@ -39,6 +39,8 @@ export async function runRecorded(
 }
 
 export interface BaselineSchedule {
+  /** null unless the last run failed; then its error message (the process's readiness). */
+  lastFailure(): string | null;
   stop(): Promise<void>;
 }
 
@@ -52,25 +54,30 @@ export function startBaselineSchedule(
   log: Logger,
 ): BaselineSchedule {
   const interval = cfg.baselines.intervalMs;
-  if (interval === 0) return { stop: async () => {} };
+  if (interval === 0) return { lastFailure: () => null, stop: async () => {} };
   try {
     windowSeconds(cfg.detector.windowMs);
   } catch (err) {
     // Every run would fail the same way: say so once, and run none.
     log.warn({ err }, 'baseline job not scheduled');
-    return { stop: async () => {} };
+    const reason = `baseline job not scheduled: ${(err as Error).message}`;
+    return { lastFailure: () => reason, stop: async () => {} };
   }
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | null = null;
+  let failure: string | null = null;
   const opts = { ...jobOptions(cfg), signal: abort.signal };
 
   const tick = () => {
     running = runRecorded(ch, opts, log).then(
-      () => {},
+      () => {
+        failure = null;
+      },
       (err) => {
-        if (!abort.signal.aborted)
-          log.warn({ err }, 'baseline job failed; trying again at the next interval');
+        if (abort.signal.aborted) return;
+        failure = `last baseline job run failed: ${(err as Error).message.trim()}`;
+        log.warn({ err }, 'baseline job failed; trying again at the next interval');
       },
     );
     void running.then(() => {
@@ -80,6 +87,7 @@ export function startBaselineSchedule(
   };
   timer = setTimeout(tick, Math.min(interval, 30_000));
   return {
+    lastFailure: () => failure,
     async stop() {
       abort.abort();
       clearTimeout(timer);

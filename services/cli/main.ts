@@ -140,10 +140,17 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('baselines')
-    .description('compute baselines from the rollups once (the archiver runs it every BASELINES_INTERVAL_MS)')
-    .action(async () => {
-      const { runBaselinesOnce } = await import('../baselines/main.js');
-      process.exitCode = await runBaselinesOnce(config());
+    .description(
+      'compute baselines from the rollups once, or with --schedule every BASELINES_INTERVAL_MS as a service',
+    )
+    .option(
+      '--schedule',
+      'keep running: one run soon after start, then every BASELINES_INTERVAL_MS (ops port BASELINES_HTTP_PORT)',
+    )
+    .action(async (opts: { schedule?: boolean }) => {
+      const { runBaselinesOnce, runBaselinesService } = await import('../baselines/main.js');
+      if (opts.schedule) await runBaselinesService(config());
+      else process.exitCode = await runBaselinesOnce(config());
     });
 
   const formatOption = () =>

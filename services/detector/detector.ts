@@ -23,6 +23,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
+import type { ClickHouseClient } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
 import { sendDeadLetters, undecodable } from '#shared/kafka/dead-letter.js';
@@ -50,7 +51,13 @@ function onIdRoute(e: AccessEvent): boolean {
   return e.resource_kind !== null && e.resource_id !== null;
 }
 
-export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger): Detector {
+/** `ch`: the process's ClickHouse client (baselines and response policy read through it; main closes it). */
+export function createDetector(
+  cfg: Readonly<Config>,
+  kafka: Kafka,
+  log: Logger,
+  ch: ClickHouseClient,
+): Detector {
   const consumer: Consumer = kafka.consumer({
     groupId: cfg.detector.groupId,
     allowAutoTopicCreation: false,
@@ -70,9 +77,9 @@ export function createDetector(cfg: Readonly<Config>, kafka: Kafka, log: Logger)
   const routeRules = setup.rules.filter((r) => r.keyBy === 'route');
   // ClickHouse baselines (the baseline job's rows, cached and reloaded; kept when ClickHouse is
   // down, shared by all partitions) over what each partition's own stream teaches.
-  const baselineStore = createBaselineStore(cfg, log);
+  const baselineStore = createBaselineStore(cfg, log, ch);
   // Responders' suppressions and allow entries, re-read from ClickHouse while running.
-  const policy = createPolicySource(cfg, log, (n) => m.policyEntries.set(n));
+  const policy = createPolicySource(cfg, log, ch, (n) => m.policyEntries.set(n));
   // The memory budget is for the whole process: each partition's engine gets its share.
   const budget = setup.engine.maxEntities;
   const perPartitionBudget =

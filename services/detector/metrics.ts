@@ -2,6 +2,21 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { registry } from '#shared/metrics.js';
 
 export const detectorMetrics = {
+  baselineReloadFailures: new Counter({
+    name: 'leakwatch_detector_baseline_reload_failures_total',
+    help: 'Failed loads of baselines from ClickHouse (the cached baselines keep being served)',
+    registers: [registry],
+  }),
+  baselineCachedEntries: new Gauge({
+    name: 'leakwatch_detector_baseline_cached_entries',
+    help: 'Baselines (entity per hour of week or every hour, peer group, tenant) held in memory',
+    registers: [registry],
+  }),
+  baselineRunVersion: new Gauge({
+    name: 'leakwatch_detector_baseline_run_timestamp_seconds',
+    help: 'Start of the baseline job run the cached baselines come from (epoch seconds; 0: none yet)',
+    registers: [registry],
+  }),
   events: new Counter({
     name: 'leakwatch_detector_events_total',
     help: 'Access events processed',

@@ -4,7 +4,7 @@
 // detector.policyRefreshMs, so a decision takes effect without a restart; when ClickHouse is
 // unreachable the last entries read stay in force.
 import type { Alert } from '#shared/avro/generated/alert.js';
-import { type ClickHouseClient, createClickHouse, queryRows } from '#shared/clickhouse/client.js';
+import { type ClickHouseClient, queryRows } from '#shared/clickhouse/client.js';
 import { type SqlFragment, sql, table, uint } from '#shared/clickhouse/sql.js';
 import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
@@ -91,15 +91,14 @@ export interface PolicySource {
 export function createPolicySource(
   cfg: Pick<Config, 'clickhouse' | 'detector'>,
   log: Logger,
+  ch: ClickHouseClient,
   onLoad?: (entries: number) => void,
 ): PolicySource {
   let policy = new ResponsePolicy([], []);
-  let ch: ClickHouseClient | undefined;
   let timer: NodeJS.Timeout | undefined;
   let failing = false;
 
   async function load(): Promise<void> {
-    ch ??= createClickHouse(cfg);
     const [allowQ, suppressQ] = policyQueries(cfg.clickhouse.database, Date.now());
     try {
       const [allows, suppressions] = await Promise.all([
@@ -136,7 +135,6 @@ export function createPolicySource(
     async stop() {
       if (timer) clearTimeout(timer);
       timer = undefined;
-      await ch?.close();
     },
   };
 }

@@ -218,7 +218,7 @@ export const ConfigSchema = Type.Object(
     /** The baseline job (services/baselines) and the detector's ClickHouse baseline store. */
     baselines: Type.Object(
       {
-        /** How often the archiver runs the baseline job; 0: never (run `leakwatch baselines` instead). */
+        /** How often `leakwatch baselines --schedule` runs the baseline job; 0: never (run `leakwatch baselines` once instead). */
         intervalMs: Type.Integer({ minimum: 0 }),
         /** Days of 5-minute rollups the job reads, ending at the latest rolled-up event time. */
         lookbackDays: Type.Integer({ minimum: 1, maximum: 366 }),
@@ -232,6 +232,8 @@ export const ConfigSchema = Type.Object(
         maxCachedEntries: Type.Integer({ minimum: 1000 }),
         /** Hours of the week whose seasonal entity baselines the detector keeps loaded (by event time). */
         cachedHours: Type.Integer({ minimum: 1, maximum: 168 }),
+        /** Ops port (/metrics, /healthz, /readyz) of the scheduled job's process. */
+        httpPort: Port,
       },
       { additionalProperties: false },
     ),
@@ -455,6 +457,7 @@ export const DEFAULTS: Config = {
     reloadMs: 300_000,
     maxCachedEntries: 200_000,
     cachedHours: 6,
+    httpPort: 9106,
   },
   // ---- incidents ----
   incidents: {
@@ -619,6 +622,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   BASELINES_RELOAD_MS: ['baselines.reloadMs', int],
   BASELINES_MAX_CACHED_ENTRIES: ['baselines.maxCachedEntries', int],
   BASELINES_CACHED_HOURS: ['baselines.cachedHours', int],
+  BASELINES_HTTP_PORT: ['baselines.httpPort', int],
   // ---- notifier (issue 14) ----
   NOTIFIER_GROUP_ID: ['notifier.groupId', str],
   NOTIFIER_HTTP_PORT: ['notifier.httpPort', int],

@@ -208,7 +208,7 @@ test('a rule-entity suppression: existing alerts of that rule and entity become 
   assert.equal(created.alert_ids.length, 2);
 
   // the detector's policy, read from the same tables, suppresses the rule on that entity only
-  const policy = createPolicySource(cfg, createLogger('detector', 'silent'));
+  const policy = createPolicySource(cfg, createLogger('detector', 'silent'), ch);
   await policy.start();
   const p = policy.current();
   await policy.stop();
@@ -241,7 +241,7 @@ test('feedback "legitimate" resolves the alert and makes an allow entry the dete
   assert.deepEqual(r.body.allow_entry.entity, { type: 'client_ip', value: '198.51.100.5' });
   const listed = await call('GET', '/api/v1/allow-entries', VIEWER);
   assert.equal(listed.body.length, 1);
-  const policy = createPolicySource(cfg, createLogger('detector', 'silent'));
+  const policy = createPolicySource(cfg, createLogger('detector', 'silent'), ch);
   await policy.start();
   const p = policy.current();
   await policy.stop();

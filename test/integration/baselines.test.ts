@@ -457,7 +457,7 @@ test('the job and store statements run on the current ClickHouse engine (chDB)',
   assert.equal(byName.get('detector.baselines.rows')?.rows, 1);
 });
 
-test('the archiver hook runs the job on its interval and stops cleanly', async () => {
+test('the schedule runs the job on its interval, reports a failed run as not ready, and stops cleanly', async () => {
   const runs = async () =>
     Number(
       (await queryRows<{ n: string }>(ch, sql`SELECT count() AS n FROM ${table(db, 'baseline_runs')}`))[0]!.n,
@@ -472,8 +472,25 @@ test('the archiver hook runs the job on its interval and stops cleanly', async (
   const before = await runs();
   const schedule = startBaselineSchedule(cfg, ch, silent);
   await waitFor('two scheduled runs', async () => (await runs()) >= before + 2, { timeoutMs: 60_000 });
-  // Aborts the run in flight (if any) and waits for it: the archiver's SIGTERM path.
+  assert.equal(schedule.lastFailure(), null);
+  // Aborts the run in flight (if any) and waits for it: the SIGTERM path of `baselines --schedule`.
   await schedule.stop();
+
+  // A database that does not exist: every run fails, and the readiness says why.
+  const missing = startBaselineSchedule(
+    loadConfig({
+      env: {},
+      overrides: {
+        clickhouse: { url: clickhouseUrl, database: `${db}_missing` },
+        baselines: { intervalMs: 1, lookbackDays: 35, minHistory: 3 },
+      },
+    }),
+    ch,
+    silent,
+  );
+  await waitFor('a failed run', async () => missing.lastFailure() !== null, { timeoutMs: 30_000 });
+  assert.match(missing.lastFailure()!, /^last baseline job run failed: /);
+  await missing.stop();
 
   const off = startBaselineSchedule(
     loadConfig({ env: {}, overrides: { baselines: { intervalMs: 0 } } }),

@@ -10,13 +10,12 @@
 // When ClickHouse does not answer, the cache keeps serving; the outage is logged once and each
 // failed load counted. Memory is bounded: at most maxEntries baselines and cachedHours hours of
 // week (the least recently used hour is dropped first).
-import { Counter, Gauge } from 'prom-client';
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
-import { type ClickHouseClient, createClickHouse, queryRows } from '#shared/clickhouse/client.js';
+import { type ClickHouseClient, queryRows } from '#shared/clickhouse/client.js';
 import type { BaselineRowOut } from '#shared/clickhouse/rows.js';
 import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
-import { registry } from '#shared/metrics.js';
+import { detectorMetrics } from '../metrics.js';
 import type { Baseline, BaselineSource, BaselineStore, WindowFeatures } from '../rules/types.js';
 import {
   BASELINE_FEATURES,
@@ -26,24 +25,6 @@ import {
 } from './memory-store.js';
 import { baselineRowsQuery, latestRunQuery } from './queries.js';
 import { createTenantGroups, PartitionBaselineStore } from './tenant-groups.js';
-
-const metrics = {
-  reloadFailures: new Counter({
-    name: 'leakwatch_detector_baseline_reload_failures_total',
-    help: 'Failed loads of baselines from ClickHouse (the cached baselines keep being served)',
-    registers: [registry],
-  }),
-  cachedEntries: new Gauge({
-    name: 'leakwatch_detector_baseline_cached_entries',
-    help: 'Baselines (entity per hour of week or every hour, peer group, tenant) held in memory',
-    registers: [registry],
-  }),
-  runVersion: new Gauge({
-    name: 'leakwatch_detector_baseline_run_timestamp_seconds',
-    help: 'Start of the baseline job run the cached baselines come from (epoch seconds; 0: none yet)',
-    registers: [registry],
-  }),
-};
 
 /** `baselines.hour_of_week` of every-hour rows (services/baselines/stats.ts ALL_HOURS). */
 const ALL_HOURS = -1;
@@ -199,7 +180,7 @@ export class ClickHouseBaselineStore implements BaselineStore {
       this.recovered();
       return true;
     } catch (err) {
-      metrics.reloadFailures.inc();
+      detectorMetrics.baselineReloadFailures.inc();
       this.failedAt = Date.now();
       if (!this.down) {
         this.down = true;
@@ -244,7 +225,7 @@ export class ClickHouseBaselineStore implements BaselineStore {
     this.hours = byHour;
     for (const h of hours) this.wanted.delete(h);
     for (const h of asked) this.wanted.delete(h);
-    metrics.runVersion.set(version === null ? 0 : Math.floor(version / 1000));
+    detectorMetrics.baselineRunVersion.set(version === null ? 0 : Math.floor(version / 1000));
     this.updateGauge();
   }
 
@@ -335,7 +316,7 @@ export class ClickHouseBaselineStore implements BaselineStore {
   }
 
   private updateGauge(): void {
-    metrics.cachedEntries.set(this.size);
+    detectorMetrics.baselineCachedEntries.set(this.size);
   }
 }
 
@@ -393,13 +374,13 @@ export function clickHouseStoreOptions(cfg: Readonly<Config>): ClickHouseBaselin
 
 /**
  * The detector's baseline store as configured (detector.baselineStore): 'clickhouse' = ClickHouse
- * baselines layered over stream learning; 'memory' = stream learning only. Pass `ch` to share a
- * client (it is then not closed by stop()).
+ * baselines layered over stream learning; 'memory' = stream learning only. `ch` is the detector's
+ * one ClickHouse client (its owner closes it).
  */
 export function createBaselineStore(
   cfg: Readonly<Config>,
   log: Logger,
-  ch?: ClickHouseClient,
+  ch: ClickHouseClient,
 ): BaselineStoreHandle {
   // Entity histories per partition, peer and tenant groups once per process (tenant-groups.ts).
   const groups = createTenantGroups({ minHistory: cfg.baselines.minHistory });
@@ -421,18 +402,14 @@ export function createBaselineStore(
     );
     return memoryOnly;
   }
-  const client = ch ?? createClickHouse(cfg);
   const store = new ClickHouseBaselineStore(
-    client,
+    ch,
     clickHouseStoreOptions(cfg),
     log.child({ component: 'baselines' }),
   );
   return {
     forPartition: (share) => new LayeredBaselineStore(store, learner(share)),
     start: () => store.start(),
-    stop: async () => {
-      await store.stop();
-      if (ch === undefined) await client.close();
-    },
+    stop: () => store.stop(),
   };
 }

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { type ClickHouseClient, queryRows } from '#shared/clickhouse/client.js';
 import { raw, type SqlFragment, sql, uint } from '#shared/clickhouse/sql.js';
-import { ApiBadRequest, ClickHouseUnavailable } from '#shared/errors.js';
+import { ApiBadRequest, ClickHouseUnavailable, LeakwatchError } from '#shared/errors.js';
 
 const DAY_MS = 86_400_000;
 
@@ -24,9 +24,13 @@ export async function readRows<T>(ch: ClickHouseClient, q: SqlFragment): Promise
   try {
     return await queryRows<T>(ch, q);
   } catch (err) {
-    if (/TIMEOUT_EXCEEDED|Code: 159\b|Timeout exceeded/i.test(String((err as Error)?.message ?? err)))
+    // queryRows has turned the server's TIMEOUT_EXCEEDED/TOO_SLOW into ClickHouseUnavailable with
+    // the server's code in details; here the message names the API's own limit.
+    const code = err instanceof LeakwatchError ? err.details?.['clickhouseCode'] : undefined;
+    if (code === 159 || code === 160)
       throw ClickHouseUnavailable('the configured CLICKHOUSE_URL (query over API_QUERY_TIMEOUT_S)', {
         cause: err,
+        details: { clickhouseCode: code },
       });
     throw err;
   }

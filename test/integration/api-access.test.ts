@@ -16,6 +16,7 @@ import { migrate } from '#shared/clickhouse/migrate.js';
 import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
 import { sql, table } from '#shared/clickhouse/sql.js';
 import { loadConfig } from '#shared/config.js';
+import type { LeakwatchError } from '#shared/errors.js';
 import { principalKey } from '#shared/principal.js';
 import { build } from '../../services/api/app.js';
 import { readRows, timeLimit } from '../../services/api/reads.js';
@@ -571,5 +572,11 @@ test('audited reads are rows in api_audit: who, route, parameters, rows returned
 
 test('a query over API_QUERY_TIMEOUT_S is stopped by ClickHouse and answers 503, not 500', async () => {
   const slow = sql`SELECT sleepEachRow(0.5) FROM numbers(4) ${timeLimit(1)}`;
-  await assert.rejects(readRows(ch, slow), { code: 'LW_ERR_CLICKHOUSE_UNAVAILABLE', statusCode: 503 });
+  await assert.rejects(readRows(ch, slow), (err: LeakwatchError) => {
+    assert.equal(err.code, 'LW_ERR_CLICKHOUSE_UNAVAILABLE');
+    assert.equal(err.statusCode, 503);
+    assert.match(err.message, /API_QUERY_TIMEOUT_S/); // the API's limit is named, from the server's code
+    assert.equal(err.details?.['clickhouseCode'], 159);
+    return true;
+  });
 });

@@ -12,7 +12,7 @@ import type { Alert } from '#shared/avro/generated/alert.js';
 import type { StatusChange } from '#shared/avro/generated/status-change.js';
 import type { ClickHouseClient } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
-import { actorOf, groupingActorOf } from '#shared/incidents/model.js';
+import { actorOf, groupingActorOf, type IncidentRow } from '#shared/incidents/model.js';
 import { loadGroupingState, writeIncidentState } from '#shared/incidents/store.js';
 import { type ConsumerService, createConsumerService } from '#shared/kafka/consumer-service.js';
 import { decodeBatch, sendDeadLetters } from '#shared/kafka/dead-letter.js';
@@ -79,7 +79,10 @@ export function createGrouper(
     return out;
   }
 
-  async function group(batch: readonly Alert[]): Promise<GroupingResult> {
+  /** The grouping, and the incidents as read for it (what the write rebases on). */
+  async function group(
+    batch: readonly Alert[],
+  ): Promise<{ result: GroupingResult; read: ReadonlyMap<string, IncidentRow> }> {
     const state = await loadGroupingState(
       ch,
       db,
@@ -94,7 +97,7 @@ export function createGrouper(
     for (const c of result.changes) m.alertsGrouped.inc({ outcome: c.action }, c.alert_ids.length);
     const updates = new Set(batch.filter((a) => before.has(a.alert_id)).map((a) => a.alert_id)).size;
     if (updates) m.alertsGrouped.inc({ outcome: 'update' }, updates);
-    return result;
+    return { result, read: state.incidents };
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -106,7 +109,7 @@ export function createGrouper(
       (letter) => m.deadLetters.inc({ reason: letter.reason }),
     );
     if (decoded.length) {
-      const result = await withRetry('grouping', payload, () => group(decoded));
+      const { result, read } = await withRetry('grouping', payload, () => group(decoded));
       // Announce, then write. A crash between the two replays the batch from the same state: the
       // same incidents, announced again (at least once; receivers dedup). Written first, a crash
       // there would replay the alerts as already-grouped re-emissions, and their page would be lost.
@@ -119,7 +122,7 @@ export function createGrouper(
         }));
         await withRetry('publish', payload, () => producer.send(cfg.topics.status, messages));
       }
-      await withRetry('writing', payload, () => writeIncidentState(ch, db, result));
+      await withRetry('writing', payload, () => writeIncidentState(ch, db, result, read));
       if (result.changes.length)
         log.info(
           {

@@ -20,7 +20,8 @@ import { migrate } from '#shared/clickhouse/migrate.js';
 import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
 import { sql, table } from '#shared/clickhouse/sql.js';
 import { type Config, loadConfig } from '#shared/config.js';
-import { alertRisk, incidentIdOf } from '#shared/incidents/model.js';
+import { alertRisk, type IncidentRow, incidentIdOf, nextVersion } from '#shared/incidents/model.js';
+import { loadIncidents, writeIncidentState } from '#shared/incidents/store.js';
 import { createLogger } from '#shared/log.js';
 import { build } from '../../services/api/app.js';
 import { kafkaStatusPublisher, type StatusPublisher } from '../../services/api/status-publisher.js';
@@ -674,5 +675,55 @@ describe('incidents on real Kafka and ClickHouse', { timeout: 240_000 }, () => {
     assert.equal(announced.size, 3 * actors, 'every alert announced');
     const dup = pages.length - byChange.size;
     t.diagnostic(`status changes ${pages.length}, distinct change ids ${byChange.size} (${dup} re-sent)`);
+  });
+
+  it("a person's status and owner survive the grouper writing from what it read before them", async () => {
+    const db = config.clickhouse.database;
+    const id = hex('race');
+    const now = Date.now();
+    const opened: IncidentRow = {
+      incident_id: id,
+      tenant: TENANT,
+      title: 'race',
+      status: 'open',
+      owner: '',
+      severity: 'high',
+      risk_score: 1,
+      actor_type: 'user',
+      actor_value: 'u-race',
+      actor_keys: ['user:u-race'],
+      rules: ['egress'],
+      alert_count: 1,
+      first_seen_ms: now - H,
+      last_seen_ms: now - H,
+      opened_at_ms: now,
+      discovered_at_ms: now,
+      confirmed_at_ms: 0,
+      notified_at_ms: 0,
+      closed_at_ms: 0,
+      version: now,
+      updated_by: 'incidents',
+    };
+    await writeIncidentState(ch, db, { incidents: [opened], members: [], events: [] }, new Map());
+    const grouperRead = await loadIncidents(ch, db, [id]); // the grouper reads, then is slow
+    assert.equal(
+      (await call('POST', `/api/v1/incidents/${id}/status`, { status: 'investigating' })).status,
+      200,
+    );
+    assert.equal((await call('POST', `/api/v1/incidents/${id}/owner`, { owner: 'carol' })).status, 200);
+    const base = grouperRead.get(id)!;
+    const stale = {
+      ...base,
+      alert_count: 2,
+      last_seen_ms: now,
+      version: nextVersion(base.version, Date.now()),
+    };
+    await writeIncidentState(ch, db, { incidents: [stale], members: [], events: [] }, grouperRead);
+    const after = (await call('GET', `/api/v1/incidents/${id}`, undefined, VIEWER)).body;
+    assert.equal(after.status, 'investigating', "the person's status is kept");
+    assert.equal(after.owner, 'carol');
+    assert.ok(after.confirmed_at > 0);
+    assert.equal(after.alert_count, 2, "and the grouper's count");
+    assert.equal(after.last_seen, now);
   });
 });

@@ -9,6 +9,7 @@ import {
   deadlinesOf,
   type IncidentRow,
   type MemberRow,
+  rebaseIncident,
   summarize,
 } from './model.js';
 
@@ -155,5 +156,54 @@ describe('deadlines', () => {
     assert.equal(d[0]!.overdue, false);
     assert.equal(d[0]!.remaining_s, 24 * 3600);
     assert.equal(d[0]!.stopped_at, T + 48 * H);
+  });
+});
+
+describe("rebaseIncident: concurrent writers keep each other's changes", () => {
+  const base = incident();
+  // a person set the status (and its clock mark) after the grouper read the incident
+  const person = { ...applyStatus(base, 'investigating', T + 5, 'alice'), version: T + 5 };
+  // the grouper, from what it read, adds a member
+  const grouper = {
+    ...base,
+    alert_count: 2,
+    last_seen_ms: T + 9,
+    rules: ['egress', 'id-probing'],
+    version: T + 3,
+  };
+
+  it("the grouper's write keeps the person's status, clock mark and owner, and its own facts", () => {
+    const out = rebaseIncident(grouper, base, { ...person, owner: 'alice' });
+    assert.equal(out.status, 'investigating');
+    assert.equal(out.confirmed_at_ms, T + 5);
+    assert.equal(out.owner, 'alice');
+    assert.equal(out.alert_count, 2);
+    assert.deepEqual(out.rules, ['egress', 'id-probing']);
+    assert.equal(out.updated_by, 'incidents');
+    assert.equal(out.version, T + 6, 'after the stored version, so it is the current one');
+  });
+
+  it("a person's write keeps the grouper's member count", () => {
+    const stored = { ...grouper, version: T + 3 };
+    const mine = { ...applyStatus(base, 'contained', T + 4, 'bob'), version: T + 4 };
+    const out = rebaseIncident(mine, base, stored);
+    assert.equal(out.status, 'contained');
+    assert.equal(out.alert_count, 2);
+    assert.equal(out.last_seen_ms, T + 9);
+    assert.equal(out.version, T + 4);
+  });
+
+  it("a field both changed keeps this write's value; actor keys both changed are united", () => {
+    const stored = { ...base, alert_count: 5, actor_keys: ['user:u1', 'ip:10.0.0.1'], version: T + 2 };
+    const mine = { ...base, alert_count: 3, actor_keys: ['user:u1', 'session:s'], version: T + 1 };
+    const out = rebaseIncident(mine, base, stored);
+    assert.equal(out.alert_count, 3);
+    assert.deepEqual(out.actor_keys, ['user:u1', 'ip:10.0.0.1', 'session:s']);
+  });
+
+  it('nothing stored since the read, or nothing read: the write as it is', () => {
+    assert.equal(rebaseIncident(grouper, base, base), grouper);
+    assert.equal(rebaseIncident(grouper, undefined, person), grouper);
+    assert.equal(rebaseIncident(grouper, base, undefined), grouper);
   });
 });

@@ -292,6 +292,36 @@ export function deadlinesOf(
   });
 }
 
+/** Fields a writer never changes by rebasing: the key, and what says who wrote this version. */
+const REBASE_SKIP = new Set<keyof IncidentRow>(['incident_id', 'tenant', 'version', 'updated_by']);
+
+const same = (a: unknown, b: unknown) =>
+  Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((x, i) => x === b[i]) : a === b;
+
+/**
+ * A version about to be written, made current against the newest stored one (read just before the
+ * write). Both writers (the grouper, people through the API) read, change some fields and write a
+ * whole row; without this, the later write undoes what the other wrote in between (a person's
+ * status reverted by the grouper's member count, or the reverse). A three-way merge per field:
+ * a field this writer left as it read it (`base`) takes the stored value; a field it changed keeps
+ * its change; actor_keys changed on both sides are united. The version follows the stored one.
+ */
+export function rebaseIncident(
+  next: IncidentRow,
+  base: IncidentRow | undefined,
+  stored: IncidentRow | undefined,
+): IncidentRow {
+  if (stored === undefined || base === undefined || stored.version <= base.version) return next;
+  const out: Record<string, unknown> = { ...next };
+  for (const k of Object.keys(next) as (keyof IncidentRow)[]) {
+    if (REBASE_SKIP.has(k) || same(stored[k], base[k])) continue; // nobody else changed it
+    if (same(next[k], base[k])) out[k] = stored[k];
+    else if (k === 'actor_keys') out[k] = [...new Set([...stored.actor_keys, ...next.actor_keys])];
+  }
+  out['version'] = Math.max(next.version, stored.version + 1);
+  return out as unknown as IncidentRow;
+}
+
 /** The next version number: later than the stored one even if clocks disagree. */
 export function nextVersion(current: number, now: number): number {
   return Math.max(now, current + 1);

@@ -1,10 +1,19 @@
 // Loading and writing incident state in ClickHouse, for both writers (the grouper and the API).
+// Each incident version is rebased on the newest stored one just before it is written (model.ts
+// rebaseIncident), so a writer's stale read does not undo the other writer's change; what is left
+// is the one round trip between that read and the insert.
 // Write order: incident versions, then membership, then the timeline. A crash between the first
 // two leaves an incident whose alert is not yet a member: the replayed alert then finds it as its
 // actor's open incident and joins it, under the same id.
 import { type ClickHouseClient, insertRows, queryRows } from '../clickhouse/client.js';
 import { table } from '../clickhouse/sql.js';
-import { currentMembership, type IncidentEventRow, type IncidentRow, type MemberRow } from './model.js';
+import {
+  currentMembership,
+  type IncidentEventRow,
+  type IncidentRow,
+  type MemberRow,
+  rebaseIncident,
+} from './model.js';
 import {
   incidentsByIdQuery,
   membershipOfAlertsQuery,
@@ -133,8 +142,20 @@ export interface IncidentWrites {
   events: readonly IncidentEventRow[];
 }
 
-export async function writeIncidentState(ch: ClickHouseClient, db: string, w: IncidentWrites): Promise<void> {
-  await insertRows(ch, table(db, 'incidents'), [...w.incidents]);
+/**
+ * `read`: the incidents as the writer read them before changing them (the base of each rebase);
+ * new incidents are not in it.
+ */
+export async function writeIncidentState(
+  ch: ClickHouseClient,
+  db: string,
+  w: IncidentWrites,
+  read: ReadonlyMap<string, IncidentRow>,
+): Promise<void> {
+  const known = w.incidents.filter((r) => read.has(r.incident_id)).map((r) => r.incident_id);
+  const stored = await loadIncidents(ch, db, known);
+  const rows = w.incidents.map((r) => rebaseIncident(r, read.get(r.incident_id), stored.get(r.incident_id)));
+  await insertRows(ch, table(db, 'incidents'), rows);
   await insertRows(ch, table(db, 'incident_alerts'), [...w.members]);
   await insertRows(ch, table(db, 'incident_events'), [...w.events]);
 }

@@ -136,6 +136,8 @@ export async function incidentDetail(ctx: ApiContext, id: string, now: number): 
 
 interface Pending {
   incidents: Map<string, IncidentRow>;
+  /** The incidents as read before changing them (the writes are rebased on the stored ones). */
+  read: Map<string, IncidentRow>;
   members: MemberRow[];
   events: IncidentEventRow[];
   changes: StatusChange[];
@@ -179,11 +181,12 @@ function event(inc: IncidentRow, at: number, actor: string, action: string, note
 }
 
 async function commit(ctx: ApiContext, p: Pending): Promise<void> {
-  await writeIncidentState(ctx.ch, ctx.db, {
-    incidents: [...p.incidents.values()],
-    members: p.members,
-    events: p.events,
-  });
+  await writeIncidentState(
+    ctx.ch,
+    ctx.db,
+    { incidents: [...p.incidents.values()], members: p.members, events: p.events },
+    p.read,
+  );
   await ctx.status.publish(p.changes);
 }
 
@@ -238,6 +241,7 @@ async function moveInto(
   const ids = [...new Set([target.incident_id, ...sources])];
   const current = await loadMembers(ctx.ch, ctx.db, ids);
   const sourceRows = await loadIncidents(ctx.ch, ctx.db, sources);
+  for (const r of sourceRows.values()) p.read.set(r.incident_id, r);
   for (const f of moved) {
     const row: MemberRow = {
       ...f,
@@ -261,6 +265,7 @@ async function moveInto(
     version: nextVersion(target.version, now),
     updated_by: by,
   };
+  if (target.version > 0) p.read.set(target.incident_id, target); // 0: made here, not stored yet
   p.incidents.set(next.incident_id, next);
   for (const src of sourceRows.values()) {
     const left = membersOfId(src.incident_id);
@@ -320,7 +325,7 @@ export async function createIncident(
     version: 0,
     updated_by: by,
   };
-  const p: Pending = { incidents: new Map(), members: [], events: [], changes: [] };
+  const p: Pending = { incidents: new Map(), read: new Map(), members: [], events: [], changes: [] };
   await moveInto(ctx, p, target, facts, by, now, 'move');
   const created = p.incidents.get(id)!;
   p.events.unshift(event(created, now, by, 'open', body.note ?? `grouped by hand from ${ids.length} alerts`));
@@ -353,7 +358,7 @@ export async function mergeInto(
   const facts = await alertFacts(ctx, alertIds);
   for (const f of facts.values())
     if (f.tenant !== target.tenant) throw ApiBadRequest('alerts of another tenant cannot join this incident');
-  const p: Pending = { incidents: new Map(), members: [], events: [], changes: [] };
+  const p: Pending = { incidents: new Map(), read: new Map(), members: [], events: [], changes: [] };
   const moving = [...facts.values()].filter((f) => f.incident_id !== id).map((f) => f.alert_id);
   await moveInto(ctx, p, target, facts, by, now, others.length ? 'merge' : 'move');
   const next = p.incidents.get(id)!;
@@ -379,6 +384,7 @@ export async function setStatus(
   const next = { ...applyStatus(inc, to, now, by), version: nextVersion(inc.version, now) };
   await commit(ctx, {
     incidents: new Map([[id, next]]),
+    read: new Map([[id, inc]]),
     members: [],
     events: [event(next, now, by, 'status', note)],
     changes: [change(next, 'status', by, now, note, [], { from: inc.status })],
@@ -396,6 +402,7 @@ export async function setOwner(
   const next: IncidentRow = { ...inc, owner, updated_by: by, version: nextVersion(inc.version, now) };
   await commit(ctx, {
     incidents: new Map([[id, next]]),
+    read: new Map([[id, inc]]),
     members: [],
     events: [event(next, now, by, 'owner', owner ? `owner: ${owner}` : 'owner cleared')],
     changes: [change(next, 'owner', by, now, '', [], { owner })],

@@ -14,13 +14,17 @@ test('hour-of-day: earlier days at this hour (±1 h) only, counted by distinct d
   assert.equal(s.get(job, 't', T0, 'none'), undefined);
   s.observe(job, 't', T0, 'none', heavy);
   s.observe(job, 't', T0 + 600_000, 'none', heavy); // same night, second window
-  assert.equal(s.get(job, 't', T0 + 1_200_000, 'none'), undefined, 'a night never vouches for itself');
+  assert.equal(
+    s.get(job, 't', T0 + 1_200_000, 'none')?.atHour,
+    undefined,
+    'a night never vouches for itself',
+  );
   const next = s.get(job, 't', T0 + DAY + 3_600_000, 'none'); // 03:00 the next day: within 1 h
   assert.equal(next?.atHour?.days, 1);
   assert.equal(next?.atHour?.features['bytes_out']?.n, 2);
   assert.equal(next?.source, 'global', 'no store answer: no features a rule would read');
   assert.deepEqual(next?.features, {});
-  assert.equal(s.get(job, 't', T0 + DAY + 3 * 3_600_000, 'none'), undefined, '05:00 is another hour');
+  assert.equal(s.get(job, 't', T0 + DAY + 3 * 3_600_000, 'none')?.atHour, undefined, '05:00 is another hour');
   s.observe(job, 't', T0 + DAY, 'none', heavy);
   assert.equal(s.get(job, 't', T0 + 2 * DAY, 'none')?.atHour?.days, 2);
   // around midnight: 23:00 and 00:00 are neighbours

@@ -13,6 +13,7 @@
 // baseline store with it, so `scan`, the golden cases and the detector learn alike.
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
 import type { Baseline, BaselineStore, HourOfDayBaseline, WindowFeatures } from '../rules/types.js';
+import { type HorizonOptions, HorizonTracker } from './horizon.js';
 import { summary } from './memory-store.js';
 
 export interface HourOfDayOptions {
@@ -61,6 +62,8 @@ export class HourOfDayStore implements BaselineStore {
   private readonly profiles = new Map<string, Profile[]>();
   private count = 0;
   private clock = 0;
+  /** Every entity's last hours and its peers (baselines/horizon.ts), attached as `horizon`. */
+  private readonly horizon: HorizonTracker;
 
   /** Drops the least recently updated profile (a scan: only when maxEntities is reached). */
   private evictStalest(): void {
@@ -82,8 +85,10 @@ export class HourOfDayStore implements BaselineStore {
   constructor(
     private readonly inner: BaselineStore | undefined,
     opts: Partial<HourOfDayOptions> = {},
+    horizon: Partial<HorizonOptions> = {},
   ) {
     this.opts = { ...HOUR_OF_DAY_DEFAULTS, ...opts };
+    this.horizon = new HorizonTracker(horizon);
   }
 
   /** Entities with a profile. */
@@ -100,6 +105,8 @@ export class HourOfDayStore implements BaselineStore {
 
   observe(entity: Entity, tenant: string, windowStart: number, peerClass: string, f: WindowFeatures): void {
     this.inner?.observe?.(entity, tenant, windowStart, peerClass, f);
+    if (HORIZON_TYPES.has(entity.type))
+      this.horizon.observe(horizonKey(entity, tenant), windowStart, f.bytes_out, f.rows_out);
     if (f.bytes_out < this.opts.minBytes && f.rows_out < this.opts.minRows) return;
     let p = this.find(entity, tenant);
     if (p === undefined) {
@@ -136,14 +143,24 @@ export class HourOfDayStore implements BaselineStore {
 
   get(entity: Entity, tenant: string, windowStart: number, peerClass: string): Baseline | undefined {
     const b = this.inner?.get(entity, tenant, windowStart, peerClass);
-    if (this.count === 0) return b;
-    const p = this.find(entity, tenant);
-    if (p === undefined) return b;
-    const at = atHour(p, windowStart);
-    if (at === null) return b;
+    const horizon = HORIZON_TYPES.has(entity.type)
+      ? this.horizon.get(horizonKey(entity, tenant), windowStart)
+      : null;
+    const p = this.count === 0 ? undefined : this.find(entity, tenant);
+    const at = p === undefined ? null : atHour(p, windowStart);
+    if (at === null && horizon === null) return b;
     // No store answer (warm-up): a tenant-wide baseline with no features, which no rule reads.
-    return { ...(b ?? { source: 'global', features: {} }), atHour: at };
+    const base = b ?? { source: 'global' as const, features: {} };
+    if (at === null) return { ...base, horizon: horizon as NonNullable<typeof horizon> };
+    return horizon === null ? { ...base, atHour: at } : { ...base, atHour: at, horizon };
   }
+}
+
+/** Principals whose last hours are kept: egress's horizon test is for credentials (rules/egress.ts). */
+const HORIZON_TYPES: ReadonlySet<string> = new Set(['user', 'api_key', 'session']);
+
+function horizonKey(entity: Entity, tenant: string): string {
+  return `${tenant}\u0000${entity.type}\u0000${entity.value}`;
 }
 
 function atHour(p: Profile, windowStart: number): HourOfDayBaseline | null {

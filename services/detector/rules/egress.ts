@@ -22,6 +22,17 @@
 // large one alerts when it moves at least bulkFactor times its p95 AND the excess alone is an
 // absolute limit's worth (a 6 GB nightly job reading 18 GB). So a learnt entity is never allowed
 // more than its own p95 plus the absolute limit (unless its own spread, the MAD term, says so).
+//
+// Horizon (issue 15: slow pulls by a new or young principal): a principal with credentials (user,
+// API key, session) that is not learnt at this hour of day alerts when what it moved over the last
+// 2 hours and this window reaches horizonBytes (rows: horizonRows) AND horizonFactor times its own
+// median window of the last 6 hours (at least horizonMinWindows windows there, a floor of 1 kB or
+// 10 rows), while this window itself is at least `factor` times that median (the pull goes on; no
+// alert for each window of the 2 hours after it stopped): an ERP account that polled 20 kB per 10 minutes and then reads 700 kB every 10
+// minutes. The median, unlike a p95, is not moved by the pull itself until it has run for half of
+// the 6 hours; an entity whose windows are all large (a patient streaming recordings) is at its
+// median and never alerts. Anonymous addresses (crawlers, public downloads) are left to the
+// per-window tests and unauthenticated-sensitive. Baseline.horizon (baselines/horizon.ts).
 
 import { entityKey } from '#shared/principal.js';
 import { humanBytes, sampleEvents, topRoutes } from './explain.js';
@@ -50,6 +61,13 @@ export interface EgressConfig {
   learntDays: number;
   /** A learnt entity above this multiple of its p95 whose excess reaches the absolute limit alerts. */
   bulkFactor: number;
+  /** Horizon test (see the header): sum over 2 h plus this window from these totals on. */
+  horizonBytes: number;
+  horizonRows: number;
+  /** ... and at least this multiple of the entity's median window of the last 6 h. */
+  horizonFactor: number;
+  /** Windows the entity must have had in the last 6 h for its median to count. */
+  horizonMinWindows: number;
   severity: Severity;
   /** Score (observed / threshold) from which severity is critical. */
   criticalScore: number;
@@ -58,7 +76,7 @@ export interface EgressConfig {
 export const EGRESS_DEFAULTS: Readonly<EgressConfig> = Object.freeze({
   absoluteBytes: 2 * 1024 ** 3,
   absoluteRows: 200_000,
-  minBytes: 1024 ** 2,
+  minBytes: 512 * 1024,
   minRows: 5_000,
   peerMinBytes: 256 * 1024 ** 2,
   peerMinRows: 50_000,
@@ -68,6 +86,10 @@ export const EGRESS_DEFAULTS: Readonly<EgressConfig> = Object.freeze({
   minHistory: 12,
   learntDays: 2,
   bulkFactor: 2,
+  horizonBytes: 4 * 1024 ** 2,
+  horizonRows: 40_000,
+  horizonFactor: 100,
+  horizonMinWindows: 6,
   severity: 'high',
   criticalScore: 10,
 });
@@ -76,7 +98,7 @@ const MAD_SCALE = 1.4826;
 
 type Feature = 'bytes_out' | 'rows_out';
 /** What the threshold rests on: the absolute limit, the entity at this hour of day, its own or its peers' baseline. */
-type Basis = 'none' | 'entity-hour' | 'entity' | 'peer';
+type Basis = 'none' | 'entity-hour' | 'entity' | 'peer' | 'horizon';
 
 interface Test {
   feature: Feature;
@@ -113,16 +135,45 @@ export function learntThreshold(s: BaselineSummary, feature: Feature, cfg: Egres
   return Math.max(floor, s.p50 + cfg.madK * MAD_SCALE * s.mad, Math.min(s.p95 * cfg.factor, bulk));
 }
 
-function test(w: RecentCounters, b: Baseline | undefined, feature: Feature, cfg: EgressConfig): Test | null {
+/** The horizon test (see the header): the sum over the horizon and this tumbling window. */
+export function horizonTest(
+  view: WindowView,
+  b: Baseline | undefined,
+  feature: Feature,
+  cfg: EgressConfig,
+): Test | null {
+  const h = b?.horizon;
+  if (h === undefined || h.windows < cfg.horizonMinWindows) return null;
+  const bytes = feature === 'bytes_out';
+  const observed = bytes ? h.bytes + view.bytesOut : h.rows + view.rowsOut;
+  const median = Math.max(bytes ? h.medianBytes : h.medianRows, bytes ? 1000 : 10);
+  const threshold = Math.max(bytes ? cfg.horizonBytes : cfg.horizonRows, cfg.horizonFactor * median);
+  // Only while the pull goes on: this window itself at least `factor` times the median.
+  const now = bytes ? view.bytesOut : view.rowsOut;
+  if (!(observed >= threshold) || now < cfg.factor * median) return null;
+  const baseline: BaselineSummary = { p50: median, mad: 0, p95: median, n: h.windows };
+  return { feature, observed, threshold, basis: 'horizon', baseline };
+}
+
+function test(
+  w: RecentCounters,
+  view: WindowView,
+  b: Baseline | undefined,
+  feature: Feature,
+  cfg: EgressConfig,
+): Test | null {
   const observed = feature === 'bytes_out' ? w.bytesOut : w.rowsOut;
   const l = learnt(b, feature, cfg);
+  // Not for a scheduled job learnt at this hour of day: it is judged by what it moves then.
+  const slow = l?.basis === 'entity-hour' ? null : horizonTest(view, b, feature, cfg);
   if (l !== null) {
     const threshold = learntThreshold(l.summary, feature, cfg);
-    return observed > threshold
-      ? { feature, observed, threshold, basis: l.basis, baseline: l.summary }
-      : null;
+    return stronger([
+      observed > threshold ? { feature, observed, threshold, basis: l.basis, baseline: l.summary } : null,
+      slow,
+    ]);
   }
-  const tests: Test[] = [];
+  const tests: (Test | null)[] = [];
   const absolute = absoluteOf(feature, cfg);
   if (observed >= absolute)
     tests.push({ feature, observed, threshold: absolute, basis: 'none', baseline: null });
@@ -136,6 +187,7 @@ function test(w: RecentCounters, b: Baseline | undefined, feature: Feature, cfg:
     );
     if (observed > threshold) tests.push({ feature, observed, threshold, basis: 'peer', baseline: s });
   }
+  tests.push(slow);
   return stronger(tests);
 }
 
@@ -148,7 +200,7 @@ function stronger(tests: readonly (Test | null)[]): Test | null {
 
 function best(w: WindowView, b: Baseline | undefined, cfg: EgressConfig): Test | null {
   const r = w.recent();
-  return stronger([test(r, b, 'bytes_out', cfg), test(r, b, 'rows_out', cfg)]);
+  return stronger([test(r, w, b, 'bytes_out', cfg), test(r, w, b, 'rows_out', cfg)]);
 }
 
 const BASIS_TEXT: Readonly<Record<Basis, string>> = {
@@ -156,6 +208,7 @@ const BASIS_TEXT: Readonly<Record<Basis, string>> = {
   'entity-hour': 'its own baseline at this hour of day',
   entity: 'entity baseline',
   peer: 'peer baseline',
+  horizon: 'its own median 10-min window of the last 6 h',
 };
 
 export const egress: Rule<EgressConfig> = {
@@ -167,7 +220,11 @@ export const egress: Rule<EgressConfig> = {
     const e = w.event;
     // Cheap pre-check: only events that add volume can push it over.
     if (e !== null && e.bytes_out === 0 && (e.rows_out ?? 0) === 0) return [];
-    if ((e === null || e.rows_out === null) && w.recentBytes() < Math.min(cfg.minBytes, cfg.absoluteBytes))
+    if (
+      (e === null || e.rows_out === null) &&
+      w.recentBytes() < Math.min(cfg.minBytes, cfg.absoluteBytes) &&
+      (b?.horizon === undefined || b.horizon.bytes + w.bytesOut < cfg.horizonBytes)
+    )
       return [];
     const t = best(w, b, cfg);
     if (t === null) return [];
@@ -183,7 +240,7 @@ export const egress: Rule<EgressConfig> = {
         observed: t.observed,
         baseline: t.baseline,
         score,
-        title: `Egress of ${what} in 10 min by ${entityKey(w.entity)} (${against})`,
+        title: `Egress of ${what} in ${t.basis === 'horizon' ? 'the last 2 h' : '10 min'} by ${entityKey(w.entity)} (${against})`,
         topResources: topRoutes(
           w.routes,
           (r) => r.count,

@@ -107,6 +107,19 @@ export interface Baseline {
    * earlier days they come from; egress calls the entity learnt at this hour from egress.learntDays.
    */
   readonly atHour?: HourOfDayBaseline;
+  /** The entity's closed windows over the last hours (baselines/horizon.ts). */
+  readonly horizon?: HorizonBaseline;
+}
+
+/** The entity's last hours (baselines/horizon.ts, issue 15: slow pulls). */
+export interface HorizonBaseline {
+  /** Closed windows with events in the kept span (6 h) before this window, and their medians. */
+  readonly windows: number;
+  readonly medianBytes: number;
+  readonly medianRows: number;
+  /** Totals of its closed windows in the horizon (2 h) before this window. */
+  readonly bytes: number;
+  readonly rows: number;
 }
 
 export interface HourOfDayBaseline {

@@ -188,7 +188,9 @@ test('100 KB statement: linear, capped template, literals capped', () => {
   const t0 = performance.now();
   const s = summarizeSql(sql);
   const ms = performance.now() - t0;
-  assert.ok(ms < 500, `took ${ms} ms`);
+  // A guard against quadratic work (seconds to minutes on 100 KB), not a speed test: loaded
+  // machines are slow too.
+  assert.ok(ms < 10_000, `took ${ms} ms: quadratic?`);
   assert.equal(s.template, 'INSERT INTO big (id, name) VALUES (?+)');
   assert.equal(s.literals.length, 1024);
   // a long statement without lists is cut at the cap, never mid-literal

@@ -713,7 +713,9 @@ test('real: rds.log (stderr, %t:%r:%u@%d:[%p]:, CET) — counts, values, speed',
   }
   n += p.end().length;
   const ms = performance.now() - t0;
-  assert.ok(ms < 2000, `rds.log parsed in ${ms.toFixed(0)} ms`);
+  // Not a speed test (make bench measures speed): a guard against quadratic work, which on 114,604
+  // lines would take minutes. ~0.6 s idle, 6 s seen on a loaded 2-core machine.
+  assert.ok(ms < 60_000, `rds.log parsed in ${ms.toFixed(0)} ms: quadratic?`);
   assert.equal(n, lines.length);
 
   const r = tally('postgresql-pgbadger/rds.log.bz2') as Tally;

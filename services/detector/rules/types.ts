@@ -107,6 +107,17 @@ export interface Baseline {
    * earlier days they come from; egress calls the entity learnt at this hour from egress.learntDays.
    */
   readonly atHour?: HourOfDayBaseline;
+  /**
+   * On object-store events: how the event's bucket (tenant + attrs.bucket) was read before this
+   * event, when it was read at all: see baselines/bucket-history.ts.
+   */
+  readonly bucket?: BucketReads;
+}
+
+/** Successful reads of one bucket so far, with credentials (presigned URLs included) and without. */
+export interface BucketReads {
+  readonly authenticated: number;
+  readonly anonymous: number;
 }
 
 export interface HourOfDayBaseline {

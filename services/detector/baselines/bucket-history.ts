@@ -19,6 +19,7 @@
 // principals, on many partitions), as the tenant groups are (tenant-groups.ts); `scan` and the
 // golden cases have the engine's own.
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
+import { isBucketRead } from '../rules/kinds.js';
 import type { BucketReads } from '../rules/types.js';
 
 export type { BucketReads };
@@ -35,28 +36,11 @@ export const BUCKET_HISTORY_DEFAULTS: Readonly<BucketHistoryOptions> = Object.fr
   halveAt: 100_000,
 });
 
-/** HTTP methods (S3 access logs) and CloudTrail event names that read objects or list keys. */
-const READS: ReadonlySet<string> = new Set([
-  'GET',
-  'HEAD',
-  'GetObject',
-  'HeadObject',
-  'GetObjectAttributes',
-  'ListObjects',
-  'ListObjectsV2',
-  'ListObjectVersions',
-]);
-
 /** The bucket of an object-store event (attrs.bucket); null for other events. */
 export function bucketOf(e: AccessEvent): string | null {
   if (e.source_kind !== 'storage') return null;
   const b = e.attrs['bucket'];
   return b === undefined || b === '' ? null : b;
-}
-
-/** An object read or listing (not a write), whatever its status. */
-export function isBucketRead(e: AccessEvent): boolean {
-  return e.http_method !== null && READS.has(e.http_method);
 }
 
 /** Read with credentials: a requester/user, an access key (presigned URL) or a session. */

@@ -19,8 +19,8 @@
 
 import { entityKey } from '#shared/principal.js';
 import { FILE_SENSITIVE_KINDS, RECORD_SENSITIVE_KINDS } from '#shared/sensitive-kinds.js';
-import { isBucketRead } from '../baselines/bucket-history.js';
 import { sampleEvents, topRoutes } from './explain.js';
+import { isBucketRead } from './kinds.js';
 import type { BucketReads, Finding, Rule, Severity, WindowView } from './types.js';
 
 export interface UnauthenticatedSensitiveConfig {

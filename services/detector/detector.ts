@@ -31,6 +31,7 @@ import { createEventProducer, type OutgoingMessage } from '#shared/kafka/produce
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
 import { retryUntilDelivered } from '#shared/retry.js';
+import { BucketHistory } from './baselines/bucket-history.js';
 import { createBaselineStore } from './baselines/clickhouse-store.js';
 import { createEngine, type Engine } from './engine/engine.js';
 import { detectorMetrics as m } from './metrics.js';
@@ -78,6 +79,9 @@ export function createDetector(
   // ClickHouse baselines (the baseline job's rows, cached and reloaded; kept when ClickHouse is
   // down, shared by all partitions) over what each partition's own stream teaches.
   const baselineStore = createBaselineStore(cfg, log, ch);
+  // How each bucket is read (private-class buckets): one history for every access partition, since
+  // a bucket's readers are keyed to many partitions (baselines/bucket-history.ts).
+  const buckets = new BucketHistory();
   // Responders' suppressions and allow entries, re-read from ClickHouse while running.
   const policy = createPolicySource(cfg, log, ch, (n) => m.policyEntries.set(n));
   // The memory budget is for the whole process: each partition's engine gets its share.
@@ -92,6 +96,7 @@ export function createDetector(
       ...setup.engine,
       ...(perPartitionBudget === undefined ? {} : { maxEntities: perPartitionBudget }),
       baselines: baselineStore.forPartition(1 / cfg.topics.partitions),
+      ...(topic === byRouteTopic ? {} : { buckets }),
       onEvict: (evicted, held) => {
         m.budgetEvictions.inc(evicted);
         log.warn(

@@ -7,7 +7,13 @@
 //   system) listened to by intake staff, a few an hour, in no order; nightly exports
 //   `exports/YYYY/MM/DD/<name>.csv` written by the export job and read once by finance; the app
 //   lists the day's recordings prefix now and then; anonymous scanners get 403s.
+//   Patients' uploaded documents `uploads/<uuid>.pdf` (insurance cards, referrals) written by the
+//   app, opened by intake staff now and then. Read with credentials only: a private-class bucket.
 // - bucket `clinic-website`, public: the static site, read anonymously by browsers.
+// - bucket `clinic-assets`, public: the site's static assets with generated names
+//   (`static/js/main.<hash>.js`, `img/<uuid>.webp`), read anonymously by every page view, written
+//   by a deploy role, and checked with credentials by a monitoring role once an hour: a public
+//   bucket with a few credentialed reads, whose anonymous reads of generic objects must stay quiet.
 
 import { BROWSER_UAS, browserUa, TOOL_UAS } from './agents.js';
 import { arrivals, diurnal } from './background.js';
@@ -21,6 +27,7 @@ const DAY = 24 * HOUR;
 
 export const MEDIA_BUCKET = 'clinic-media';
 export const WEBSITE_BUCKET = 'clinic-website';
+export const ASSETS_BUCKET = 'clinic-assets';
 export const PORTAL_SIGNER = `arn:aws:iam::${STORAGE_ACCOUNT}:user/portal-signer`;
 export const PORTAL_SIGNER_KEY = 'AKIAPORTALSIGNER7Q2X';
 const APP_ROLE = `arn:aws:sts::${STORAGE_ACCOUNT}:assumed-role/telehealth-app/i-0a1b2c3d4e5f67890`;
@@ -31,6 +38,8 @@ const FINANCE_USER = `arn:aws:iam::${STORAGE_ACCOUNT}:user/finance-jane`;
 const FINANCE_KEY = 'AKIAFINANCEJANE00X7Q';
 const AWS_CLI_UA = 'aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22 prompt/off command/s3.cp';
 const SDK_UA = 'aws-sdk-js/3.556.0 ua/2.0 os/linux#6.1 lang/js md/nodejs#20.12.2 api/s3#3.556.0';
+/** The telehealth app's requests: its instance role, from its address, with the SDK. */
+const APP = { ip: '10.20.1.15', requester: APP_ROLE, accessKeyId: APP_KEY, ua: SDK_UA } as const;
 const CONSOLE_UA = 'S3Console/0.4, aws-internal/3 aws-sdk-java/1.12.488';
 
 function pad(n: number, w = 2): string {
@@ -87,15 +96,12 @@ export function generateStorageBackground(rng: Rng, start: number, end: number):
       out.push(
         storageLine({
           ts: ts.t,
-          ip: '10.20.1.15',
-          requester: APP_ROLE,
-          accessKeyId: APP_KEY,
+          ...APP,
           op: 'put',
           bucket: MEDIA_BUCKET,
           key,
           status: 200,
           bytes: clipBytes(rng),
-          ua: SDK_UA,
         }),
       );
       continue;
@@ -151,15 +157,12 @@ export function generateStorageBackground(rng: Rng, start: number, end: number):
     out.push(
       storageLine({
         ts,
-        ip: '10.20.1.15',
-        requester: APP_ROLE,
-        accessKeyId: APP_KEY,
+        ...APP,
         op: 'list',
         bucket: MEDIA_BUCKET,
         prefix: `recordings/${dayPath(ts)}/`,
         status: 200,
         bytes: lr.int(2_000, 40_000),
-        ua: SDK_UA,
       }),
     );
   }
@@ -234,26 +237,119 @@ export function generateStorageBackground(rng: Rng, start: number, end: number):
     ['services/telehealth.html', 21_000],
     ['robots.txt', 120],
   ] as const;
-  const wr = rng.fork('website');
-  for (const ts of arrivals(wr, start, end, 400, diurnal)) {
-    const ip = publicIp(wr);
-    const ua = wr.pick(BROWSER_UAS);
-    const pages = wr.int(1, 4);
-    for (let k = 0; k < pages; k++) {
-      const [key, bytes] = wr.pick(SITE);
+  out.push(
+    ...anonymousVisits(rng.fork('website'), start, end, 400, WEBSITE_BUCKET, SITE, [1, 4], [200, 20_000]),
+  );
+  out.push(...patientUploads(rng.fork('uploads-docs'), start, end));
+  out.push(...staticAssets(rng.fork('static-assets'), start, end));
+  return out.filter((l) => l.ts >= start && l.ts < end);
+}
+
+/** Patients' documents uploaded through the app; intake staff open one now and then. */
+function patientUploads(rng: Rng, start: number, end: number): StorageLine[] {
+  const out: StorageLine[] = [];
+  const keys: string[] = [];
+  for (const ts of arrivals(rng, start, end, 3, officeHours)) {
+    const key = `uploads/${rng.uuid()}.pdf`;
+    keys.push(key);
+    const bytes = rng.int(80_000, 3_000_000);
+    const doc = { bucket: MEDIA_BUCKET, key, status: 200, bytes } as const;
+    out.push(
+      storageLine({
+        ts,
+        ...APP,
+        op: 'put',
+        ...doc,
+      }),
+    );
+    if (rng.chance(0.5)) {
+      const who = rng.pick(['maria', 'devon', 'aisha']);
       out.push(
         storageLine({
-          ts: ts + k * wr.int(200, 20_000),
-          ip,
+          ts: ts + rng.int(10, 120) * MIN,
+          ip: '10.20.3.20',
+          requester: `arn:aws:sts::${STORAGE_ACCOUNT}:assumed-role/intake-staff/${who}`,
+          accessKeyId: `ASIAINTAKE${who.toUpperCase().padEnd(10, 'X')}`,
           op: 'get',
-          bucket: WEBSITE_BUCKET,
-          key,
-          status: 200,
-          bytes,
-          ua,
+          ua: CONSOLE_UA,
+          ...doc,
         }),
       );
     }
   }
-  return out.filter((l) => l.ts >= start && l.ts < end);
+  return out;
+}
+
+/** The public static-assets bucket: generated names read anonymously, deployed and monitored with credentials. */
+function staticAssets(rng: Rng, start: number, end: number): StorageLine[] {
+  const out: StorageLine[] = [];
+  const assets: Array<[string, number]> = [
+    [`static/js/main.${rng.hex(16)}.js`, 240_000],
+    [`static/js/vendor.${rng.hex(16)}.js`, 610_000],
+    [`static/css/site.${rng.hex(16)}.css`, 48_000],
+  ];
+  for (let i = 0; i < 24; i++) assets.push([`img/${rng.uuid()}.webp`, rng.int(8_000, 220_000)]);
+  const deployRole = `arn:aws:sts::${STORAGE_ACCOUNT}:assumed-role/site-deploy/ci`;
+  for (const ts of arrivals(rng.fork('deploys'), start, end, 0.1, officeHours)) {
+    const [key, bytes] = rng.pick(assets);
+    out.push(
+      storageLine({
+        ts,
+        ip: '10.20.6.4',
+        requester: deployRole,
+        accessKeyId: 'ASIASITEDEPLOYC1X9Q',
+        op: 'put',
+        bucket: ASSETS_BUCKET,
+        key,
+        status: 200,
+        bytes,
+        ua: SDK_UA,
+      }),
+    );
+  }
+  for (let ts = Math.ceil(start / HOUR) * HOUR + 7 * MIN; ts < end; ts += HOUR) {
+    out.push(
+      storageLine({
+        ts,
+        ip: '10.20.6.9',
+        requester: `arn:aws:sts::${STORAGE_ACCOUNT}:assumed-role/site-monitor/probe`,
+        accessKeyId: 'ASIASITEMONITOR0P7B',
+        op: 'get',
+        bucket: ASSETS_BUCKET,
+        key: (assets[0] as [string, number])[0],
+        status: 200,
+        bytes: 240_000,
+        ua: SDK_UA,
+      }),
+    );
+  }
+  out.push(
+    ...anonymousVisits(rng.fork('views'), start, end, 150, ASSETS_BUCKET, assets, [2, 6], [50, 2_000]),
+  );
+  return out;
+}
+
+/** Browsers reading a public bucket anonymously: `perHour` visits at the peak, a few files each. */
+function anonymousVisits(
+  rng: Rng,
+  start: number,
+  end: number,
+  perHour: number,
+  bucket: string,
+  files: ReadonlyArray<readonly [string, number]>,
+  perVisit: [number, number],
+  gapMs: [number, number],
+): StorageLine[] {
+  const out: StorageLine[] = [];
+  for (const ts of arrivals(rng, start, end, perHour, diurnal)) {
+    const ip = publicIp(rng);
+    const ua = rng.pick(BROWSER_UAS);
+    const n = rng.int(perVisit[0], perVisit[1]);
+    for (let k = 0; k < n; k++) {
+      const [key, bytes] = rng.pick(files);
+      const at = ts + k * rng.int(gapMs[0], gapMs[1]);
+      out.push(storageLine({ ts: at, ip, op: 'get', bucket, key, status: 200, bytes, ua }));
+    }
+  }
+  return out;
 }

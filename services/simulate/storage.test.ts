@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import { compileNormalizeOptions, createPipeline, createRedactor, formatById } from '../collector/index.js';
+import { createEngine, loadRulesSetup, MemoryBaselineStore } from '../detector/index.js';
 import { simulateStorage } from './storage.js';
 import { renderStorageLine, STORAGE_FAMILIES, type StorageFamily } from './storage-format.js';
 
@@ -60,4 +61,41 @@ test('both families read alike: routes, kinds, who asked, status', () => {
   assert.ok(rec, 'an anonymous recording read');
   assert.match(rec.route, /^\/clinic-media\/recordings\/\{yyyy\}\/\{mm\}\/\{dd\}\/\{file\}$/);
   assert.match(rec.resource_id ?? '', /^[0-9a-f-]{36}\.mp4$/);
+});
+
+test('a private-class bucket read anonymously alerts; the public buckets read anonymously all day do not', () => {
+  const { evs } = events('s3', 2, 24);
+  const setup = loadRulesSetup();
+  const engine = createEngine({ rules: setup.rules, ...setup.engine, baselines: new MemoryBaselineStore() });
+  const alerts = evs.flatMap((e) => [...engine.process(e)]);
+  const sim = simulateStorage({ seed: 2, hours: 24 }, 's3');
+  const generic = sim.scenarios.find((s) => s.intensity === 'private-bucket-generic-objects');
+  const ip = generic?.entities[0]?.raw;
+  assert.ok(ip !== undefined);
+  assert.ok(
+    alerts.some((a) => a.entity.value === ip && a.labels['bucket_class'] === 'private'),
+    'the anonymous reader of the private media bucket',
+  );
+  for (const a of alerts) assert.doesNotMatch(a.labels['route'] ?? '', /^\/clinic-(assets|website)\//);
+  // the assets bucket has credentialed reads (monitoring) and anonymous ones (browsers) in the log
+  const assets = evs.filter((e) => e.attrs['bucket'] === 'clinic-assets' && e.http_method === 'GET');
+  assert.ok(assets.some((e) => e.authenticated) && assets.some((e) => !e.authenticated));
+});
+
+test('the nightly backup copy is a scenario of 8-night simulations only, labelled for egress on its role', () => {
+  assert.equal(
+    simulateStorage({ seed: 1, hours: 24 }, 's3').scenarios.some((s) => s.intensity === 'nightly'),
+    false,
+  );
+  const sim = simulateStorage({ seed: 1, hours: 192 }, 's3');
+  const nightly = sim.scenarios.find((s) => s.intensity === 'nightly');
+  assert.ok(nightly);
+  assert.deepEqual(nightly.rules, ['egress']);
+  assert.match(nightly.entities[0]?.raw ?? '', /assumed-role\/backup-copy\//);
+  // the last night's 02:00 copy is the attack; the seven nights before it are in the log as background
+  assert.equal(new Date(nightly.start_ts).getUTCHours(), 2);
+  const copies = sim.lines.filter((l) => l.key?.startsWith('backups/'));
+  assert.equal(copies.length, 8 * 6);
+  const night = (d: number) => copies.slice(d * 6, d * 6 + 6).reduce((a, l) => a + l.bytes, 0);
+  assert.ok(night(7) > 2.8 * night(6));
 });

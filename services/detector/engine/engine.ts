@@ -36,6 +36,7 @@ import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert, Entity } from '#shared/avro/generated/alert.js';
 import { ConfigInvalid } from '#shared/errors.js';
 import { type PrincipalType, principalType, principalValue } from '#shared/principal.js';
+import { BucketHistory } from '../baselines/bucket-history.js';
 import { withHourOfDay } from '../baselines/hour-of-day.js';
 import type { AnyRule, Baseline, BaselineStore, Finding } from '../rules/types.js';
 import { type DropCounters, type EmittedAlerts, EntityWindow, type WindowLimits } from './window-state.js';
@@ -63,6 +64,12 @@ export interface EngineOptions {
   /** Per rule id (or '*' for every rule): events for which the rule is not evaluated. */
   allow?: Readonly<Record<string, (e: AccessEvent) => boolean>>;
   baselines?: BaselineStore;
+  /**
+   * How each bucket is read (baselines/bucket-history.ts), learnt from every object-store event
+   * this engine processes. The streaming detector shares one between its partitions' engines;
+   * absent, the engine keeps its own.
+   */
+  buckets?: BucketHistory;
 }
 
 export interface EngineStats {
@@ -182,6 +189,7 @@ export function createEngine(opts: EngineOptions): Engine {
   const maxEntities = positive('maxEntities', opts.maxEntities ?? ENGINE_DEFAULTS.maxEntities);
   // Hour-of-day profiles (scheduled jobs) over the given store: baselines/hour-of-day.ts.
   const baselines = opts.baselines === undefined ? undefined : withHourOfDay(opts.baselines);
+  const buckets = opts.buckets ?? new BucketHistory();
   // One copy of each tenant, route template and kind that state keeps (events bring fresh strings).
   const interned = new Map<string, string>();
   const intern = (s: string): string => {
@@ -287,6 +295,10 @@ export function createEngine(opts: EngineOptions): Engine {
       st.evaluations++;
       if (!looked) {
         b = baselines?.get(w.entity, w.tenant, w.windowStart, w.peerClass);
+        // An object-store event: how its bucket was read so far (a tenant-wide empty baseline
+        // when there is none, as hour-of-day.ts does: no rule reads its features).
+        const reads = e.source_kind === 'storage' ? buckets.get(e) : undefined;
+        if (reads !== undefined) b = { ...(b ?? { source: 'global', features: {} }), bucket: reads };
         looked = true;
       }
       const findings = p.rule.evaluate(w, b, p.cfg);
@@ -400,8 +412,13 @@ export function createEngine(opts: EngineOptions): Engine {
       }
       const changed = w.add(e);
       // State always counts the event; allow-listed events only skip the rules.
-      if (allowAll?.(e)) return NONE;
+      if (allowAll?.(e)) {
+        if (e.source_kind === 'storage') buckets.observe(e);
+        return NONE;
+      }
       if (changed !== null || anyEveryEvent) out = evaluate(principalRules, w, e, changed !== null);
+      // Learnt after the rules ran: an event never vouches for itself.
+      if (e.source_kind === 'storage') buckets.observe(e);
     } else if (allowAll?.(e)) {
       return NONE;
     }

@@ -109,6 +109,17 @@ export interface Baseline {
   readonly atHour?: HourOfDayBaseline;
   /** The entity's closed windows over the last hours (baselines/horizon.ts). */
   readonly horizon?: HorizonBaseline;
+  /**
+   * On object-store events: how the event's bucket (tenant + attrs.bucket) was read before this
+   * event, when it was read at all: see baselines/bucket-history.ts.
+   */
+  readonly bucket?: BucketReads;
+}
+
+/** Successful reads of one bucket so far, with credentials (presigned URLs included) and without. */
+export interface BucketReads {
+  readonly authenticated: number;
+  readonly anonymous: number;
 }
 
 /** The entity's last hours (baselines/horizon.ts, issue 15: slow pulls). */

@@ -9,11 +9,19 @@
 // CloudTrail data event says who asked: requester `-` is anonymous). Every other id route (a
 // product, a post, a generic `/{id}`) is not sensitive. A principal that authenticated within the
 // id horizon is not "never authenticated". Fires at minEvents such responses in the last window.
+//
+// Private-class buckets: in a bucket that was read with credentials (IAM principals, presigned
+// URLs) at least privateBucketMinReads times, with at least privateBucketMinShare of its successful
+// reads credentialed (baselines/bucket-history.ts, given as Baseline.bucket), an anonymous read of
+// ANY object is sensitive, whatever its key (`files/3f2a.pdf`, `uploads/<uuid>`): the bucket was
+// made public by mistake. A bucket always read anonymously (a website, static assets) is not
+// private-class, nor is a bucket with no history: those keep to the kinds above.
 
 import { entityKey } from '#shared/principal.js';
 import { FILE_SENSITIVE_KINDS, RECORD_SENSITIVE_KINDS } from '#shared/sensitive-kinds.js';
 import { sampleEvents, topRoutes } from './explain.js';
-import type { Finding, Rule, Severity, WindowView } from './types.js';
+import { isBucketRead } from './kinds.js';
+import type { BucketReads, Finding, Rule, Severity, WindowView } from './types.js';
 
 export interface UnauthenticatedSensitiveConfig {
   alwaysKinds: readonly string[];
@@ -21,6 +29,10 @@ export interface UnauthenticatedSensitiveConfig {
   apiPrefixes: readonly string[];
   minEvents: number;
   severity: Severity;
+  /** A bucket is private-class from this many credentialed reads on ... */
+  privateBucketMinReads: number;
+  /** ... when at least this share of its successful reads were credentialed. */
+  privateBucketMinShare: number;
 }
 
 export const UNAUTHENTICATED_SENSITIVE_DEFAULTS: Readonly<UnauthenticatedSensitiveConfig> = Object.freeze({
@@ -29,7 +41,15 @@ export const UNAUTHENTICATED_SENSITIVE_DEFAULTS: Readonly<UnauthenticatedSensiti
   apiPrefixes: Object.freeze(['/wp-json/', '/rest/', '/admin/api/', '/api/', '/graphql']),
   minEvents: 1,
   severity: 'high',
+  privateBucketMinReads: 20,
+  privateBucketMinShare: 0.9,
 });
+
+/** Read with credentials often enough, and nearly always, to call an anonymous read a leak. */
+function privateClass(reads: BucketReads | undefined, cfg: UnauthenticatedSensitiveConfig): boolean {
+  if (reads === undefined || reads.authenticated < cfg.privateBucketMinReads) return false;
+  return reads.authenticated >= cfg.privateBucketMinShare * (reads.authenticated + reads.anonymous);
+}
 
 /** Sensitive here: an always-kind, or an api-kind on an API prefix or an object store (`storage`). */
 function sensitive(
@@ -56,19 +76,31 @@ export const unauthenticatedSensitive: Rule<UnauthenticatedSensitiveConfig> = {
   keyBy: 'principal',
   trigger: 'every-event',
   defaults: UNAUTHENTICATED_SENSITIVE_DEFAULTS,
-  evaluate(w, _b, cfg): Finding[] {
+  evaluate(w, b, cfg): Finding[] {
     const e = w.event;
     if (e === null || e.authenticated || everAuthenticated(w)) return [];
     if (e.status === null || e.status < 200 || e.status >= 300) return [];
     const storage = e.source_kind === 'storage';
-    if (!sensitive(e.route, e.resource_kind, cfg, storage)) return [];
+    const byKind = sensitive(e.route, e.resource_kind, cfg, storage);
+    const privateBucket = !byKind && storage && isBucketRead(e) && privateClass(b?.bucket, cfg);
+    if (!byKind && !privateBucket) return [];
     // Object-store routes are bucket paths: only the event's own route is known to be one.
-    const routes = w.routes.filter((r) =>
-      sensitive(r.route, r.resourceKind, cfg, storage && r.route === e.route && r.tenant === e.tenant),
-    );
+    const routes = w.routes.filter((r) => {
+      const own = storage && r.route === e.route && r.tenant === e.tenant;
+      return (own && privateBucket) || sensitive(r.route, r.resourceKind, cfg, own);
+    });
     let observed = 0;
     for (const r of routes) observed += r.count - r.errors;
+    // A key that names no kind (`files/3f2a.pdf`) keeps no route state: the event itself counts.
+    const untracked = privateBucket && !routes.some((r) => r.route === e.route && r.tenant === e.tenant);
+    if (untracked) observed += 1;
     if (observed < cfg.minEvents) return [];
+    const top = topRoutes(
+      routes,
+      (r) => r.count,
+      (r) => `${r.count} requests`,
+    );
+    if (untracked) top.unshift(`${e.route} (1 requests)`);
     return [
       {
         severity: cfg.severity,
@@ -77,14 +109,14 @@ export const unauthenticatedSensitive: Rule<UnauthenticatedSensitiveConfig> = {
         observed,
         baseline: null,
         score: observed / cfg.minEvents,
-        title: `${e.resource_kind} served without authentication to ${entityKey(w.entity)} on ${e.route}`,
-        topResources: topRoutes(
-          routes,
-          (r) => r.count,
-          (r) => `${r.count} requests`,
-        ),
+        title: privateBucket
+          ? `object of a bucket read with credentials served without authentication to ${entityKey(w.entity)} on ${e.route}`
+          : `${e.resource_kind} served without authentication to ${entityKey(w.entity)} on ${e.route}`,
+        topResources: top.slice(0, 3),
         sampleEventIds: sampleEvents(w, routes),
-        labels: { route: e.route, resource_kind: e.resource_kind as string },
+        labels: privateBucket
+          ? { route: e.route, resource_kind: e.resource_kind ?? 'object', bucket_class: 'private' }
+          : { route: e.route, resource_kind: e.resource_kind as string },
       },
     ];
   },

@@ -6,19 +6,100 @@
 //   leaked access key;
 // - distinct-resource-burst: a compromised role reading dozens of recordings (UUID names) in minutes;
 // - id-probing: recording keys guessed anonymously, refused 403;
-// - egress: gigabytes of recordings and exports pulled with a leaked key in ten minutes.
+// - egress: gigabytes of recordings and exports pulled with a leaked key in ten minutes; and a
+//   nightly backup copy that is quiet once learnt, until it reads 3x its usual (storage-nightly.ts).
+// - unauthenticated-sensitive also: objects whose keys name nothing sensitive (`files/3f2a.pdf`,
+//   `uploads/<uuid>.pdf`) read anonymously from the media bucket, which is otherwise read only
+//   with credentials and presigned URLs (a private-class bucket made public). The public website
+//   and static-assets buckets of the background are read anonymously all day and raise nothing.
 import { browserUa, toolUa } from '../agents.js';
+import type { IpAllocator } from '../ips.js';
+import type { Rng } from '../prng.js';
 import { callKey, clipBytes, dayPath, exportKey, MEDIA_BUCKET, recordingKey } from '../storage-background.js';
-import { STORAGE_ACCOUNT, storageLine } from '../storage-format.js';
+import { STORAGE_ACCOUNT, type StorageLine, storageLine } from '../storage-format.js';
 import { routeEntity } from './common.js';
+import { storageNightlyBackup } from './storage-nightly.js';
 import type { StorageScenarioClass } from './storage-types.js';
-import { MIN, pace } from './types.js';
+import { type LabelEntity, MIN, pace, type ScenarioContext } from './types.js';
 
 const AWS_CLI_UA = 'aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22 prompt/off command/s3.cp';
 
 /** The path-style target of a key (what route templates are made from). */
 function objectTarget(key: string): string {
   return `/${MEDIA_BUCKET}/${key}`;
+}
+
+/** Who sends a scenario's requests: an anonymous address, or an IAM principal with its key. */
+interface Actor {
+  ip: string;
+  ua: string;
+  requester?: string;
+  accessKeyId?: string;
+}
+
+/** An anonymous client (requester `-`) from the allocator's next address. */
+function anonymousActor(rng: Rng, ips: IpAllocator, ua = toolUa(rng)): Actor {
+  return { ip: ips.take(), ua };
+}
+
+/** An IAM principal's leaked key used from an attacker's address, with the AWS CLI. */
+function leakedKey(rng: Rng, requester: string, accessKeyId: string): Actor {
+  return { ip: `198.18.${rng.int(0, 255)}.${rng.int(1, 254)}`, ua: AWS_CLI_UA, requester, accessKeyId };
+}
+
+/** What differs between a scenario's requests; a GET of the media bucket unless said otherwise. */
+type Request = Pick<StorageLine, 'status' | 'bytes'> &
+  Partial<Pick<StorageLine, 'op' | 'bucket' | 'key' | 'prefix'>>;
+
+/** One request by `who` at each time; `each` says what it asks for. */
+function requests(
+  who: Actor,
+  times: readonly number[],
+  each: (ts: number, i: number) => Request,
+): StorageLine[] {
+  return times.map((ts, i) => {
+    const r = each(ts, i);
+    return storageLine({
+      ts,
+      ip: who.ip,
+      ua: who.ua,
+      ...(who.requester === undefined ? {} : { requester: who.requester }),
+      ...(who.accessKeyId === undefined ? {} : { accessKeyId: who.accessKeyId }),
+      op: 'get',
+      bucket: MEDIA_BUCKET,
+      ...r,
+    });
+  });
+}
+
+/** `count` requests by `who`, `gapMs` apart, squeezed into the variant's duration; `each` says what. */
+function paced(
+  { rng, t0, durationMs }: ScenarioContext,
+  who: Actor,
+  count: [number, number],
+  gapMs: [number, number],
+  each: (ts: number, i: number) => Request,
+): StorageLine[] {
+  const n = rng.int(count[0], count[1]);
+  return requests(who, pace(rng, t0, n, gapMs[0], gapMs[1], durationMs), each);
+}
+
+/** An anonymous client's reads (label: its address). */
+function anonymousReads(
+  who: Actor,
+  attack: StorageLine[],
+  description: string,
+): { entities: LabelEntity[]; attack: StorageLine[]; description: string } {
+  return {
+    entities: [{ type: 'client_ip', raw: who.ip }],
+    attack,
+    description: `${description} from ${who.ip}`,
+  };
+}
+
+/** A generic object name: what a bucket holds besides recordings and exports (names no kind). */
+function genericKey(rng: Rng, i: number): string {
+  return i % 2 === 0 ? `files/${rng.hex(4)}.pdf` : `uploads/${rng.uuid()}.pdf`;
 }
 
 export const storageUnauthenticatedSensitive: StorageScenarioClass = {
@@ -28,56 +109,39 @@ export const storageUnauthenticatedSensitive: StorageScenarioClass = {
       intensity: 'anonymous-recordings',
       platform: 's3',
       durationMs: 5 * MIN,
-      build({ rng, ips, t0, durationMs }) {
-        const ip = ips.take();
-        const ua = toolUa(rng);
-        const n = rng.int(3, 8);
-        const times = pace(rng, t0, n, 5_000, 40_000, durationMs);
-        const attack = times.map((ts) =>
-          storageLine({
-            ts,
-            ip,
-            op: 'get',
-            bucket: MEDIA_BUCKET,
-            key: recordingKey(ts - rng.int(0, 3) * 86_400_000, rng.uuid()),
-            status: 200,
-            bytes: clipBytes(rng),
-            ua,
-          }),
-        );
-        return {
-          entities: [{ type: 'client_ip', raw: ip }],
+      build(ctx) {
+        const { rng } = ctx;
+        const who = anonymousActor(rng, ctx.ips);
+        const attack = paced(ctx, who, [3, 8], [5_000, 40_000], (ts) => ({
+          key: recordingKey(ts - rng.int(0, 3) * 86_400_000, rng.uuid()),
+          status: 200,
+          bytes: clipBytes(rng),
+        }));
+        return anonymousReads(
+          who,
           attack,
-          description: `${n} consultation recordings (UUID names in date folders) read anonymously (requester -) from ${ip}`,
-        };
+          `${attack.length} consultation recordings (UUID names in date folders) read anonymously (requester -)`,
+        );
       },
     },
     {
       intensity: 'anonymous-listing',
       platform: 's3',
       durationMs: 3 * MIN,
-      build({ rng, ips, t0, durationMs }) {
-        const ip = ips.take();
-        const ua = toolUa(rng);
-        const n = rng.int(2, 4);
-        const times = pace(rng, t0, n, 3_000, 30_000, durationMs);
-        const attack = times.map((ts, i) =>
-          storageLine({
-            ts,
-            ip,
-            op: 'list',
-            bucket: MEDIA_BUCKET,
-            prefix: i === 0 ? 'recordings/' : `recordings/${dayPath(ts - i * 86_400_000)}/`,
-            status: 200,
-            bytes: rng.int(20_000, 90_000),
-            ua,
-          }),
-        );
-        return {
-          entities: [{ type: 'client_ip', raw: ip }],
+      build(ctx) {
+        const { rng } = ctx;
+        const who = anonymousActor(rng, ctx.ips);
+        const attack = paced(ctx, who, [2, 4], [3_000, 30_000], (ts, i) => ({
+          op: 'list',
+          prefix: i === 0 ? 'recordings/' : `recordings/${dayPath(ts - i * 86_400_000)}/`,
+          status: 200,
+          bytes: rng.int(20_000, 90_000),
+        }));
+        return anonymousReads(
+          who,
           attack,
-          description: `Anonymous listing of the recordings prefix (${n} ListObjects) from ${ip}`,
-        };
+          `Anonymous listing of the recordings prefix (${attack.length} ListObjects)`,
+        );
       },
     },
     {
@@ -85,25 +149,34 @@ export const storageUnauthenticatedSensitive: StorageScenarioClass = {
       platform: 's3',
       durationMs: 1 * MIN,
       build({ rng, ips, t0 }) {
-        const ip = ips.take();
-        const ua = browserUa(rng);
-        const attack = [
-          storageLine({
-            ts: t0,
-            ip,
-            op: 'get',
-            bucket: MEDIA_BUCKET,
-            key: exportKey(t0 - 86_400_000, 'appointments.csv'),
-            status: 200,
-            bytes: rng.int(3_000_000, 40_000_000),
-            ua,
-          }),
-        ];
-        return {
-          entities: [{ type: 'client_ip', raw: ip }],
+        const who = anonymousActor(rng, ips, browserUa(rng));
+        const attack = requests(who, [t0], () => ({
+          key: exportKey(t0 - 86_400_000, 'appointments.csv'),
+          status: 200,
+          bytes: rng.int(3_000_000, 40_000_000),
+        }));
+        return anonymousReads(who, attack, `Yesterday's appointments export read anonymously`);
+      },
+    },
+    {
+      // The bucket is read with credentials (presigned URLs, staff roles) all day; an ACL or policy
+      // change makes it public, and someone fetches objects whose keys name no sensitive kind.
+      intensity: 'private-bucket-generic-objects',
+      platform: 's3',
+      durationMs: 4 * MIN,
+      build(ctx) {
+        const { rng } = ctx;
+        const who = anonymousActor(rng, ctx.ips);
+        const attack = paced(ctx, who, [2, 6], [5_000, 45_000], (_ts, i) => ({
+          key: genericKey(rng, i),
+          status: 200,
+          bytes: rng.int(80_000, 3_000_000),
+        }));
+        return anonymousReads(
+          who,
           attack,
-          description: `Yesterday's appointments export read anonymously from ${ip}`,
-        };
+          `${attack.length} documents (files/<hex>.pdf, uploads/<uuid>.pdf) of the private media bucket read anonymously`,
+        );
       },
     },
   ],
@@ -118,24 +191,15 @@ export const storageMediaEnumeration: StorageScenarioClass = {
       durationMs: 20 * MIN,
       build({ rng, t0, durationMs }) {
         const user = `arn:aws:iam::${STORAGE_ACCOUNT}:user/pbx-sync`;
-        const ip = `198.18.${rng.int(0, 255)}.${rng.int(1, 254)}`;
+        const who = leakedKey(rng, user, 'AKIAPBXSYNC0LEAKED9Z');
         const n = rng.int(25, 60);
         const first = rng.int(100, 300);
         const times = pace(rng, t0, n, 5_000, 40_000, durationMs);
-        const attack = times.map((ts, i) =>
-          storageLine({
-            ts,
-            ip,
-            requester: user,
-            accessKeyId: 'AKIAPBXSYNC0LEAKED9Z',
-            op: 'get',
-            bucket: MEDIA_BUCKET,
-            key: callKey(t0, first + i),
-            status: 200,
-            bytes: rng.int(800_000, 9_000_000),
-            ua: AWS_CLI_UA,
-          }),
-        );
+        const attack = requests(who, times, (_ts, i) => ({
+          key: callKey(t0, first + i),
+          status: 200,
+          bytes: rng.int(800_000, 9_000_000),
+        }));
         return {
           entities: [{ type: 'user', raw: user }, routeEntity(objectTarget(callKey(t0, first)))],
           attack,
@@ -154,29 +218,19 @@ export const storageDistinctResourceBurst: StorageScenarioClass = {
       platform: 's3',
       durationMs: 8 * MIN,
       alsoRules: ['egress'],
-      build({ rng, t0, durationMs }) {
+      build(ctx) {
+        const { rng } = ctx;
         const role = `arn:aws:sts::${STORAGE_ACCOUNT}:assumed-role/reporting/exfil-session`;
-        const ip = `198.18.${rng.int(0, 255)}.${rng.int(1, 254)}`;
-        const n = rng.int(50, 90);
-        const times = pace(rng, t0, n, 2_000, 9_000, durationMs);
-        const attack = times.map((ts) =>
-          storageLine({
-            ts,
-            ip,
-            requester: role,
-            accessKeyId: 'ASIAREPORTINGEXF1L7Q',
-            op: 'get',
-            bucket: MEDIA_BUCKET,
-            key: recordingKey(ts - rng.int(0, 20) * 86_400_000, rng.uuid()),
-            status: 200,
-            bytes: rng.int(2_000_000, 12_000_000),
-            ua: AWS_CLI_UA,
-          }),
-        );
+        const who = leakedKey(rng, role, 'ASIAREPORTINGEXF1L7Q');
+        const attack = paced(ctx, who, [50, 90], [2_000, 9_000], (ts) => ({
+          key: recordingKey(ts - rng.int(0, 20) * 86_400_000, rng.uuid()),
+          status: 200,
+          bytes: rng.int(2_000_000, 12_000_000),
+        }));
         return {
           entities: [{ type: 'user', raw: role }],
           attack,
-          description: `${n} different recordings (UUID names) read in minutes by a compromised reporting role`,
+          description: `${attack.length} different recordings (UUID names) read in minutes by a compromised reporting role`,
         };
       },
     },
@@ -190,28 +244,19 @@ export const storageIdProbing: StorageScenarioClass = {
       intensity: 'guessed-keys',
       platform: 's3',
       durationMs: 6 * MIN,
-      build({ rng, ips, t0, durationMs }) {
-        const ip = ips.take();
-        const ua = toolUa(rng);
-        const n = rng.int(30, 60);
-        const times = pace(rng, t0, n, 2_000, 10_000, durationMs);
-        const attack = times.map((ts) =>
-          storageLine({
-            ts,
-            ip,
-            op: 'get',
-            bucket: MEDIA_BUCKET,
-            key: recordingKey(ts - rng.int(0, 30) * 86_400_000, rng.uuid()),
-            status: 403,
-            bytes: 243,
-            ua,
-          }),
-        );
-        return {
-          entities: [{ type: 'client_ip', raw: ip }],
+      build(ctx) {
+        const { rng } = ctx;
+        const who = anonymousActor(rng, ctx.ips);
+        const attack = paced(ctx, who, [30, 60], [2_000, 10_000], (ts) => ({
+          key: recordingKey(ts - rng.int(0, 30) * 86_400_000, rng.uuid()),
+          status: 403,
+          bytes: 243,
+        }));
+        return anonymousReads(
+          who,
           attack,
-          description: `${n} recording keys guessed anonymously, all refused (403) from ${ip}`,
-        };
+          `${attack.length} recording keys guessed anonymously, all refused (403)`,
+        );
       },
     },
   ],
@@ -224,30 +269,20 @@ export const storageEgress: StorageScenarioClass = {
       intensity: 'leaked-key-bulk',
       platform: 's3',
       durationMs: 10 * MIN,
-      build({ rng, t0, durationMs }) {
+      build(ctx) {
+        const { rng, t0 } = ctx;
         const user = `arn:aws:iam::${STORAGE_ACCOUNT}:user/analytics-ro`;
-        const ip = `198.18.${rng.int(0, 255)}.${rng.int(1, 254)}`;
-        const n = rng.int(14, 24);
-        const times = pace(rng, t0, n, 10_000, 40_000, durationMs);
+        const who = leakedKey(rng, user, 'AKIAANALYTICSR0LEAK1');
         // a few large objects: exports and recordings of past days, re-read (not a walk of new ids)
         const keys = [
           exportKey(t0 - 86_400_000, 'patients-full.csv'),
           exportKey(t0 - 86_400_000, 'orders-full.csv'),
         ];
-        const attack = times.map((ts, i) =>
-          storageLine({
-            ts,
-            ip,
-            requester: user,
-            accessKeyId: 'AKIAANALYTICSR0LEAK1',
-            op: 'get',
-            bucket: MEDIA_BUCKET,
-            key: keys[i % keys.length] as string,
-            status: 200,
-            bytes: rng.int(200_000_000, 400_000_000),
-            ua: AWS_CLI_UA,
-          }),
-        );
+        const attack = paced(ctx, who, [14, 24], [10_000, 40_000], (_ts, i) => ({
+          key: keys[i % keys.length] as string,
+          status: 200,
+          bytes: rng.int(200_000_000, 400_000_000),
+        }));
         const total = attack.reduce((a, l) => a + l.bytes, 0);
         return {
           entities: [{ type: 'user', raw: user }],
@@ -256,6 +291,8 @@ export const storageEgress: StorageScenarioClass = {
         };
       },
     },
+    // egress/nightly: a backup copy read every night, judged by what it learnt (storage-nightly.ts)
+    storageNightlyBackup,
   ],
 };
 

@@ -19,49 +19,62 @@ export interface DbScenarioClass {
   variants: readonly DbScenarioVariant[];
 }
 
+/**
+ * A class of one variant: one connection from the scenario's host as `user`, reading `table` row by
+ * row by id (`ids` drawn first), `gapMs` apart within `durationMs`.
+ */
+function idReadsClass(
+  id: string,
+  spec: {
+    durationMs: number;
+    user: string;
+    table: string;
+    ids: (rng: Rng) => number[];
+    gapMs: [number, number];
+    description: (n: number) => string;
+  },
+): DbScenarioClass {
+  return {
+    id,
+    variants: [
+      {
+        intensity: 'outside-table',
+        durationMs: spec.durationMs,
+        build(rng, t0, host) {
+          const ids = spec.ids(rng);
+          const times = pace(rng, t0, ids.length, spec.gapMs[0], spec.gapMs[1], spec.durationMs);
+          const queries = ids.map((v, i) => ({
+            ts: times[i] as number,
+            sql: `SELECT * FROM ${spec.table} WHERE id = ${v}`,
+          }));
+          return {
+            sessions: [{ ts: t0, user: spec.user, host, queries }],
+            host,
+            description: spec.description(ids.length),
+          };
+        },
+      },
+    ],
+  };
+}
+
 export const DB_LEAKS: readonly DbScenarioClass[] = Object.freeze([
-  {
-    id: 'sequential-enumeration',
-    variants: [
-      {
-        intensity: 'outside-table',
-        durationMs: 20 * MIN,
-        build(rng, t0, host) {
-          const ids = walk(rng, rng.int(500, 2_000), rng.int(40, 80));
-          const times = pace(rng, t0, ids.length, 5_000, 25_000, 20 * MIN);
-          const queries = ids.map((id, i) => ({
-            ts: times[i] as number,
-            sql: `SELECT * FROM wp_clinic_referrals WHERE id = ${id}`,
-          }));
-          return {
-            sessions: [{ ts: t0, user: 'support', host, queries }],
-            host,
-            description: `A support account walks ${ids.length} referral ids one by one (wp_clinic_referrals: not in the table map)`,
-          };
-        },
-      },
-    ],
-  },
-  {
-    id: 'distinct-resource-burst',
-    variants: [
-      {
-        intensity: 'outside-table',
-        durationMs: 6 * MIN,
-        build(rng, t0, host) {
-          const ids = distinctRandom(rng, rng.int(50, 90), 1, 60_000);
-          const times = pace(rng, t0, ids.length, 1_000, 6_000, 6 * MIN);
-          const queries = ids.map((id, i) => ({
-            ts: times[i] as number,
-            sql: `SELECT * FROM wp_gf_entry_notes WHERE id = ${id}`,
-          }));
-          return {
-            sessions: [{ ts: t0, user: 'reporting', host, queries }],
-            host,
-            description: `${ids.length} intake form entry notes read in minutes (wp_gf_entry_notes: not in the table map)`,
-          };
-        },
-      },
-    ],
-  },
+  idReadsClass('sequential-enumeration', {
+    durationMs: 20 * MIN,
+    user: 'support',
+    table: 'wp_clinic_referrals',
+    ids: (rng) => walk(rng, rng.int(500, 2_000), rng.int(40, 80)),
+    gapMs: [5_000, 25_000],
+    description: (n) =>
+      `A support account walks ${n} referral ids one by one (wp_clinic_referrals: not in the table map)`,
+  }),
+  idReadsClass('distinct-resource-burst', {
+    durationMs: 6 * MIN,
+    user: 'reporting',
+    table: 'wp_gf_entry_notes',
+    ids: (rng) => distinctRandom(rng, rng.int(50, 90), 1, 60_000),
+    gapMs: [1_000, 6_000],
+    description: (n) =>
+      `${n} intake form entry notes read in minutes (wp_gf_entry_notes: not in the table map)`,
+  }),
 ]);

@@ -39,15 +39,16 @@ export function registerSimulateCommand(program: Command): void {
     .option('--tenant <name>', 'tenant name recorded in the labels')
     .option(
       '--family <family>',
-      'log family: web (nginx, sim.log), s3 (S3 server access log, s3.log), cloudtrail (CloudTrail S3 data events, cloudtrail.log), mysql (MySQL general query log, mysql.log)',
+      'log family: web (nginx, sim.log), s3 (S3 server access log, s3.log), cloudtrail (CloudTrail S3 data events, cloudtrail.log), mysql (MySQL general query log, mysql.log), mysql-slow (MySQL slow query log with row counts, mysql-slow.log)',
       'web',
     )
     .action(async (opts: SimulateCliOptions) => {
       if (opts.family === 's3' || opts.family === 'cloudtrail')
         return simulateStorageFamily(opts, opts.family);
       if (opts.family === 'mysql') return simulateDbFamily(opts);
+      if (opts.family === 'mysql-slow') return simulateDbFamily(opts, 'slow');
       if (opts.family !== 'web')
-        fail(`--family must be web, s3, cloudtrail or mysql, got ${JSON.stringify(opts.family)}`);
+        fail(`--family must be web, s3, cloudtrail, mysql or mysql-slow, got ${JSON.stringify(opts.family)}`);
       const { writeSimulation } = await import('../simulate/simulate.js');
       const { CLASS_IDS } = await import('../simulate/scenarios/index.js');
       const o = simulateOptions(opts);
@@ -145,11 +146,14 @@ async function simulateStorageFamily(opts: SimulateCliOptions, family: 's3' | 'c
   });
 }
 
-async function simulateDbFamily(opts: SimulateCliOptions): Promise<void> {
+async function simulateDbFamily(
+  opts: SimulateCliOptions,
+  kind: 'general' | 'slow' = 'general',
+): Promise<void> {
   const { writeDbSimulation } = await import('../simulate/db-log.js');
   const o = simulateOptions(opts);
-  await reportWritten(opts, 'mysql.alerts.ndjson', () => {
-    const w = writeDbSimulation(opts.out, o);
+  await reportWritten(opts, kind === 'slow' ? 'mysql-slow.alerts.ndjson' : 'mysql.alerts.ndjson', () => {
+    const w = writeDbSimulation(opts.out, o, kind);
     return { ...w, scenarios: w.simulation.scenarios.length, attackLines: w.simulation.attackLines };
   });
 }

@@ -4,9 +4,9 @@
 import { MAGENTO_CLIENT_UA, SHOPIFY_CLIENT_UA, WOO_CLIENT_UA } from '../agents.js';
 import { line, req, type SimLine } from '../format.js';
 import { publicIp } from '../ips.js';
-import { listBytes, magento, shopify, woo, wooAuth } from '../platforms.js';
+import { listBytes, magento, type Platform, shopify, woo, wooAuth } from '../platforms.js';
 import type { Rng } from '../prng.js';
-import type { LabelEntity, ScenarioBuild, ScenarioClass } from './types.js';
+import type { LabelEntity, ScenarioBuild, ScenarioClass, ScenarioVariant } from './types.js';
 import { HOUR, MIN, type ScenarioContext } from './types.js';
 
 const WINDOW = 10 * MIN;
@@ -89,89 +89,90 @@ function egress(ctx: ScenarioContext, p: EgressPlan, what: string): ScenarioBuil
   };
 }
 
+/** The poll window's start as the platforms' APIs take it: `2025-11-03T01:55:00`. */
+function since(t: number): string {
+  return new Date(t - 300_000).toISOString().slice(0, 19);
+}
+
+/** A needs-history variant whose build is `egress(ctx, plan(ctx), what)`. */
+function variant(
+  intensity: string,
+  platform: Platform,
+  durationMs: number,
+  what: string,
+  plan: (ctx: ScenarioContext) => EgressPlan,
+): ScenarioVariant {
+  return {
+    intensity,
+    platform,
+    durationMs,
+    needsHistory: true,
+    build: (ctx) => egress(ctx, plan(ctx), what),
+  };
+}
+
 export const egressScenarios: ScenarioClass = {
   id: 'egress',
   variants: [
-    {
-      intensity: 'fast',
-      platform: 'woocommerce',
-      durationMs: 5 * MIN,
-      needsHistory: true,
-      build(ctx) {
+    variant(
+      'fast',
+      'woocommerce',
+      5 * MIN,
+      'Reporting integration key (WooCommerce) dumps all orders',
+      (ctx) => {
         const ck = ctx.rng.wooConsumerKey();
         const cs = ctx.rng.wooConsumerSecret();
-        return egress(
-          ctx,
-          {
-            entity: { type: 'api_key', raw: ck },
-            ip: publicIp(ctx.rng),
-            user: null,
-            ua: WOO_CLIENT_UA,
-            poll: (t) =>
-              woo.orders(
-                `status=completed&per_page=10&after=${new Date(t - 300_000).toISOString().slice(0, 19)}&${wooAuth(ck, cs)}`,
-              ),
-            bulk: (page) => woo.orders(`per_page=100&page=${page}&${wooAuth(ck, cs)}`),
-            perPage: 100,
-            multiple: [60, 100],
-          },
-          'Reporting integration key (WooCommerce) dumps all orders',
-        );
+        return {
+          entity: { type: 'api_key', raw: ck },
+          ip: publicIp(ctx.rng),
+          user: null,
+          ua: WOO_CLIENT_UA,
+          poll: (t) => woo.orders(`status=completed&per_page=10&after=${since(t)}&${wooAuth(ck, cs)}`),
+          bulk: (page) => woo.orders(`per_page=100&page=${page}&${wooAuth(ck, cs)}`),
+          perPage: 100,
+          multiple: [60, 100],
+        };
       },
-    },
-    {
-      intensity: 'slow',
-      platform: 'magento',
-      durationMs: 2 * HOUR,
-      needsHistory: true,
-      build(ctx) {
-        return egress(
-          ctx,
-          {
-            entity: { type: 'user', raw: 'erp-reports' },
-            ip: publicIp(ctx.rng),
-            user: 'erp-reports',
-            ua: MAGENTO_CLIENT_UA,
-            poll: (t) =>
-              magento.ordersSearch(20, 1, new Date(t - 300_000).toISOString().slice(0, 19).replace('T', ' ')),
-            bulk: (page) => magento.ordersSearch(100, page),
-            perPage: 100,
-            multiple: [20, 30],
-          },
-          'Magento ERP account pulls the order history low and slow',
-        );
-      },
-    },
-    {
-      intensity: 'fast',
-      platform: 'shopify',
-      durationMs: 5 * MIN,
-      needsHistory: true,
-      build(ctx) {
+    ),
+    variant(
+      'slow',
+      'magento',
+      2 * HOUR,
+      'Magento ERP account pulls the order history low and slow',
+      (ctx) => ({
+        entity: { type: 'user', raw: 'erp-reports' },
+        ip: publicIp(ctx.rng),
+        user: 'erp-reports',
+        ua: MAGENTO_CLIENT_UA,
+        poll: (t) => magento.ordersSearch(20, 1, since(t).replace('T', ' ')),
+        bulk: (page) => magento.ordersSearch(100, page),
+        perPage: 100,
+        multiple: [20, 30],
+      }),
+    ),
+    variant(
+      'fast',
+      'shopify',
+      5 * MIN,
+      'Shopify private-app key (basic auth) pages through every order',
+      (ctx) => {
         const key = ctx.rng.hex(32);
-        return egress(
-          ctx,
-          {
-            entity: { type: 'user', raw: key },
-            ip: publicIp(ctx.rng),
-            user: key,
-            ua: SHOPIFY_CLIENT_UA,
-            poll: (t) =>
-              shopify.orders(
-                `status=any&updated_at_min=${new Date(t - 300_000).toISOString().slice(0, 19)}Z&limit=50`,
-              ),
-            bulk: (page) =>
-              shopify.orders(
-                page === 1
-                  ? 'status=any&limit=250'
-                  : `limit=250&page_info=${Buffer.from(`p${page}`).toString('base64url')}`,
-              ),
-            perPage: 250,
-            multiple: [30, 60],
-          },
-          'Shopify private-app key (basic auth) pages through every order',
-        );
+        return {
+          entity: { type: 'user', raw: key },
+          ip: publicIp(ctx.rng),
+          user: key,
+          ua: SHOPIFY_CLIENT_UA,
+          poll: (t) => shopify.orders(`status=any&updated_at_min=${since(t)}Z&limit=50`),
+          bulk: (page) =>
+            shopify.orders(
+              page === 1
+                ? 'status=any&limit=250'
+                : `limit=250&page_info=${Buffer.from(`p${page}`).toString('base64url')}`,
+            ),
+          perPage: 250,
+          multiple: [30, 60],
+        };
       },
-    },
+    ),
   ],
 };

@@ -24,6 +24,7 @@
 // more than its own p95 plus the absolute limit (unless its own spread, the MAD term, says so).
 
 import { entityKey } from '#shared/principal.js';
+import { everyEventByPrincipal } from './define.js';
 import { humanBytes, sampleEvents, topRoutes } from './explain.js';
 import type {
   Baseline,
@@ -159,10 +160,7 @@ const BASIS_TEXT: Readonly<Record<Basis, string>> = {
 };
 
 export const egress: Rule<EgressConfig> = {
-  id: 'egress',
-  keyBy: 'principal',
-  trigger: 'every-event',
-  defaults: EGRESS_DEFAULTS,
+  ...everyEventByPrincipal('egress', EGRESS_DEFAULTS),
   evaluate(w, b, cfg): Finding[] {
     const e = w.event;
     // Cheap pre-check: only events that add volume can push it over.

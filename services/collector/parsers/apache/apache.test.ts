@@ -2,38 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp } from '#shared/errors.js';
+import { parsedOne as one, rejectedOne as rejectOf, feed as results } from '../../../../test/support/feed.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
 import { FORMATS } from '../../formats/registry.js';
-import type { AccessRecord, RecordParser, RecordResult } from '../types.js';
 import { APACHE_COMBINED, apacheFormat } from './apache.js';
 
 // Other formats, through the registry (a format's folder imports no other format's).
 const nginxFormat = FORMATS.nginx;
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
-
-function results(p: RecordParser, lines: readonly string[]): RecordResult[] {
-  const out: RecordResult[] = [];
-  let offset = 0;
-  for (const text of lines) {
-    out.push(...p.push({ offset, text }));
-    offset += Buffer.byteLength(text) + 1;
-  }
-  out.push(...p.end());
-  return out;
-}
-
-function one(p: RecordParser, line: string): AccessRecord {
-  const [r] = results(p, [line]);
-  if (r?.ok !== true) assert.fail(`not parsed (${r?.ok === false ? r.error.message : r?.ok}): ${line}`);
-  return r.record;
-}
-
-function rejectOf(p: RecordParser, line: string): { code: string; message: string } {
-  const [r] = results(p, [line]);
-  if (r?.ok !== false) assert.fail(`not rejected: ${line}`);
-  return { code: r.error.code, message: r.error.message };
-}
 
 test('combined (default) and common: the fast path, apache in reject messages', () => {
   for (const logFormat of [undefined, 'combined', 'common', APACHE_COMBINED, '%h %l %u %t \\"%r\\" %>s %b']) {

@@ -2,38 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
+import { parsedOne as one, rejectedOne as rejectOf, feed as results } from '../../../../test/support/feed.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
 import { parseNginxCombined } from '../lib/combined-line.js';
 import { matchLayout, RecordDraft } from '../lib/web-fields.js';
-import type { AccessRecord, RecordParser, RecordResult } from '../types.js';
 import { compileNginxFormat, NGINX_COMBINED, nginxFormat } from './nginx.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
 const T = Date.UTC(2015, 4, 17, 10, 5, 3);
-
-function results(p: RecordParser, lines: readonly string[]): RecordResult[] {
-  const out: RecordResult[] = [];
-  let offset = 0;
-  for (const text of lines) {
-    out.push(...p.push({ offset, text }));
-    offset += Buffer.byteLength(text) + 1;
-  }
-  out.push(...p.end());
-  return out;
-}
-
-function one(p: RecordParser, line: string): AccessRecord {
-  const [r, ...rest] = results(p, [line]);
-  assert.equal(rest.length, 0);
-  if (r?.ok !== true) assert.fail(`not parsed (${r?.ok === false ? r.error.message : r?.ok}): ${line}`);
-  return r.record;
-}
-
-function rejectOf(p: RecordParser, line: string): { code: string; message: string } {
-  const [r] = results(p, [line]);
-  if (r?.ok !== false) assert.fail(`not rejected: ${line}`);
-  return { code: r.error.code, message: r.error.message };
-}
 
 // ---- default (combined) ---------------------------------------------------------------------------
 

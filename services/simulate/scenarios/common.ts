@@ -17,25 +17,26 @@ export function ipEntities(ips: readonly string[]): LabelEntity[] {
 }
 
 /** Who sends a request: the fields each of its lines repeats (absent ones are written `-`). */
-export type Client = Pick<SimLine, 'ip'> & Partial<Pick<SimLine, 'user' | 'ua' | 'session' | 'referer'>>;
+export type Client = Pick<SimLine, 'ip'> &
+  Partial<Pick<SimLine, 'user' | 'ua' | 'session' | 'referer' | 'breakGlass'>>;
 
 const OK = (): number => 200;
 
 /**
  * One GET at each of `times`: the i-th from `client` (or `client(i)`) for `target(i)`, answered
- * `status()` (200 unless given) with `bytes(status)` bytes. For each line status, then target,
+ * `status()` (200 unless given) with `bytes(status, i)` bytes. For each line status, then target,
  * then bytes are called, so draws from the scenario's rng come in that order.
  */
 export function gets(
   times: readonly number[],
   client: Client | ((i: number) => Client),
   target: (i: number) => string,
-  bytes: (status: number) => number,
+  bytes: (status: number, i: number) => number,
   status: () => number = OK,
 ): SimLine[] {
   return times.map((ts, i) => {
     const from = typeof client === 'function' ? client(i) : client;
     const s = status();
-    return line({ ts, ...from, request: req('GET', target(i)), status: s, bytes: bytes(s) });
+    return line({ ts, ...from, request: req('GET', target(i)), status: s, bytes: bytes(s, i) });
   });
 }

@@ -3,6 +3,7 @@
 // line (line-accounting.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import type { AccessRecord, RecordParser, RecordResult } from '../../services/collector/parsers/types.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from './real-logs.js';
 
@@ -30,6 +31,28 @@ export function rejectedOne(p: RecordParser, line: string): { code: string; mess
   const [r] = feed(p, [line]);
   if (r?.ok !== false) assert.fail(`not rejected: ${line}`);
   return { code: r.error.code, message: r.error.message };
+}
+
+/**
+ * The web parsers' robustness property: on up to 20 lines drawn from `line`, each parser from
+ * `parsers()` gives one result a line and a finite time for every record, and `sniff` does not throw.
+ */
+export function oneResultPerLine(
+  line: fc.Arbitrary<string>,
+  parsers: () => RecordParser[],
+  sniff: (lines: readonly string[]) => number,
+): void {
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 20 }), (lines) => {
+      for (const p of parsers()) {
+        const rs = feed(p, lines);
+        assert.equal(rs.length, lines.length);
+        for (const r of rs) if (r.ok === true) assert.ok(Number.isFinite(r.record.tsMs));
+      }
+      sniff(lines);
+    }),
+    { numRuns: 1000 },
+  );
 }
 
 /** Skips and rejects per real web log of the combined-line parsers (nginx and apache by default). */

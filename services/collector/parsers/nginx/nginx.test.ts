@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
 import {
   parsedOne as one,
+  oneResultPerLine,
   realWebLogTests,
   rejectedOne as rejectOf,
   feed as results,
@@ -305,17 +306,7 @@ test('property: the nginx parsers never throw, and account for every line', () =
     mutatedLine(),
     fc.string({ maxLength: 40 }),
   );
-  fc.assert(
-    fc.property(fc.array(line, { maxLength: 20 }), (lines) => {
-      for (const p of parsers()) {
-        const rs = results(p, lines);
-        assert.equal(rs.length, lines.length);
-        for (const r of rs) if (r.ok === true) assert.ok(Number.isFinite(r.record.tsMs));
-      }
-      nginxFormat.sniff(lines);
-    }),
-    { numRuns: 1000 },
-  );
+  oneResultPerLine(line, parsers, (lines) => nginxFormat.sniff(lines));
 });
 
 // ---- real logs -------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ import {
   entityWindowsQuery,
 } from '../api/routes/entities/queries.js';
 import {
+  type AffectedActor,
   affectedQuery,
   alertFactsQuery,
   bulkReadsQuery,
@@ -378,6 +379,18 @@ function incidentInserts(db: string): SqlCatalog['inserts'] {
 
 function incidentQueries(db: string): SqlCatalog['queries'] {
   const t = SAMPLE_ALERT.first_seen;
+  // One actor of each kind, for the affected-records and bulk-reads queries.
+  const actors: AffectedActor[] = [
+    { kind: 'principal', principal: 'ip:2001:db8::7', fromMs: t - 21_600_000, toMs: t + 600_000 },
+    { kind: 'db_user', dbUser: 'wp_app', fromMs: t - 21_600_000, toMs: t + 600_000 },
+    {
+      kind: 'route',
+      route: '/wp-json/wc/v3/orders/{id}',
+      resourceKind: 'order',
+      fromMs: t,
+      toMs: t + 600_000,
+    },
+  ];
   return [
     { name: 'incidents.byId', sql: incidentsByIdQuery(db, [SAMPLE_INCIDENT_ID, 'ffff0000ffff0000']).text },
     {
@@ -406,41 +419,11 @@ function incidentQueries(db: string): SqlCatalog['queries'] {
     { name: 'api.alertFacts', sql: alertFactsQuery(db, [SAMPLE_ALERT.alert_id]).text },
     {
       name: 'api.affected',
-      sql: affectedQuery(
-        db,
-        SAMPLE_ALERT.tenant,
-        [
-          { kind: 'principal', principal: 'ip:2001:db8::7', fromMs: t - 21_600_000, toMs: t + 600_000 },
-          { kind: 'db_user', dbUser: 'wp_app', fromMs: t - 21_600_000, toMs: t + 600_000 },
-          {
-            kind: 'route',
-            route: '/wp-json/wc/v3/orders/{id}',
-            resourceKind: 'order',
-            fromMs: t,
-            toMs: t + 600_000,
-          },
-        ],
-        200_000,
-      ).text,
+      sql: affectedQuery(db, SAMPLE_ALERT.tenant, actors, 200_000).text,
     },
     {
       name: 'api.bulkReads',
-      sql: bulkReadsQuery(
-        db,
-        SAMPLE_ALERT.tenant,
-        [
-          { kind: 'principal', principal: 'ip:2001:db8::7', fromMs: t - 21_600_000, toMs: t + 600_000 },
-          { kind: 'db_user', dbUser: 'wp_app', fromMs: t - 21_600_000, toMs: t + 600_000 },
-          {
-            kind: 'route',
-            route: '/wp-json/wc/v3/orders/{id}',
-            resourceKind: 'order',
-            fromMs: t,
-            toMs: t + 600_000,
-          },
-        ],
-        10_000,
-      ).text,
+      sql: bulkReadsQuery(db, SAMPLE_ALERT.tenant, actors, 10_000).text,
     },
   ];
 }

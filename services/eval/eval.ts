@@ -16,6 +16,7 @@
 
 import { createHash } from 'node:crypto';
 import { redactionKeyFromEnv } from '#shared/config.js';
+import { isObject, ndjsonObjects } from '#shared/ndjson.js';
 import { createRedactor, DEV_REDACTION_KEY, type Redactor } from '../collector/index.js';
 import type { LabelEntity, Labels, ScenarioLabel } from '../simulate/labels.js';
 
@@ -66,25 +67,10 @@ export function entityValue(e: LabelEntity, redactor: Redactor): string {
 
 const TOKEN_RE = /^tok_([a-z0-9]+(?:_[a-z0-9]+)*)_[0-9a-f]{16}$/;
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Parses `leakwatch scan` NDJSON output; throws AlertsInvalid naming the line. */
 export function parseAlerts(text: string): AlertRecord[] {
   const byId = new Map<string, AlertRecord>();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = (lines[i] as string).trim();
-    if (raw === '') continue;
-    const where = `alerts line ${i + 1}`;
-    let o: unknown;
-    try {
-      o = JSON.parse(raw);
-    } catch {
-      throw new AlertsInvalid(`${where}: not JSON`);
-    }
-    if (!isObj(o)) throw new AlertsInvalid(`${where}: not a JSON object`);
+  for (const [o, where] of ndjsonObjects(text, 'alerts', (m) => new AlertsInvalid(m))) {
     const id = o['alert_id'];
     const rule = o['rule'];
     const ent = o['entity'];
@@ -92,7 +78,7 @@ export function parseAlerts(text: string): AlertRecord[] {
     const ls = o['last_seen'];
     if (typeof id !== 'string' || id === '') throw new AlertsInvalid(`${where}: "alert_id" must be a string`);
     if (typeof rule !== 'string' || rule === '') throw new AlertsInvalid(`${where}: "rule" must be a string`);
-    if (!isObj(ent) || typeof ent['type'] !== 'string' || typeof ent['value'] !== 'string') {
+    if (!isObject(ent) || typeof ent['type'] !== 'string' || typeof ent['value'] !== 'string') {
       throw new AlertsInvalid(`${where}: "entity" must be {"type": string, "value": string}`);
     }
     if (typeof fs !== 'number' || typeof ls !== 'number' || !Number.isFinite(fs) || !Number.isFinite(ls)) {

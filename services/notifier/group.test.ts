@@ -51,6 +51,18 @@ function change(over: Partial<StatusChange>): StatusChange {
   };
 }
 
+/** The grouper opened incident `incidentId` (status object `objectId`) with alert a0 in it. */
+function incidentOpened(objectId: string, incidentId: string): StatusChange {
+  return change({
+    kind: 'incident',
+    object_id: objectId,
+    action: 'open',
+    status: 'open',
+    incident_id: incidentId,
+    alert_ids: ['a0'],
+  });
+}
+
 function setup(groupWait = '10s', repeat = '4h') {
   const routing = loadRouting(
     {
@@ -118,19 +130,13 @@ test('an attack lasting longer than repeat_interval repeats the trigger once per
 
 test('the incident join during group_wait names the page; ack then close -> acknowledge, resolve; ids stable', () => {
   const { g, pages } = setup('10s');
-  g.onAlert(alert(0), 0);
-  g.onStatus(
-    change({
-      kind: 'incident',
-      object_id: 'inc1',
-      action: 'open',
-      status: 'open',
-      incident_id: 'f'.repeat(32),
-      alert_ids: ['a0'],
-    }),
-    100,
-  );
-  g.onAlert(alert(3), 200);
+  // a0, its incident opened (by the grouper) during group_wait, then a3 joins
+  const joinDuringWait = (x: typeof g) => {
+    x.onAlert(alert(0), 0);
+    x.onStatus(incidentOpened('inc1', 'f'.repeat(32)), 100);
+    x.onAlert(alert(3), 200);
+  };
+  joinDuringWait(g);
   g.tick(9_999);
   assert.equal(pages.length, 0);
   g.tick(10_000);
@@ -151,19 +157,7 @@ test('the incident join during group_wait names the page; ack then close -> ackn
   );
   // Replaying the same history gives the same ids (what makes a re-send after a crash idempotent).
   const again = setup('10s');
-  again.g.onAlert(alert(0), 0);
-  again.g.onStatus(
-    change({
-      kind: 'incident',
-      object_id: 'inc1',
-      action: 'open',
-      status: 'open',
-      incident_id: 'f'.repeat(32),
-      alert_ids: ['a0'],
-    }),
-    100,
-  );
-  again.g.onAlert(alert(3), 200);
+  joinDuringWait(again.g);
   again.g.tick(10_000);
   assert.deepEqual(
     again.pages.map((p) => p.id),
@@ -225,34 +219,14 @@ test('an IP entity is kept (what a responder blocks)', () => {
 
 test('replay (restart): committed history restores groups and incidents silently; later alerts fold, a resolve reaches the old page', () => {
   const first = setup('10s');
-  first.g.onStatus(
-    change({
-      kind: 'incident',
-      object_id: 'i',
-      action: 'open',
-      status: 'open',
-      incident_id: 'e'.repeat(32),
-      alert_ids: ['a0'],
-    }),
-    0,
-  );
+  first.g.onStatus(incidentOpened('i', 'e'.repeat(32)), 0);
   first.g.onAlert(alert(0), 0);
   first.g.tick(10_000);
   const sent = first.pages.map((p) => p.id);
   // A new process replays the same committed messages: nothing is sent...
   const { g, pages } = setup('10s');
   g.replay((r) => {
-    r.onStatus(
-      change({
-        kind: 'incident',
-        object_id: 'i',
-        action: 'open',
-        status: 'open',
-        incident_id: 'e'.repeat(32),
-        alert_ids: ['a0'],
-      }),
-      0,
-    );
+    r.onStatus(incidentOpened('i', 'e'.repeat(32)), 0);
     r.onAlert(alert(0), 0);
   });
   assert.equal(pages.length, 0);

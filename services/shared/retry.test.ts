@@ -6,6 +6,18 @@ import { backoffDelay, DELIVERY_BACKOFF, retry, retryUntilDelivered } from './re
 const Flaky = createError('LW_ERR_TEST_FLAKY', 'flaky', { retriable: true });
 const NotFlaky = createError('LW_ERR_TEST_BROKEN', 'broken');
 
+/** An operation that always throws `err()`, counting its attempts. */
+function alwaysFails(err: () => unknown): (() => Promise<never>) & { attempts: number } {
+  const op = Object.assign(
+    async (): Promise<never> => {
+      op.attempts++;
+      throw err();
+    },
+    { attempts: 0 },
+  );
+  return op;
+}
+
 test('retries retriable errors, then succeeds', async () => {
   let n = 0;
   const v = await retry(
@@ -20,30 +32,15 @@ test('retries retriable errors, then succeeds', async () => {
 });
 
 test('never retries a TypeError or a non-retriable error', async () => {
-  let n = 0;
-  await assert.rejects(
-    retry(async () => {
-      n++;
-      throw new TypeError('bug');
-    }),
-    TypeError,
-  );
-  assert.equal(n, 1);
+  const op = alwaysFails(() => new TypeError('bug'));
+  await assert.rejects(retry(op), TypeError);
+  assert.equal(op.attempts, 1);
 });
 
 test('gives up after maxAttempts with the last error', async () => {
-  let n = 0;
-  await assert.rejects(
-    retry(
-      async () => {
-        n++;
-        throw Flaky();
-      },
-      { initialMs: 1, maxAttempts: 4 },
-    ),
-    { code: 'LW_ERR_TEST_FLAKY' },
-  );
-  assert.equal(n, 4);
+  const op = alwaysFails(() => Flaky());
+  await assert.rejects(retry(op, { initialMs: 1, maxAttempts: 4 }), { code: 'LW_ERR_TEST_FLAKY' });
+  assert.equal(op.attempts, 4);
 });
 
 test('backoff grows and is capped', () => {
@@ -85,19 +82,13 @@ test('retryUntilDelivered: retries past the attempts retry() would allow, counti
 
 test('retryUntilDelivered: by default only retriable errors (isRetriable), never a TypeError or a plain Error', async () => {
   for (const err of [new TypeError('bug'), new Error('no code'), NotFlaky()]) {
-    let n = 0;
+    const op = alwaysFails(() => err);
     let failures = 0;
     await assert.rejects(
-      retryUntilDelivered(
-        async () => {
-          n++;
-          throw err;
-        },
-        { backoff: fast, onFailure: () => failures++ },
-      ),
+      retryUntilDelivered(op, { backoff: fast, onFailure: () => failures++ }),
       (e) => e === err,
     );
-    assert.equal(n, 1);
+    assert.equal(op.attempts, 1);
     assert.equal(failures, 1);
   }
   let n = 0;
@@ -123,18 +114,9 @@ test('retryUntilDelivered: a caller may retry everything', async () => {
 
 test('retryUntilDelivered: heartbeats the batch between attempts and stops once it is stale', async () => {
   const batch = fakeBatch(2);
-  let n = 0;
-  await assert.rejects(
-    retryUntilDelivered(
-      async () => {
-        n++;
-        throw Flaky();
-      },
-      { backoff: fast, batch },
-    ),
-    { code: 'LW_ERR_TEST_FLAKY' },
-  );
-  assert.equal(n, 3); // failures 1 and 2 retried, the 3rd found the batch stale
+  const op = alwaysFails(() => Flaky());
+  await assert.rejects(retryUntilDelivered(op, { backoff: fast, batch }), { code: 'LW_ERR_TEST_FLAKY' });
+  assert.equal(op.attempts, 3); // failures 1 and 2 retried, the 3rd found the batch stale
   assert.equal(batch.heartbeats, 2);
   const ok = fakeBatch();
   let m = 0;
@@ -149,18 +131,12 @@ test('retryUntilDelivered: heartbeats the batch between attempts and stops once 
 
 test('retryUntilDelivered: an abort ends the wait and throws the last error', async () => {
   const abort = new AbortController();
-  let n = 0;
+  const op = alwaysFails(() => Flaky());
   const t0 = Date.now();
-  const p = retryUntilDelivered(
-    async () => {
-      n++;
-      throw Flaky();
-    },
-    { signal: abort.signal, retriable: () => true },
-  );
+  const p = retryUntilDelivered(op, { signal: abort.signal, retriable: () => true });
   setTimeout(() => abort.abort(), 20);
   await assert.rejects(p, { code: 'LW_ERR_TEST_FLAKY' });
-  assert.equal(n, 1); // the first wait (DELIVERY_BACKOFF, about 250 ms) was cut short
+  assert.equal(op.attempts, 1); // the first wait (DELIVERY_BACKOFF, about 250 ms) was cut short
   assert.ok(Date.now() - t0 < 200);
 });
 

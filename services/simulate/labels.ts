@@ -6,6 +6,7 @@
 //    "platform":"woocommerce","rules":["sequential-enumeration"],"entities":[{"type":"api_key","raw":"ck_…"}, …],
 //    "start_ts":…,"end_ts":…,"lines":N,"description":"…"}
 
+import { isObject, ndjsonObjects } from '#shared/ndjson.js';
 import type { EntityType, LabelEntity } from './scenarios/types.js';
 
 export type { EntityType, LabelEntity };
@@ -63,10 +64,6 @@ export function serializeLabels(l: Labels): string {
   return [l.header, ...l.scenarios].map((x) => JSON.stringify(x)).join('\n') + '\n';
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function num(o: Record<string, unknown>, k: string, where: string): number {
   const v = o[k];
   if (typeof v !== 'number' || !Number.isFinite(v))
@@ -85,18 +82,7 @@ function str(o: Record<string, unknown>, k: string, where: string): string {
 export function parseLabels(text: string): Labels {
   let header: LabelsHeader | undefined;
   const scenarios: ScenarioLabel[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = (lines[i] as string).trim();
-    if (raw === '') continue;
-    const where = `labels line ${i + 1}`;
-    let o: unknown;
-    try {
-      o = JSON.parse(raw);
-    } catch {
-      throw new LabelsInvalid(`${where}: not JSON`);
-    }
-    if (!isObj(o)) throw new LabelsInvalid(`${where}: not a JSON object`);
+  for (const [o, where] of ndjsonObjects(text, 'labels', (m) => new LabelsInvalid(m))) {
     if (o['kind'] === 'header') {
       if (header !== undefined) throw new LabelsInvalid(`${where}: second header`);
       header = {
@@ -121,7 +107,7 @@ export function parseLabels(text: string): Labels {
       throw new LabelsInvalid(`${where}: "entities" must be a non-empty array`);
     const entities: LabelEntity[] = ents.map((e, k) => {
       if (
-        !isObj(e) ||
+        !isObject(e) ||
         typeof e['type'] !== 'string' ||
         !ENTITY_TYPES.has(e['type']) ||
         typeof e['raw'] !== 'string'

@@ -2,17 +2,25 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StringMemo } from './memo.js';
 
+/** `f`, counting how often the memo had to call it. */
+function counted(f: (k: string) => string): ((k: string) => string) & { calls: number } {
+  const g = Object.assign(
+    (k: string) => {
+      g.calls++;
+      return f(k);
+    },
+    { calls: 0 },
+  );
+  return g;
+}
+
 test('StringMemo computes each key once while it stays in its set', () => {
   const memo = new StringMemo<string>(1024, 64);
-  let calls = 0;
-  const upper = (k: string) => {
-    calls++;
-    return k.toUpperCase();
-  };
+  const upper = counted((k) => k.toUpperCase());
   for (let round = 0; round < 3; round++) {
     for (const k of ['/a', '/b', '/orders/1', '/orders/2']) assert.equal(memo.get(k, upper), k.toUpperCase());
   }
-  assert.equal(calls, 4);
+  assert.equal(upper.calls, 4);
 });
 
 test('StringMemo never answers for another key: a full table only costs recomputation', () => {
@@ -28,30 +36,22 @@ test('StringMemo never answers for another key: a full table only costs recomput
     }
   }
   // The set keeps the two most recent keys.
-  let calls = 0;
-  const count = (x: string) => {
-    calls++;
-    return x;
-  };
+  const count = counted((x) => x);
   memo.get('/x', count);
   memo.get('/y', count);
   memo.get('/x', count);
   memo.get('/y', count);
-  assert.equal(calls, 2);
+  assert.equal(count.calls, 2);
 });
 
 test('StringMemo does not keep keys longer than its limit; its size must be a power of two', () => {
   const memo = new StringMemo<string>(64, 8);
-  let calls = 0;
-  const id = (x: string) => {
-    calls++;
-    return x;
-  };
+  const id = counted((x) => x);
   memo.get('12345678', id);
   memo.get('12345678', id);
-  assert.equal(calls, 1);
+  assert.equal(id.calls, 1);
   memo.get('123456789', id);
   memo.get('123456789', id);
-  assert.equal(calls, 3);
+  assert.equal(id.calls, 3);
   assert.throws(() => new StringMemo(3, 8), RangeError);
 });

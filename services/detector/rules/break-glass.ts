@@ -11,6 +11,7 @@
 //   (The median of active windows already overstates an hour: people are not active every window.)
 
 import { entityKey } from '#shared/principal.js';
+import { everyEventByPrincipal } from './define.js';
 import { eventLabels, sampleEvents, topRoutes } from './explain.js';
 import type { Finding, Rule, Severity } from './types.js';
 
@@ -36,10 +37,7 @@ export const BREAK_GLASS_DEFAULTS: Readonly<BreakGlassConfig> = Object.freeze({
 });
 
 export const breakGlass: Rule<BreakGlassConfig> = {
-  id: 'break-glass',
-  keyBy: 'principal',
-  trigger: 'every-event',
-  defaults: BREAK_GLASS_DEFAULTS,
+  ...everyEventByPrincipal('break-glass', BREAK_GLASS_DEFAULTS),
   evaluate(w, b, cfg): Finding[] {
     const e = w.event;
     if (e === null || !e.emergency_access) return [];

@@ -7,6 +7,7 @@
 // tenant-wide one —, and the longest near-sequential run is less than half of them.
 
 import { entityKey } from '#shared/principal.js';
+import { everyEventByPrincipal } from './define.js';
 import { sampleEvents, topRoutes } from './explain.js';
 import { kindCounts } from './kinds.js';
 import { longestRun } from './sequential-enumeration.js';
@@ -30,10 +31,7 @@ export const DISTINCT_RESOURCE_BURST_DEFAULTS: Readonly<DistinctResourceBurstCon
 });
 
 export const distinctResourceBurst: Rule<DistinctResourceBurstConfig> = {
-  id: 'distinct-resource-burst',
-  keyBy: 'principal',
-  trigger: 'every-event',
-  defaults: DISTINCT_RESOURCE_BURST_DEFAULTS,
+  ...everyEventByPrincipal('distinct-resource-burst', DISTINCT_RESOURCE_BURST_DEFAULTS),
   evaluate(w, b, cfg): Finding[] {
     const e = w.event;
     if (e !== null && (e.resource_id === null || !kindCounts(cfg.kinds, e.resource_kind))) return [];

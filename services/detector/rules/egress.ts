@@ -35,6 +35,7 @@
 // per-window tests and unauthenticated-sensitive. Baseline.horizon (baselines/horizon.ts).
 
 import { entityKey } from '#shared/principal.js';
+import { everyEventByPrincipal } from './define.js';
 import { humanBytes, sampleEvents, topRoutes } from './explain.js';
 import type {
   Baseline,
@@ -212,10 +213,7 @@ const BASIS_TEXT: Readonly<Record<Basis, string>> = {
 };
 
 export const egress: Rule<EgressConfig> = {
-  id: 'egress',
-  keyBy: 'principal',
-  trigger: 'every-event',
-  defaults: EGRESS_DEFAULTS,
+  ...everyEventByPrincipal('egress', EGRESS_DEFAULTS),
   evaluate(w, b, cfg): Finding[] {
     const e = w.event;
     // Cheap pre-check: only events that add volume can push it over.

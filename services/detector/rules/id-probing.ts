@@ -6,6 +6,7 @@
 // route has collected at least slowMinDenied denials at slowMinShare or more within the id horizon.
 
 import { entityKey } from '#shared/principal.js';
+import { everyEventByPrincipal } from './define.js';
 import { sampleEvents, topRoutes } from './explain.js';
 import type { Finding, Rule, Severity } from './types.js';
 
@@ -26,10 +27,7 @@ export const ID_PROBING_DEFAULTS: Readonly<IdProbingConfig> = Object.freeze({
 });
 
 export const idProbing: Rule<IdProbingConfig> = {
-  id: 'id-probing',
-  keyBy: 'principal',
-  trigger: 'every-event',
-  defaults: ID_PROBING_DEFAULTS,
+  ...everyEventByPrincipal('id-probing', ID_PROBING_DEFAULTS),
   evaluate(w, _b, cfg): Finding[] {
     const e = w.event;
     if (e !== null && (e.resource_kind === null || (e.status !== 403 && e.status !== 404))) return [];

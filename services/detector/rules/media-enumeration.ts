@@ -7,6 +7,7 @@
 // a handful of someone else's visit recordings is already a breach.
 
 import { entityKey } from '#shared/principal.js';
+import { newIdByPrincipal } from './define.js';
 import { sampleEvents } from './explain.js';
 import { runToJudge } from './sequential-enumeration.js';
 import type { Finding, Rule, Severity } from './types.js';
@@ -28,10 +29,7 @@ export const MEDIA_ENUMERATION_DEFAULTS: Readonly<MediaEnumerationConfig> = Obje
 });
 
 export const mediaEnumeration: Rule<MediaEnumerationConfig> = {
-  id: 'media-enumeration',
-  keyBy: 'principal',
-  trigger: 'new-id',
-  defaults: MEDIA_ENUMERATION_DEFAULTS,
+  ...newIdByPrincipal('media-enumeration', MEDIA_ENUMERATION_DEFAULTS),
   evaluate(w, _b, cfg): Finding[] {
     for (const r of w.changed) {
       if (r.resourceKind === null || !cfg.kinds.includes(r.resourceKind) || r.distinct < cfg.minFiles)

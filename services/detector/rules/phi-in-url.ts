@@ -4,6 +4,7 @@
 // more arrive. URLs end up in access logs, proxies, analytics and referers: every hit is a leak.
 
 import { entityKey } from '#shared/principal.js';
+import { everyEventByPrincipal } from './define.js';
 import { eventLabels, sampleEvents } from './explain.js';
 import type { Finding, Rule, Severity } from './types.js';
 
@@ -26,10 +27,7 @@ export const PHI_IN_URL_DEFAULTS: Readonly<PhiInUrlConfig> = Object.freeze({
 const PREFIX = 'phi_in_url:';
 
 export const phiInUrl: Rule<PhiInUrlConfig> = {
-  id: 'phi-in-url',
-  keyBy: 'principal',
-  trigger: 'every-event',
-  defaults: PHI_IN_URL_DEFAULTS,
+  ...everyEventByPrincipal('phi-in-url', PHI_IN_URL_DEFAULTS),
   evaluate(w, _b, cfg): Finding[] {
     const e = w.event;
     if (e === null || e.findings.length === 0) return [];

@@ -17,6 +17,7 @@
 // arrival, must also show at least minOrderedShare of steps of at most orderedStep.
 
 import { entityKey } from '#shared/principal.js';
+import { newIdByPrincipal } from './define.js';
 import type { Finding, RouteIdsView, Rule, Severity, WindowView } from './types.js';
 
 export interface SequentialEnumerationConfig {
@@ -154,10 +155,7 @@ function findingFor(w: WindowView, r: RouteIdsView, run: Run, cfg: SequentialEnu
 }
 
 export const sequentialEnumeration: Rule<SequentialEnumerationConfig> = {
-  id: 'sequential-enumeration',
-  keyBy: 'principal',
-  trigger: 'new-id',
-  defaults: SEQUENTIAL_ENUMERATION_DEFAULTS,
+  ...newIdByPrincipal('sequential-enumeration', SEQUENTIAL_ENUMERATION_DEFAULTS),
   evaluate(w, _b, cfg) {
     let best: RouteIdsView | undefined;
     let bestRun: Run | undefined;

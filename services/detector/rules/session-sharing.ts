@@ -6,6 +6,7 @@
 // moving between networks changes address, not browser).
 
 import { entityKey } from '#shared/principal.js';
+import { everyEventByPrincipal } from './define.js';
 import { eventLabels, sampleEvents } from './explain.js';
 import type { Finding, Rule, Severity } from './types.js';
 
@@ -24,10 +25,7 @@ export const SESSION_SHARING_DEFAULTS: Readonly<SessionSharingConfig> = Object.f
 });
 
 export const sessionSharing: Rule<SessionSharingConfig> = {
-  id: 'session-sharing',
-  keyBy: 'principal',
-  trigger: 'every-event',
-  defaults: SESSION_SHARING_DEFAULTS,
+  ...everyEventByPrincipal('session-sharing', SESSION_SHARING_DEFAULTS),
   evaluate(w, _b, cfg): Finding[] {
     if (w.entity.type !== 'session') return [];
     const p = w.peers();

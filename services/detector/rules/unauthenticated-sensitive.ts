@@ -19,6 +19,7 @@
 
 import { entityKey } from '#shared/principal.js';
 import { FILE_SENSITIVE_KINDS, RECORD_SENSITIVE_KINDS } from '#shared/sensitive-kinds.js';
+import { everyEventByPrincipal } from './define.js';
 import { sampleEvents, topRoutes } from './explain.js';
 import { isBucketRead } from './kinds.js';
 import type { BucketReads, Finding, Rule, Severity, WindowView } from './types.js';
@@ -72,10 +73,7 @@ function everAuthenticated(w: WindowView): boolean {
 }
 
 export const unauthenticatedSensitive: Rule<UnauthenticatedSensitiveConfig> = {
-  id: 'unauthenticated-sensitive',
-  keyBy: 'principal',
-  trigger: 'every-event',
-  defaults: UNAUTHENTICATED_SENSITIVE_DEFAULTS,
+  ...everyEventByPrincipal('unauthenticated-sensitive', UNAUTHENTICATED_SENSITIVE_DEFAULTS),
   evaluate(w, b, cfg): Finding[] {
     const e = w.event;
     if (e === null || e.authenticated || everAuthenticated(w)) return [];

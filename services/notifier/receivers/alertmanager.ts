@@ -5,8 +5,8 @@
 // with endsAt = now + hold (default 24 h): Alertmanager would otherwise resolve it after its
 // resolve_timeout; the resolve page sends endsAt = when it was resolved.
 import type { Page } from '../page.js';
-import { postJson } from './http.js';
-import type { NotifyResult, Receiver, ReceiverOptions } from './types.js';
+import { jsonReceiver } from './http.js';
+import type { Receiver, ReceiverOptions } from './types.js';
 
 export const ALERTNAME = 'LeakwatchAlert';
 
@@ -48,17 +48,7 @@ export function alertmanagerReceiver(
   o: ReceiverOptions,
 ): Receiver {
   const url = `${r.url.replace(/\/+$/, '')}/api/v2/alerts`;
-  return {
-    name: r.name,
-    type: 'alertmanager',
-    notify(page: Page): Promise<NotifyResult> {
-      return postJson(
-        r.name,
-        url,
-        JSON.stringify(alertmanagerBody(page, r.holdMs ?? 86_400_000)),
-        {},
-        o.timeoutMs,
-      );
-    },
-  };
+  return jsonReceiver({ name: r.name, type: 'alertmanager', url }, o, (page) => ({
+    body: JSON.stringify(alertmanagerBody(page, r.holdMs ?? 86_400_000)),
+  }));
 }

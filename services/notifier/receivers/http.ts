@@ -2,7 +2,8 @@
 // retry, other 4xx do not, connection errors retry. The error text names the receiver and the
 // status or error code only: never the URL (a Slack URL is a credential) nor the response body
 // (a receiver may echo what it was sent).
-import type { NotifyResult } from './types.js';
+import type { Page } from '../page.js';
+import type { NotifyResult, Receiver, ReceiverOptions } from './types.js';
 
 export async function postJson(
   receiver: string,
@@ -31,4 +32,26 @@ export async function postJson(
   if (res.ok) return { retry: false };
   const retry = res.status >= 500 || res.status === 429 || res.status === 408;
   return { retry, error: `${receiver}: HTTP ${res.status}` };
+}
+
+/** What a receiver POSTs for one page: the JSON body and any headers of its own. */
+export interface JsonPost {
+  body: string;
+  headers?: Record<string, string>;
+}
+
+/** A receiver that POSTs one JSON document a page to `url` (every receiver type is one). */
+export function jsonReceiver(
+  r: { name: string; type: string; url: string },
+  o: ReceiverOptions,
+  post: (page: Page) => JsonPost,
+): Receiver {
+  return {
+    name: r.name,
+    type: r.type,
+    notify(page: Page): Promise<NotifyResult> {
+      const { body, headers = {} } = post(page);
+      return postJson(r.name, r.url, body, headers, o.timeoutMs);
+    },
+  };
 }

@@ -1,8 +1,8 @@
 // PagerDuty Events API v2: dedup_key = the page's dedup key (incident id, or actor-<hash of tenant + entity>), so
 // a trigger sent twice is one PagerDuty incident, and acknowledge / resolve reach it.
 import type { Page } from '../page.js';
-import { postJson } from './http.js';
-import type { NotifyResult, Receiver, ReceiverOptions } from './types.js';
+import { jsonReceiver } from './http.js';
+import type { Receiver, ReceiverOptions } from './types.js';
 
 const PD_SEVERITY: Record<Page['severity'], string> = {
   critical: 'critical',
@@ -43,12 +43,7 @@ export function pagerDutyReceiver(
   r: { name: string; url: string; routingKey: string; source?: string },
   o: ReceiverOptions,
 ): Receiver {
-  return {
-    name: r.name,
-    type: 'pagerduty',
-    notify(page: Page): Promise<NotifyResult> {
-      const body = JSON.stringify(pagerDutyBody(page, r.routingKey, r.source ?? 'leakwatch'));
-      return postJson(r.name, r.url, body, {}, o.timeoutMs);
-    },
-  };
+  return jsonReceiver({ name: r.name, type: 'pagerduty', url: r.url }, o, (page) => ({
+    body: JSON.stringify(pagerDutyBody(page, r.routingKey, r.source ?? 'leakwatch')),
+  }));
 }

@@ -1,7 +1,7 @@
 // Slack incoming webhook: {text, blocks}. The webhook URL is the credential (secrets.url).
 import type { Page } from '../page.js';
-import { postJson } from './http.js';
-import type { NotifyResult, Receiver, ReceiverOptions } from './types.js';
+import { jsonReceiver } from './http.js';
+import type { Receiver, ReceiverOptions } from './types.js';
 
 const ICON: Record<Page['action'], string> = {
   trigger: ':rotating_light:',
@@ -41,11 +41,7 @@ export function slackReceiver(
   r: { name: string; url: string; channel?: string },
   o: ReceiverOptions,
 ): Receiver {
-  return {
-    name: r.name,
-    type: 'slack',
-    notify(page: Page): Promise<NotifyResult> {
-      return postJson(r.name, r.url, JSON.stringify(slackBody(page, r.channel)), {}, o.timeoutMs);
-    },
-  };
+  return jsonReceiver({ name: r.name, type: 'slack', url: r.url }, o, (page) => ({
+    body: JSON.stringify(slackBody(page, r.channel)),
+  }));
 }

@@ -6,8 +6,8 @@
 // its tolerance (replay). Each attempt is signed anew with the time it is sent.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Page } from '../page.js';
-import { postJson } from './http.js';
-import type { NotifyResult, Receiver, ReceiverOptions } from './types.js';
+import { jsonReceiver } from './http.js';
+import type { Receiver, ReceiverOptions } from './types.js';
 
 export const SIGNATURE_HEADER = 'x-leakwatch-signature';
 export const TIMESTAMP_HEADER = 'x-leakwatch-timestamp';
@@ -63,23 +63,14 @@ export function webhookReceiver(
   r: { name: string; url: string; secret: string },
   o: ReceiverOptions,
 ): Receiver {
-  return {
-    name: r.name,
-    type: 'webhook',
-    notify(page: Page): Promise<NotifyResult> {
-      const body = JSON.stringify(webhookBody(page));
-      const ts = Math.floor(Date.now() / 1000);
-      return postJson(
-        r.name,
-        r.url,
-        body,
-        {
-          [TIMESTAMP_HEADER]: String(ts),
-          [SIGNATURE_HEADER]: sign(r.secret, ts, body),
-          [IDEMPOTENCY_HEADER]: page.id,
-        },
-        o.timeoutMs,
-      );
-    },
-  };
+  return jsonReceiver({ name: r.name, type: 'webhook', url: r.url }, o, (page) => {
+    const body = JSON.stringify(webhookBody(page));
+    const ts = Math.floor(Date.now() / 1000);
+    const headers = {
+      [TIMESTAMP_HEADER]: String(ts),
+      [SIGNATURE_HEADER]: sign(r.secret, ts, body),
+      [IDEMPOTENCY_HEADER]: page.id,
+    };
+    return { body, headers };
+  });
 }

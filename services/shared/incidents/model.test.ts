@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MEMBER_T, memberRow } from '../../../test/support/incidents.js';
 import {
   actorOf,
   alertRisk,
@@ -8,34 +9,14 @@ import {
   currentMembership,
   deadlinesOf,
   type IncidentRow,
-  type MemberRow,
   rebaseIncident,
   summarize,
 } from './model.js';
 
 const H = 3_600_000;
-const T = Date.UTC(2026, 10, 20, 9);
+const T = MEMBER_T;
 
-function member(over: Partial<MemberRow>): MemberRow {
-  return {
-    tenant: 'shop',
-    incident_id: 'i1',
-    alert_id: 'a1',
-    joined_at_ms: T,
-    joined_by: 'incidents',
-    rule: 'egress',
-    severity: 'high',
-    score: 4,
-    entity_type: 'user',
-    entity_value: 'u1',
-    resource_kind: '',
-    title: 't',
-    first_seen_ms: T,
-    last_seen_ms: T,
-    version: T,
-    ...over,
-  };
-}
+const member = memberRow;
 
 describe('risk', () => {
   it('weights severity and the square root of the score clamped to [1, 10]', () => {

@@ -5,8 +5,11 @@ import { line, req, type SimLine } from '../format.js';
 import { publicIp } from '../ips.js';
 import { listBytes, recordBytes, TELEHEALTH_API, telehealth, woo } from '../platforms.js';
 import type { Rng } from '../prng.js';
+import { gets } from './common.js';
 import { distinctRandom } from './distinct-resource-burst.js';
 import { HOUR, MIN, pace, type ScenarioBuild, type ScenarioClass, type ScenarioContext } from './types.js';
+
+const CLINIC = 'https://care.example.com/clinic/';
 
 interface Clinician {
   user: string;
@@ -22,19 +25,8 @@ function normalDays(rng: Rng, c: Clinician, ctx: ScenarioContext, attackEnd: num
     for (let k = rng.int(2, 6); k > 0; k--) {
       const ts = h + rng.int(0, HOUR - 1);
       if ((ts >= ctx.t0 && ts <= attackEnd) || ts >= ctx.simEnd) continue;
-      out.push(
-        line({
-          ts,
-          ip: c.ip,
-          user: c.user,
-          session: c.session,
-          ua: c.ua,
-          referer: 'https://care.example.com/clinic/',
-          request: req('GET', telehealth.patient(rng.int(1000, 90_000))),
-          status: 200,
-          bytes: recordBytes(rng),
-        }),
-      );
+      const request = req('GET', telehealth.patient(rng.int(1000, 90_000)));
+      out.push(line({ ts, ...c, referer: CLINIC, request, status: 200, bytes: recordBytes(rng) }));
     }
   }
   return out;
@@ -54,19 +46,11 @@ function charts(
   const c = clinician(rng, user);
   const ids = distinctRandom(rng, rng.int(n[0], n[1]), 1000, 90_000);
   const times = pace(rng, t0, ids.length, gap[0], gap[1], durationMs);
-  const attack = ids.map((id, i) =>
-    line({
-      ts: times[i] as number,
-      ip: c.ip,
-      user: c.user,
-      session: c.session,
-      ua: c.ua,
-      referer: 'https://care.example.com/clinic/',
-      request: req('GET', telehealth.patient(id)),
-      status: 200,
-      bytes: recordBytes(rng),
-      breakGlass: '1',
-    }),
+  const attack = gets(
+    times,
+    { ...c, referer: CLINIC, breakGlass: '1' },
+    (i) => telehealth.patient(ids[i] as number),
+    () => recordBytes(rng),
   );
   const end = attack[attack.length - 1]?.ts ?? t0;
   const hours = Math.max(1, (end - t0) / HOUR);
@@ -111,19 +95,11 @@ export const breakGlass: ScenarioClass = {
         const n = rng.int(5, 15);
         for (let p = 1; targets.length < n; p++) targets.push(woo.orders(`per_page=100&page=${p}`));
         const times = pace(rng, t0, targets.length, 20_000, 60_000, durationMs);
-        const attack = targets.map((target, i) =>
-          line({
-            ts: times[i] as number,
-            ip: c.ip,
-            user: c.user,
-            session: c.session,
-            ua: c.ua,
-            referer: 'https://care.example.com/wp-admin/',
-            request: req('GET', target),
-            status: 200,
-            bytes: target.endsWith('.csv') ? rng.int(1_000_000, 12_000_000) : listBytes(rng, 100),
-            breakGlass: '1',
-          }),
+        const attack = gets(
+          times,
+          { ...c, referer: 'https://care.example.com/wp-admin/', breakGlass: '1' },
+          (i) => targets[i] as string,
+          (_, i) => (targets[i]?.endsWith('.csv') ? rng.int(1_000_000, 12_000_000) : listBytes(rng, 100)),
         );
         const end = attack[attack.length - 1]?.ts ?? t0;
         return {

@@ -1,10 +1,9 @@
 // distinct-resource-burst: many distinct, non-sequential records (random order ids, UUIDs) fetched
 // quickly by one principal.
 import { browserUa, toolUa } from '../agents.js';
-import { line, req } from '../format.js';
 import { recordBytes, shopify, telehealth, woo } from '../platforms.js';
 import type { Rng } from '../prng.js';
-import { routeEntity } from './common.js';
+import { gets, routeEntity } from './common.js';
 import { MIN, pace, type ScenarioClass } from './types.js';
 
 /** n distinct random integers in [lo, hi], in random order. */
@@ -33,16 +32,11 @@ export const distinctResourceBurst: ScenarioClass = {
         const ua = toolUa(rng);
         const ids = distinctRandom(rng, rng.int(150, 250), 20_000, 48_000);
         const times = pace(rng, t0, ids.length, 500, 1500, durationMs);
-        const attack = ids.map((id, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            user,
-            ua,
-            request: req('GET', woo.order(id)),
-            status: 200,
-            bytes: recordBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, user, ua },
+          (i) => woo.order(ids[i] as number),
+          () => recordBytes(rng),
         );
         return {
           entities: [{ type: 'user', raw: user }, routeEntity(woo.order(1))],
@@ -61,17 +55,11 @@ export const distinctResourceBurst: ScenarioClass = {
         const ua = browserUa(rng);
         const n = rng.int(100, 200);
         const times = pace(rng, t0, n, 600, 1800, durationMs);
-        const attack = times.map((ts) =>
-          line({
-            ts,
-            ip,
-            ua,
-            session,
-            referer: 'https://care.example.com/clinic/',
-            request: req('GET', telehealth.patient(rng.uuid())),
-            status: 200,
-            bytes: recordBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua, session, referer: 'https://care.example.com/clinic/' },
+          () => telehealth.patient(rng.uuid()),
+          () => recordBytes(rng),
         );
         return {
           entities: [{ type: 'session', raw: session }, routeEntity(telehealth.patient(rng.uuid()))],
@@ -89,15 +77,11 @@ export const distinctResourceBurst: ScenarioClass = {
         const ua = toolUa(rng);
         const ids = distinctRandom(rng, rng.int(100, 140), 0, 999_999_999).map((v) => 5_000_000_000_000 + v);
         const times = pace(rng, t0, ids.length, 5000, 15_000, durationMs);
-        const attack = ids.map((id, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            request: req('GET', shopify.order(id)),
-            status: 200,
-            bytes: recordBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) => shopify.order(ids[i] as number),
+          () => recordBytes(rng),
         );
         return {
           entities: [{ type: 'client_ip', raw: ip }, routeEntity(shopify.order(1))],

@@ -1,10 +1,9 @@
 // distributed-enumeration: one id walk on one route where consecutive requests come from different
 // addresses of a pool of 20–200 (botnet / rotating proxies). The alert entity is the route.
 import { BROWSER_UAS, TOOL_UAS } from '../agents.js';
-import { line, req, type SimLine } from '../format.js';
 import { magento, recordBytes, shopify, woo } from '../platforms.js';
 import type { Rng } from '../prng.js';
-import { ipEntities, routeEntity } from './common.js';
+import { type Client, gets, ipEntities, routeEntity } from './common.js';
 import { HOUR, MIN, pace, type ScenarioClass, walk } from './types.js';
 
 /** Round-robin over a shuffled pool, reshuffled each pass, never the same address twice in a row. */
@@ -26,6 +25,12 @@ function uaFor(rng: Rng, pool: readonly string[]): Map<string, string> {
   return m;
 }
 
+/** The i-th request's sender: its address in the rotation, with that proxy's user agent. */
+function proxy(who: readonly string[], uas: ReadonlyMap<string, string>, i: number): Client {
+  const ip = who[i] as string;
+  return { ip, ua: uas.get(ip) ?? null };
+}
+
 export const distributedEnumeration: ScenarioClass = {
   id: 'distributed-enumeration',
   variants: [
@@ -39,17 +44,12 @@ export const distributedEnumeration: ScenarioClass = {
         const ids = walk(rng, rng.int(20_000, 40_000), rng.int(200, 300));
         const who = rotation(rng, pool, ids.length);
         const times = pace(rng, t0, ids.length, 250, 500, durationMs);
-        const attack: SimLine[] = ids.map((id, i) => {
-          const ip = who[i] as string;
-          return line({
-            ts: times[i] as number,
-            ip,
-            ua: uas.get(ip) ?? null,
-            request: req('GET', woo.orderReceived(id, `wc_order_${rng.hex(13)}`)),
-            status: 200,
-            bytes: rng.int(28_000, 52_000),
-          });
-        });
+        const attack = gets(
+          times,
+          (i) => proxy(who, uas, i),
+          (i) => woo.orderReceived(ids[i] as number, `wc_order_${rng.hex(13)}`),
+          () => rng.int(28_000, 52_000),
+        );
         return {
           entities: [routeEntity(woo.orderReceived(1, 'x')), ...ipEntities(pool)],
           attack,
@@ -67,17 +67,12 @@ export const distributedEnumeration: ScenarioClass = {
         const ids = walk(rng, rng.int(100_000, 300_000), rng.int(140, 180));
         const who = rotation(rng, pool, ids.length);
         const times = pace(rng, t0, ids.length, 20_000, 60_000, durationMs);
-        const attack = ids.map((id, i) => {
-          const ip = who[i] as string;
-          return line({
-            ts: times[i] as number,
-            ip,
-            ua: uas.get(ip) ?? null,
-            request: req('GET', magento.order(id)),
-            status: 200,
-            bytes: recordBytes(rng),
-          });
-        });
+        const attack = gets(
+          times,
+          (i) => proxy(who, uas, i),
+          (i) => magento.order(ids[i] as number),
+          () => recordBytes(rng),
+        );
         return {
           entities: [routeEntity(magento.order(1)), ...ipEntities(pool)],
           attack,
@@ -95,17 +90,12 @@ export const distributedEnumeration: ScenarioClass = {
         const ids = walk(rng, 5_000_000_000_000 + rng.int(0, 900_000_000), rng.int(120, 200));
         const who = rotation(rng, pool, ids.length);
         const times = pace(rng, t0, ids.length, 333, 1000, durationMs);
-        const attack = ids.map((id, i) => {
-          const ip = who[i] as string;
-          return line({
-            ts: times[i] as number,
-            ip,
-            ua: uas.get(ip) ?? null,
-            request: req('GET', shopify.order(id)),
-            status: 200,
-            bytes: recordBytes(rng),
-          });
-        });
+        const attack = gets(
+          times,
+          (i) => proxy(who, uas, i),
+          (i) => shopify.order(ids[i] as number),
+          () => recordBytes(rng),
+        );
         return {
           entities: [routeEntity(shopify.order(1)), ...ipEntities(pool)],
           attack,

@@ -3,7 +3,7 @@ import { browserUa, toolUa } from '../agents.js';
 import { line, req } from '../format.js';
 import { errorBytes, magento, recordBytes, shopify, woo } from '../platforms.js';
 import type { Rng } from '../prng.js';
-import { routeEntity } from './common.js';
+import { gets, routeEntity } from './common.js';
 import { HOUR, MIN, pace, type ScenarioClass } from './types.js';
 
 function probeStatus(rng: Rng, denied: number): number {
@@ -26,19 +26,13 @@ export const idProbing: ScenarioClass = {
         const ua = browserUa(rng);
         const n = rng.int(60, 120);
         const times = pace(rng, t0, n, 800, 2500, durationMs);
-        const attack = times.map((ts) => {
-          const status = probeStatus(rng, 0.88);
-          return line({
-            ts,
-            ip,
-            ua,
-            session,
-            referer: 'https://shop.example.com/my-account/orders/',
-            request: req('GET', woo.viewOrder(rng.int(1, 60_000))),
-            status,
-            bytes: status === 200 ? rng.int(25_000, 40_000) : errorBytes(rng, status),
-          });
-        });
+        const attack = gets(
+          times,
+          { ip, ua, session, referer: 'https://shop.example.com/my-account/orders/' },
+          () => woo.viewOrder(rng.int(1, 60_000)),
+          (status) => (status === 200 ? rng.int(25_000, 40_000) : errorBytes(rng, status)),
+          () => probeStatus(rng, 0.88),
+        );
         return {
           entities: [{ type: 'session', raw: session }, routeEntity(woo.viewOrder(1))],
           attack,
@@ -55,18 +49,16 @@ export const idProbing: ScenarioClass = {
         const ua = toolUa(rng);
         const n = rng.int(80, 120);
         const times = pace(rng, t0, n, 20_000, 60_000, durationMs);
-        const attack = times.map((ts) => {
-          const r = rng.next();
-          const status = r < 0.85 ? 404 : r < 0.93 ? 403 : 200;
-          return line({
-            ts,
-            ip,
-            ua,
-            request: req('GET', shopify.order(5_000_000_000_000 + rng.int(0, 999_999_999))),
-            status,
-            bytes: status === 200 ? recordBytes(rng) : errorBytes(rng, status),
-          });
-        });
+        const attack = gets(
+          times,
+          { ip, ua },
+          () => shopify.order(5_000_000_000_000 + rng.int(0, 999_999_999)),
+          (status) => (status === 200 ? recordBytes(rng) : errorBytes(rng, status)),
+          () => {
+            const r = rng.next();
+            return r < 0.85 ? 404 : r < 0.93 ? 403 : 200;
+          },
+        );
         return {
           entities: [{ type: 'client_ip', raw: ip }, routeEntity(shopify.order(1))],
           attack,

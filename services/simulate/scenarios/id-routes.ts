@@ -4,9 +4,8 @@
 // booking). One variant per id rule, intensity `outside-table`.
 import { browserUa, toolUa } from '../agents.js';
 import { outsideTable } from '../background-id-routes.js';
-import { line, req } from '../format.js';
 import { errorBytes, recordBytes } from '../platforms.js';
-import { ipEntities, routeEntity } from './common.js';
+import { gets, ipEntities, routeEntity } from './common.js';
 import { distinctRandom } from './distinct-resource-burst.js';
 import { MIN, pace, type ScenarioClass, walk } from './types.js';
 
@@ -23,16 +22,11 @@ export const idRoutesSequential: ScenarioClass = {
         const ua = browserUa(rng);
         const ids = walk(rng, rng.int(20_000, 29_000), rng.int(30, 60));
         const times = pace(rng, t0, ids.length, 3_000, 15_000, durationMs);
-        const attack = ids.map((id, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            session,
-            request: req('GET', outsideTable.booking(id)),
-            status: 200,
-            bytes: recordBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua, session },
+          (i) => outsideTable.booking(ids[i] as number),
+          () => recordBytes(rng),
         );
         return {
           entities: [{ type: 'session', raw: session }, routeEntity(outsideTable.booking(1))],
@@ -56,17 +50,13 @@ export const idRoutesProbing: ScenarioClass = {
         const ua = toolUa(rng);
         const ids = distinctRandom(rng, rng.int(35, 60), 1, 999_999);
         const times = pace(rng, t0, ids.length, 2_000, 10_000, durationMs);
-        const attack = ids.map((id, i) => {
-          const status = rng.chance(0.85) ? 404 : 403;
-          return line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            request: req('GET', outsideTable.labResult(id)),
-            status,
-            bytes: errorBytes(rng, status),
-          });
-        });
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) => outsideTable.labResult(ids[i] as number),
+          (status) => errorBytes(rng, status),
+          () => (rng.chance(0.85) ? 404 : 403),
+        );
         return {
           entities: [{ type: 'client_ip', raw: ip }],
           attack,
@@ -90,16 +80,11 @@ export const idRoutesBurst: ScenarioClass = {
         const ua = toolUa(rng);
         const ids = distinctRandom(rng, rng.int(50, 90), 60_000, 80_000);
         const times = pace(rng, t0, ids.length, 1_500, 8_000, durationMs);
-        const attack = ids.map((id, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            session,
-            request: req('GET', outsideTable.prescription(id)),
-            status: 200,
-            bytes: recordBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua, session },
+          (i) => outsideTable.prescription(ids[i] as number),
+          () => recordBytes(rng),
         );
         return {
           entities: [{ type: 'session', raw: session }],
@@ -123,15 +108,11 @@ export const idRoutesDistributed: ScenarioClass = {
         const ids = walk(rng, rng.int(5_000, 8_000), rng.int(60, 100));
         const times = pace(rng, t0, ids.length, 5_000, 30_000, durationMs);
         const ua = browserUa(rng);
-        const attack = ids.map((id, i) =>
-          line({
-            ts: times[i] as number,
-            ip: pool[i % pool.length] as string,
-            ua,
-            request: req('GET', outsideTable.invoice(id)),
-            status: 200,
-            bytes: rng.int(40_000, 200_000),
-          }),
+        const attack = gets(
+          times,
+          (i) => ({ ip: pool[i % pool.length] as string, ua }),
+          (i) => outsideTable.invoice(ids[i] as number),
+          () => rng.int(40_000, 200_000),
         );
         return {
           entities: [routeEntity(outsideTable.invoice(1)), ...ipEntities(pool)],
@@ -155,20 +136,14 @@ export const idRoutesUnauthenticated: ScenarioClass = {
         const ua = toolUa(rng);
         const n = rng.int(2, 5);
         const times = pace(rng, t0, n, 3_000, 20_000, durationMs);
-        const attack = times.map((ts, i) =>
-          line({
-            ts,
-            ip,
-            ua,
-            request: req(
-              'GET',
-              i % 2 === 0
-                ? outsideTable.subscription(rng.int(1_000, 9_000))
-                : outsideTable.prescription(rng.int(60_000, 80_000)),
-            ),
-            status: 200,
-            bytes: recordBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) =>
+            i % 2 === 0
+              ? outsideTable.subscription(rng.int(1_000, 9_000))
+              : outsideTable.prescription(rng.int(60_000, 80_000)),
+          () => recordBytes(rng),
         );
         return {
           entities: [{ type: 'client_ip', raw: ip }],

@@ -1,9 +1,8 @@
 // media-enumeration: predictable recording names walked (`session-0001.mp4`, `-0002`…,
 // `/recordings/2025/visit-000123.mp4`…), 200 with large bodies.
 import { toolUa } from '../agents.js';
-import { line, req } from '../format.js';
 import { errorBytes, recordingBytes, telehealth } from '../platforms.js';
-import { routeEntity } from './common.js';
+import { gets, routeEntity } from './common.js';
 import { HOUR, MIN, pace, type ScenarioClass } from './types.js';
 
 export const mediaEnumeration: ScenarioClass = {
@@ -18,17 +17,13 @@ export const mediaEnumeration: ScenarioClass = {
         const ua = rng.pick(['Wget/1.21.4', 'curl/8.5.0', 'python-requests/2.31.0']);
         const n = rng.int(40, 80);
         const times = pace(rng, t0, n, 2000, 8000, durationMs);
-        const attack = times.map((ts, i) => {
-          const status = rng.chance(0.08) ? 404 : 200;
-          return line({
-            ts,
-            ip,
-            ua,
-            request: req('GET', telehealth.wpRecording(i + 1)),
-            status,
-            bytes: status === 200 ? recordingBytes(rng) : errorBytes(rng, 404),
-          });
-        });
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) => telehealth.wpRecording(i + 1),
+          (status) => (status === 200 ? recordingBytes(rng) : errorBytes(rng, 404)),
+          () => (rng.chance(0.08) ? 404 : 200),
+        );
         return {
           entities: [{ type: 'client_ip', raw: ip }, routeEntity(telehealth.wpRecording(1))],
           attack,
@@ -47,16 +42,11 @@ export const mediaEnumeration: ScenarioClass = {
         const n = rng.int(40, 70);
         const first = rng.int(100, 900);
         const times = pace(rng, t0, n, 60_000, 180_000, durationMs);
-        const attack = times.map((ts, i) =>
-          line({
-            ts,
-            ip,
-            ua,
-            session,
-            request: req('GET', telehealth.recording(2025, first + i)),
-            status: 200,
-            bytes: recordingBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua, session },
+          (i) => telehealth.recording(2025, first + i),
+          () => recordingBytes(rng),
         );
         return {
           entities: [{ type: 'session', raw: session }, routeEntity(telehealth.recording(2025, 1))],

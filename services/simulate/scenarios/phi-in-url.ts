@@ -4,7 +4,7 @@ import { browserUa } from '../agents.js';
 import { line, req, type SimLine } from '../format.js';
 import { listBytes } from '../platforms.js';
 import type { Rng } from '../prng.js';
-import { ipEntities } from './common.js';
+import { gets, ipEntities } from './common.js';
 import { HOUR, MIN, pace, type ScenarioClass } from './types.js';
 
 const FIRST = [
@@ -109,25 +109,18 @@ export const phiInUrl: ScenarioClass = {
         const ua = browserUa(rng);
         const n = rng.int(15, 30);
         const times = pace(rng, t0, n, 20_000, 80_000, durationMs);
-        const attack = times.map((ts) => {
-          const target = rng.weighted<string>([
-            [`/wp-json/wc/v3/customers?email=${enc(fakeEmail(rng))}`, 3],
-            [`/wp-admin/users.php?s=${enc(fakeEmail(rng))}`, 2],
-            [`/wp-json/wc/v3/customers?billing_phone=${enc(fakePhone(rng))}`, 1],
-            [`/wp-admin/admin.php?page=patient-lookup&ssn=${fakeSsn(rng)}&dob=${fakeDob(rng)}`, 2],
-          ]);
-          return line({
-            ts,
-            ip,
-            user,
-            session,
-            ua,
-            referer: 'https://shop.example.com/wp-admin/',
-            request: req('GET', target),
-            status: 200,
-            bytes: listBytes(rng, 1),
-          });
-        });
+        const attack = gets(
+          times,
+          { ip, user, session, ua, referer: 'https://shop.example.com/wp-admin/' },
+          () =>
+            rng.weighted<string>([
+              [`/wp-json/wc/v3/customers?email=${enc(fakeEmail(rng))}`, 3],
+              [`/wp-admin/users.php?s=${enc(fakeEmail(rng))}`, 2],
+              [`/wp-json/wc/v3/customers?billing_phone=${enc(fakePhone(rng))}`, 1],
+              [`/wp-admin/admin.php?page=patient-lookup&ssn=${fakeSsn(rng)}&dob=${fakeDob(rng)}`, 2],
+            ]),
+          () => listBytes(rng, 1),
+        );
         return {
           entities: [{ type: 'user', raw: user }],
           attack,

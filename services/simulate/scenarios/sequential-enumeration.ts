@@ -1,9 +1,8 @@
 // sequential-enumeration: one principal walks record ids one after another (small gaps,
 // swapped neighbours, retries), fast (1–3 req/s) or low-and-slow (one every 30–120 s for hours).
 import { toolUa } from '../agents.js';
-import { line, req, type SimLine } from '../format.js';
 import { magento, recordBytes, shopify, telehealth, woo, wooAuth } from '../platforms.js';
-import { routeEntity } from './common.js';
+import { gets, routeEntity } from './common.js';
 import { HOUR, MIN, pace, type ScenarioClass, walk } from './types.js';
 
 export const sequentialEnumeration: ScenarioClass = {
@@ -20,17 +19,13 @@ export const sequentialEnumeration: ScenarioClass = {
         const ua = toolUa(rng);
         const ids = walk(rng, rng.int(30_000, 44_000), rng.int(120, 200));
         const times = pace(rng, t0, ids.length, 333, 1000, durationMs);
-        const attack: SimLine[] = ids.map((id, i) => {
-          const status = rng.chance(0.03) ? 404 : 200;
-          return line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            request: req('GET', `${woo.order(id)}?${wooAuth(ck, cs)}`),
-            status,
-            bytes: status === 200 ? recordBytes(rng) : 146,
-          });
-        });
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) => `${woo.order(ids[i] as number)}?${wooAuth(ck, cs)}`,
+          (status) => (status === 200 ? recordBytes(rng) : 146),
+          () => (rng.chance(0.03) ? 404 : 200),
+        );
         return {
           entities: [{ type: 'api_key', raw: ck }, routeEntity(woo.order(1))],
           attack,
@@ -47,15 +42,11 @@ export const sequentialEnumeration: ScenarioClass = {
         const ua = toolUa(rng);
         const ids = walk(rng, rng.int(100_000, 300_000), rng.int(120, 180));
         const times = pace(rng, t0, ids.length, 30_000, 120_000, durationMs);
-        const attack = ids.map((id, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            request: req('GET', magento.order(id)),
-            status: 200,
-            bytes: recordBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) => magento.order(ids[i] as number),
+          () => recordBytes(rng),
         );
         return {
           entities: [{ type: 'client_ip', raw: ip }, routeEntity(magento.order(1))],
@@ -73,15 +64,11 @@ export const sequentialEnumeration: ScenarioClass = {
         const ua = toolUa(rng);
         const ids = walk(rng, 7_104_000_000_000 + rng.int(0, 9_000_000), rng.int(80, 150));
         const times = pace(rng, t0, ids.length, 333, 1000, durationMs);
-        const attack = ids.map((id, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            request: req('GET', shopify.customer(id)),
-            status: 200,
-            bytes: recordBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) => shopify.customer(ids[i] as number),
+          () => recordBytes(rng),
         );
         return {
           entities: [{ type: 'client_ip', raw: ip }, routeEntity(shopify.customer(1))],
@@ -103,17 +90,11 @@ export const sequentialEnumeration: ScenarioClass = {
         ]);
         const ids = walk(rng, rng.int(40_000, 58_000), rng.int(100, 150));
         const times = pace(rng, t0, ids.length, 30_000, 120_000, durationMs);
-        const attack = ids.map((id, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            session,
-            referer: 'https://care.example.com/portal/',
-            request: req('GET', telehealth.appointment(id)),
-            status: 200,
-            bytes: recordBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua, session, referer: 'https://care.example.com/portal/' },
+          (i) => telehealth.appointment(ids[i] as number),
+          () => recordBytes(rng),
         );
         return {
           entities: [{ type: 'session', raw: session }, routeEntity(telehealth.appointment(1))],

@@ -5,6 +5,7 @@ import { line, req, type SimLine } from '../format.js';
 import { publicIp } from '../ips.js';
 import { TELEHEALTH_API, woo } from '../platforms.js';
 import type { Rng } from '../prng.js';
+import { gets } from './common.js';
 import { MIN, pace, type ScenarioBuild, type ScenarioClass, type ScenarioContext } from './types.js';
 
 function shared(
@@ -48,16 +49,14 @@ function shared(
   }
   rng.shuffle(who);
   const times = pace(rng, t0, who.length, gapMs[0], gapMs[1], durationMs);
-  const attack = who.map(([ip, ua], i) =>
-    line({
-      ts: times[i] as number,
-      ip,
-      ua,
-      session,
-      request: req('GET', pages(rng)),
-      status: 200,
-      bytes: rng.int(15_000, 45_000),
-    }),
+  const attack = gets(
+    times,
+    (i) => {
+      const [ip, ua] = who[i] as [string, string];
+      return { ip, ua, session };
+    },
+    () => pages(rng),
+    () => rng.int(15_000, 45_000),
   );
   return {
     entities: [{ type: 'session', raw: session }],

@@ -1,8 +1,8 @@
 // unauthenticated-sensitive: exports, recordings, patient and order records served 200 to a client
 // with no user, API key or session (open directories, public buckets, missing auth checks).
 import { browserUa, toolUa } from '../agents.js';
-import { line, req } from '../format.js';
 import { recordBytes, recordingBytes, telehealth, woo } from '../platforms.js';
+import { gets } from './common.js';
 import { distinctRandom } from './distinct-resource-burst.js';
 import { HOUR, MIN, pace, type ScenarioClass } from './types.js';
 
@@ -21,15 +21,11 @@ export const unauthenticatedSensitive: ScenarioClass = {
           rng.int(1, 3),
         );
         const times = pace(rng, t0, files.length, 3000, 20_000, durationMs);
-        const attack = files.map((f, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            request: req('GET', woo.export(f)),
-            status: 200,
-            bytes: rng.int(2_000_000, 30_000_000),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) => woo.export(files[i] as string),
+          () => rng.int(2_000_000, 30_000_000),
         );
         return {
           entities: [{ type: 'client_ip', raw: ip }],
@@ -47,15 +43,11 @@ export const unauthenticatedSensitive: ScenarioClass = {
         const ua = toolUa(rng);
         const nums = distinctRandom(rng, rng.int(5, 8), 1, 3000);
         const times = pace(rng, t0, nums.length, 15 * MIN, 40 * MIN, durationMs);
-        const attack = nums.map((n, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            request: req('GET', telehealth.wpRecording(n)),
-            status: 200,
-            bytes: recordingBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) => telehealth.wpRecording(nums[i] as number),
+          () => recordingBytes(rng),
         );
         return {
           entities: [{ type: 'client_ip', raw: ip }],
@@ -73,15 +65,11 @@ export const unauthenticatedSensitive: ScenarioClass = {
         const ua = toolUa(rng);
         const ids = distinctRandom(rng, rng.int(6, 12), 1000, 90_000);
         const times = pace(rng, t0, ids.length, 1000, 5000, durationMs);
-        const attack = ids.map((id, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            request: req('GET', telehealth.patient(id)),
-            status: 200,
-            bytes: recordBytes(rng),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) => telehealth.patient(ids[i] as number),
+          () => recordBytes(rng),
         );
         return {
           entities: [{ type: 'client_ip', raw: ip }],
@@ -102,15 +90,11 @@ export const unauthenticatedSensitive: ScenarioClass = {
           rng.int(1, 2),
         );
         const times = pace(rng, t0, files.length, 2000, 10_000, durationMs);
-        const attack = files.map((f, i) =>
-          line({
-            ts: times[i] as number,
-            ip,
-            ua,
-            request: req('GET', `/media/exports/${f}`),
-            status: 200,
-            bytes: rng.int(1_000_000, 20_000_000),
-          }),
+        const attack = gets(
+          times,
+          { ip, ua },
+          (i) => `/media/exports/${files[i] as string}`,
+          () => rng.int(1_000_000, 20_000_000),
         );
         return {
           entities: [{ type: 'client_ip', raw: ip }],

@@ -2,6 +2,7 @@
 // Two steps: a page of keys (ts_ms, event_id, principal), newest first, from the table sorted for
 // the question; then those rows' columns from access_events. `LIMIT 1 BY event_id` drops replayed
 // copies that ReplacingMergeTree has not merged yet (cheaper than FINAL, and the same rows).
+import type { AccessEventRow } from '#shared/clickhouse/rows.js';
 import { dateTime, join, type SqlFragment, sql, table, uint } from '#shared/clickhouse/sql.js';
 import { beforeCursor, type Cursor, timeLimit } from '../../reads.js';
 
@@ -116,31 +117,18 @@ LIMIT 1 BY event_id
 ${timeLimit(o.timeoutS)}`;
 }
 
-/** An access_events row as ClickHouse returns it (UInt64 quoted). */
-export interface EventRowOut {
-  event_id: string;
+/**
+ * An access_events row as ClickHouse returns it: the columns EVENT_COLUMNS selects, as the table
+ * stores them (shared/clickhouse/rows.ts), UInt64 ones possibly quoted.
+ */
+export type EventRowOut = Omit<
+  AccessEventRow,
+  'ts' | 'ts_ms' | 'bytes_out' | 'rows_out' | 'duration_ms' | 'findings' | 'attrs.key' | 'attrs.value'
+> & {
   ts_ms: string | number;
-  tenant: string;
-  principal: string;
-  user_id: string | null;
-  session_hash: string | null;
-  api_key_id: string | null;
-  client_ip: string | null;
-  user_agent: string | null;
-  db_user: string | null;
-  authenticated: number;
-  emergency_access: number;
-  route: string;
-  http_method: string | null;
-  db_operation: string | null;
-  status: number | null;
   bytes_out: string | number;
   rows_out: string | number | null;
-  source: string;
-  source_kind: string;
-  resource_kind: string | null;
-  resource_id: string | null;
-}
+};
 
 export interface PageRowOut {
   event_id: string;

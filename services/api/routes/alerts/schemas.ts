@@ -57,6 +57,16 @@ export const StatusChangeSchema = Type.Object({
   verdict: Type.String(),
 });
 
+/** Who made a suppression or allow entry, when, until when, and whether (and by whom) it was deleted. */
+const Lifetime = {
+  created_by: Type.String(),
+  created_at: Type.Integer(),
+  expires_at: Type.Integer(),
+  deleted_at: Type.Union([Type.Integer(), Type.Null()]),
+  deleted_by: Type.Union([Type.String(), Type.Null()]),
+  active: Type.Boolean(),
+};
+
 export const SuppressionSchema = Type.Object({
   suppression_id: Type.String(),
   tenant: Type.String(),
@@ -65,12 +75,7 @@ export const SuppressionSchema = Type.Object({
   rule: Type.String({ description: 'scope rule-entity and alert' }),
   entity: Type.Object({ type: Type.String(), value: Type.String() }),
   reason: Type.String(),
-  created_by: Type.String(),
-  created_at: Type.Integer(),
-  expires_at: Type.Integer(),
-  deleted_at: Type.Union([Type.Integer(), Type.Null()]),
-  deleted_by: Type.Union([Type.String(), Type.Null()]),
-  active: Type.Boolean(),
+  ...Lifetime,
   alerts_suppressed: Type.Optional(
     Type.Integer({ description: 'existing alerts set to suppressed on creation' }),
   ),
@@ -83,12 +88,7 @@ export const AllowEntrySchema = Type.Object({
   entity: Type.Object({ type: Type.String(), value: Type.String() }),
   reason: Type.String(),
   source_alert_id: Type.String(),
-  created_by: Type.String(),
-  created_at: Type.Integer(),
-  expires_at: Type.Integer(),
-  deleted_at: Type.Union([Type.Integer(), Type.Null()]),
-  deleted_by: Type.Union([Type.String(), Type.Null()]),
-  active: Type.Boolean(),
+  ...Lifetime,
 });
 
 export const ErrorSchema = Type.Object({ error: Type.String(), message: Type.String() });

@@ -1,31 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MemberRow } from '#shared/incidents/model.js';
+import { MEMBER_T, memberRow } from '../../../../test/support/incidents.js';
 import { affectedActors, affectedCsv } from './affected.js';
 
 const H = 3_600_000;
-const T = Date.UTC(2026, 10, 20, 9);
+const T = MEMBER_T;
 const cfg = { affectedLookbackMs: 6 * H, affectedWindowMs: 600_000 };
 
+/** The rows these tests start from: an IP actor with a score of 1, seen for a minute. */
 function member(over: Partial<MemberRow>): MemberRow {
-  return {
-    tenant: 'shop',
-    incident_id: 'i1',
-    alert_id: 'a1',
-    joined_at_ms: T,
-    joined_by: 'incidents',
-    rule: 'egress',
-    severity: 'high',
+  return memberRow({
     score: 1,
     entity_type: 'client_ip',
     entity_value: '203.0.113.9',
-    resource_kind: '',
-    title: 't',
-    first_seen_ms: T,
     last_seen_ms: T + 60_000,
-    version: T,
     ...over,
-  };
+  });
 }
 
 describe('affectedActors', () => {

@@ -5,9 +5,8 @@ import type { MemberRow } from '#shared/incidents/model.js';
 import { entityKey } from '#shared/principal.js';
 import { type AffectedActor, affectedQuery, bulkReadsQuery } from './queries.js';
 
-export interface AffectedRow {
-  resource_kind: string;
-  resource_id: string;
+/** What one principal was served of one thing: when first and last, how often, how much. */
+export interface ReadTotals {
   principal: string;
   first_access: number;
   last_access: number;
@@ -16,16 +15,15 @@ export interface AffectedRow {
   rows: number;
 }
 
+export interface AffectedRow extends ReadTotals {
+  resource_kind: string;
+  resource_id: string;
+}
+
 /** Successful reads that name no record (list pages, exports): how much, not which. */
-export interface BulkRead {
+export interface BulkRead extends ReadTotals {
   resource_kind: string;
   route: string;
-  principal: string;
-  first_access: number;
-  last_access: number;
-  requests: number;
-  bytes: number;
-  rows: number;
 }
 
 export interface Affected {

@@ -1,5 +1,5 @@
 // /api/v1/incidents: reads (viewer, audited) and a responder's writes (audited as every write is).
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { queryRows } from '#shared/clickhouse/client.js';
 import { ApiBadRequest } from '#shared/errors.js';
@@ -75,26 +75,21 @@ const DetailOut = Type.Intersect([
   SummaryOut,
   Type.Object({ alert_ids: Type.Array(Type.String()), timeline: Type.Array(TimelineEntry) }),
 ]);
+/** affected.ts ReadTotals: the fields affected rows and bulk reads share, after what they are about. */
+const ReadTotalsOut = {
+  principal: Type.String(),
+  first_access: Ms,
+  last_access: Ms,
+  requests: Type.Integer(),
+  bytes: Type.Integer(),
+  rows: Type.Integer(),
+};
 const AffectedRowOut = Type.Object({
   resource_kind: Type.String(),
   resource_id: Type.String({ description: 'tokenised by the collector where it is PHI' }),
-  principal: Type.String(),
-  first_access: Ms,
-  last_access: Ms,
-  requests: Type.Integer(),
-  bytes: Type.Integer(),
-  rows: Type.Integer(),
+  ...ReadTotalsOut,
 });
-const BulkReadOut = Type.Object({
-  resource_kind: Type.String(),
-  route: Type.String(),
-  principal: Type.String(),
-  first_access: Ms,
-  last_access: Ms,
-  requests: Type.Integer(),
-  bytes: Type.Integer(),
-  rows: Type.Integer(),
-});
+const BulkReadOut = Type.Object({ resource_kind: Type.String(), route: Type.String(), ...ReadTotalsOut });
 const AffectedOut = Type.Object({
   incident_id: Type.String(),
   disclosed: Type.Array(AffectedRowOut),
@@ -352,65 +347,38 @@ export async function incidentRoutes(app: FastifyInstance, ctx: ApiContext): Pro
     },
   );
 
-  app.post<{ Params: Static<typeof Params>; Body: Static<typeof MergeBody> }>(
-    '/api/v1/incidents/:id/alerts',
-    {
-      config: write,
-      schema: {
-        summary:
-          'Merge alerts ({alert_ids}) or whole incidents ({incident_ids}, closed as merged) into this one',
-        tags,
-        params: Params,
-        body: MergeBody,
-        response: { 200: DetailOut },
+  /** POST /api/v1/incidents/:id/<action>: apply a responder's change, answer with the incident as it now is. */
+  function change<B extends TSchema>(
+    action: string,
+    summary: string,
+    body: B,
+    apply: (id: string, body: Static<B>, by: string, at: number) => Promise<unknown>,
+  ): void {
+    app.post<{ Params: Static<typeof Params>; Body: Static<B> }>(
+      `/api/v1/incidents/:id/${action}`,
+      { config: write, schema: { summary, tags, params: Params, body, response: { 200: DetailOut } } },
+      async (req) => {
+        const at = now();
+        await apply(req.params.id, req.body, req.principal!.name, at);
+        req.auditRows = 1;
+        return incidentDetail(ctx, req.params.id, at);
       },
-    },
-    async (req) => {
-      const at = now();
-      await mergeInto(ctx, req.params.id, req.body, req.principal!.name, at);
-      req.auditRows = 1;
-      return incidentDetail(ctx, req.params.id, at);
-    },
-  );
+    );
+  }
 
-  app.post<{ Params: Static<typeof Params>; Body: Static<typeof StatusBody> }>(
-    '/api/v1/incidents/:id/status',
-    {
-      config: write,
-      schema: {
-        summary:
-          'Change the status (open, investigating, contained, notified, closed; see README for transitions)',
-        tags,
-        params: Params,
-        body: StatusBody,
-        response: { 200: DetailOut },
-      },
-    },
-    async (req) => {
-      const at = now();
-      await setStatus(ctx, req.params.id, req.body.status, req.body.note ?? '', req.principal!.name, at);
-      req.auditRows = 1;
-      return incidentDetail(ctx, req.params.id, at);
-    },
+  change(
+    'alerts',
+    'Merge alerts ({alert_ids}) or whole incidents ({incident_ids}, closed as merged) into this one',
+    MergeBody,
+    (id, b, by, at) => mergeInto(ctx, id, b, by, at),
   );
-
-  app.post<{ Params: Static<typeof Params>; Body: Static<typeof OwnerBody> }>(
-    '/api/v1/incidents/:id/owner',
-    {
-      config: write,
-      schema: {
-        summary: 'Set (or clear) the owner',
-        tags,
-        params: Params,
-        body: OwnerBody,
-        response: { 200: DetailOut },
-      },
-    },
-    async (req) => {
-      const at = now();
-      await setOwner(ctx, req.params.id, req.body.owner, req.principal!.name, at);
-      req.auditRows = 1;
-      return incidentDetail(ctx, req.params.id, at);
-    },
+  change(
+    'status',
+    'Change the status (open, investigating, contained, notified, closed; see README for transitions)',
+    StatusBody,
+    (id, b, by, at) => setStatus(ctx, id, b.status, b.note ?? '', by, at),
+  );
+  change('owner', 'Set (or clear) the owner', OwnerBody, (id, b, by, at) =>
+    setOwner(ctx, id, b.owner, by, at),
   );
 }

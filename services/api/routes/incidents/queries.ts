@@ -83,6 +83,17 @@ function actorCondition(a: AffectedActor): SqlFragment {
 }
 
 /**
+ * The actors' events: `ts` over the span of all their windows first (whole seconds, the primary
+ * key's column), then each actor's own condition and window.
+ */
+function inActorWindows(actors: readonly AffectedActor[]): SqlFragment {
+  const from = Math.min(...actors.map((a) => a.fromMs));
+  const to = Math.max(...actors.map((a) => a.toMs));
+  return sql`ts >= ${dateTime(from)} AND ts <= ${dateTime(to + 1000)}
+    AND (${join(actors.map(actorCondition), ' OR ')})`;
+}
+
+/**
  * Every record (resource_kind, resource_id) the actors were served in their windows, per principal:
  * outcome 'disclosed' (2xx, or no status: database and storage logs record served operations),
  * 'denied' (3xx, 4xx); 5xx served nothing and is left out. Each event counts once (replays of
@@ -94,8 +105,6 @@ export function affectedQuery(
   actors: readonly AffectedActor[],
   limit: number,
 ): SqlFragment {
-  const from = Math.min(...actors.map((a) => a.fromMs));
-  const to = Math.max(...actors.map((a) => a.toMs));
   // Inner aliases differ from every column name: on 18.16 an alias is visible in WHERE and would
   // turn the filter into one on an aggregate.
   return sql`SELECT o AS outcome, k AS resource_kind, id AS resource_id, p AS principal,
@@ -107,8 +116,7 @@ FROM (
       status >= 300 AND status < 500, 'denied', 'other')) AS o
   FROM ${table(db, 'access_events')}
   WHERE tenant = ${tenant} AND isNotNull(resource_id)
-    AND ts >= ${dateTime(from)} AND ts <= ${dateTime(to + 1000)}
-    AND (${join(actors.map(actorCondition), ' OR ')})
+    AND ${inActorWindows(actors)}
   GROUP BY event_id
 )
 WHERE o != 'other'
@@ -128,8 +136,6 @@ export function bulkReadsQuery(
   actors: readonly AffectedActor[],
   limit: number,
 ): SqlFragment {
-  const from = Math.min(...actors.map((a) => a.fromMs));
-  const to = Math.max(...actors.map((a) => a.toMs));
   return sql`SELECT k AS resource_kind, rt AS route, p AS principal,
   min(t) AS first_access, max(t) AS last_access, count() AS requests, sum(b) AS bytes, sum(r) AS row_count
 FROM (
@@ -137,8 +143,7 @@ FROM (
     any(bytes_out) AS b, any(ifNull(rows_out, 0)) AS r, any(ifNull(status, 200)) AS st
   FROM ${table(db, 'access_events')}
   WHERE tenant = ${tenant} AND isNull(resource_id)
-    AND ts >= ${dateTime(from)} AND ts <= ${dateTime(to + 1000)}
-    AND (${join(actors.map(actorCondition), ' OR ')})
+    AND ${inActorWindows(actors)}
   GROUP BY event_id
 )
 WHERE st >= 200 AND st < 300

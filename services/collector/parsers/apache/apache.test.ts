@@ -2,38 +2,21 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp } from '#shared/errors.js';
-import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
+import {
+  parsedOne as one,
+  oneResultPerLine,
+  realWebLogTests,
+  rejectedOne as rejectOf,
+  feed as results,
+} from '../../../../test/support/feed.js';
+import { readRealLines, realLogPath } from '../../../../test/support/real-logs.js';
 import { FORMATS } from '../../formats/registry.js';
-import type { AccessRecord, RecordParser, RecordResult } from '../types.js';
 import { APACHE_COMBINED, apacheFormat } from './apache.js';
 
 // Other formats, through the registry (a format's folder imports no other format's).
 const nginxFormat = FORMATS.nginx;
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
-
-function results(p: RecordParser, lines: readonly string[]): RecordResult[] {
-  const out: RecordResult[] = [];
-  let offset = 0;
-  for (const text of lines) {
-    out.push(...p.push({ offset, text }));
-    offset += Buffer.byteLength(text) + 1;
-  }
-  out.push(...p.end());
-  return out;
-}
-
-function one(p: RecordParser, line: string): AccessRecord {
-  const [r] = results(p, [line]);
-  if (r?.ok !== true) assert.fail(`not parsed (${r?.ok === false ? r.error.message : r?.ok}): ${line}`);
-  return r.record;
-}
-
-function rejectOf(p: RecordParser, line: string): { code: string; message: string } {
-  const [r] = results(p, [line]);
-  if (r?.ok !== false) assert.fail(`not rejected: ${line}`);
-  return { code: r.error.code, message: r.error.message };
-}
 
 test('combined (default) and common: the fast path, apache in reject messages', () => {
   for (const logFormat of [undefined, 'combined', 'common', APACHE_COMBINED, '%h %l %u %t \\"%r\\" %>s %b']) {
@@ -183,49 +166,14 @@ test('property: the apache parsers never throw, and account for every line', () 
       return s.slice(0, i) + ins + s.slice(Math.min(s.length, i + (b % 6)));
     });
   const line = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), mutated);
-  fc.assert(
-    fc.property(fc.array(line, { maxLength: 20 }), (lines) => {
-      for (const p of parsers()) assert.equal(results(p, lines).length, lines.length);
-      apacheFormat.sniff(lines);
-    }),
-    { numRuns: 1000 },
-  );
+  oneResultPerLine(line, parsers, (lines) => apacheFormat.sniff(lines));
 });
 
-/** Same expectations as nginx.test.ts: the default goes through the same combined parser. */
-const EXPECTED: Record<string, { skipped: number; rejected: number }> = {
-  'apache-elastic-examples/apache_logs': { skipped: 0, rejected: 0 },
-  'nginx-hakathon-wap/access.log.gz': { skipped: 0, rejected: 0 },
-  'web-advertools/nginx_access.log': { skipped: 0, rejected: 0 },
-  'web-advertools/dreamhost_apache_access.log': { skipped: 1, rejected: 0 }, // line 87 is blank
-  'nginx-edgecases-elastic-beats/test.log': { skipped: 0, rejected: 0 },
-};
-
-for (const rel of REAL_WEB_LOGS) {
-  const path = realLogPath(rel);
-  test(`real log ${rel} through apache (default): parsed + skipped + rejected = lines read`, {
-    skip: path === null && `not found under ${sharedDir()}/data/real (set LEAKWATCH_SHARED_DIR)`,
-  }, () => {
-    const lines = readRealLines(path as string);
-    const rs = results(apacheFormat.create(), lines);
-    let parsed = 0;
-    let skipped = 0;
-    let rejected = 0;
-    for (const r of rs) {
-      if (r.ok === true) parsed++;
-      else if (r.ok === 'skip') skipped++;
-      else rejected++;
-    }
-    console.log(
-      `# ${rel}: ${lines.length} lines, ${parsed} parsed, ${skipped} skipped, ${rejected} rejected`,
-    );
-    assert.equal(parsed + skipped + rejected, lines.length);
-    assert.deepEqual({ skipped, rejected }, EXPECTED[rel]);
-    // Records identical to the nginx default's.
-    assert.deepEqual(rs, results(nginxFormat.create(), lines));
-    assert.ok(apacheFormat.sniff(lines.slice(0, 20)) >= 0.8);
-  });
-}
+// The default goes through the same combined parser as nginx's: the same skips and rejects.
+realWebLogTests('apache', apacheFormat, (lines, rs) => {
+  // Records identical to the nginx default's.
+  assert.deepEqual(rs, results(nginxFormat.create(), lines));
+});
 
 test('real values: dreamhost (Apache, -0700, trailing blank)', {
   skip: realLogPath('web-advertools/dreamhost_apache_access.log') === null,

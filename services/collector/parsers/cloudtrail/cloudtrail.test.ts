@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { ParseBadTimestamp, ParseLineTooLong, ParseMalformedLine } from '#shared/errors.js';
+import { feed } from '../../../../test/support/feed.js';
 import { readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
 import { FORMATS } from '../../formats/registry.js';
 import { parseIsoTimestamp } from '../lib/iso-time.js';
@@ -16,15 +17,7 @@ const apiJsonFormat = FORMATS['api-json'];
 const s3AccessFormat = FORMATS.s3;
 
 function run(lines: string[], options = {}): RecordResult[] {
-  const p = cloudtrailFormat.create(options);
-  const out: RecordResult[] = [];
-  let offset = 0;
-  for (const text of lines) {
-    out.push(...p.push({ offset, text }));
-    offset += Buffer.byteLength(text) + 1;
-  }
-  out.push(...p.end());
-  return out;
+  return feed(cloudtrailFormat.create(options), lines);
 }
 
 function one(ev: unknown): AccessRecord {

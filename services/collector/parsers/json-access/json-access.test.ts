@@ -4,37 +4,19 @@ import { test } from 'node:test';
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
+import {
+  parsedOne as one,
+  oneResultPerLine,
+  rejectedOne as rejectOf,
+  feed as results,
+} from '../../../../test/support/feed.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath } from '../../../../test/support/real-logs.js';
 import { FORMATS } from '../../formats/registry.js';
-import type { AccessRecord, RecordParser, RecordResult } from '../types.js';
 import { jsonAccessFormat, parsePath } from './json-access.js';
 
 // Other formats, through the registry (a format's folder imports no other format's).
 const apacheFormat = FORMATS.apache;
 const nginxFormat = FORMATS.nginx;
-
-function results(p: RecordParser, lines: readonly string[]): RecordResult[] {
-  const out: RecordResult[] = [];
-  let offset = 0;
-  for (const text of lines) {
-    out.push(...p.push({ offset, text }));
-    offset += Buffer.byteLength(text) + 1;
-  }
-  out.push(...p.end());
-  return out;
-}
-
-function one(p: RecordParser, line: string): AccessRecord {
-  const [r] = results(p, [line]);
-  if (r?.ok !== true) assert.fail(`not parsed (${r?.ok === false ? r.error.message : r?.ok}): ${line}`);
-  return r.record;
-}
-
-function rejectOf(p: RecordParser, line: string): { code: string; message: string } {
-  const [r] = results(p, [line]);
-  if (r?.ok !== false) assert.fail(`not rejected: ${line}`);
-  return { code: r.error.code, message: r.error.message };
-}
 
 // Shapes as written by each server (values made up, key names as documented by each project).
 const NGINX_JSON = JSON.stringify({
@@ -404,15 +386,5 @@ test('property: the json parsers never throw, and account for every line', () =>
     .dictionary(keys, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 })
     .map((o) => JSON.stringify(o));
   const line = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.json({ maxDepth: 3 }), obj);
-  fc.assert(
-    fc.property(fc.array(line, { maxLength: 20 }), (lines) => {
-      for (const p of parsers()) {
-        const rs = results(p, lines);
-        assert.equal(rs.length, lines.length);
-        for (const r of rs) if (r.ok === true) assert.ok(Number.isFinite(r.record.tsMs));
-      }
-      jsonAccessFormat.sniff(lines);
-    }),
-    { numRuns: 1000 },
-  );
+  oneResultPerLine(line, parsers, (lines) => jsonAccessFormat.sniff(lines));
 });

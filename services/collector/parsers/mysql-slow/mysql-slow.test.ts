@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp } from '#shared/errors.js';
+import { neverThrows, sniffsLow } from '../../../../test/support/db-parser-checks.js';
 import { type Run, run } from '../../../../test/support/line-accounting.js';
 import { readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
 import { summarizeSql } from '../../normalize/sql.js';
@@ -211,55 +212,13 @@ test('property: never throws on arbitrary lines and line sequences', () => {
     ';',
     'Tcp port: 1',
   );
-  fc.assert(
-    fc.property(fc.array(fc.oneof(fc.string({ maxLength: 80 }), fragments), { maxLength: 40 }), (lines) => {
-      const r = run(mysqlSlowFormat.create({ maxRecordChars: 1024 }), lines);
-      for (const rec of r.records) assert.ok(Number.isFinite(rec.tsMs));
-    }),
-    { numRuns: 1000 },
-  );
-  fc.assert(
-    fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => {
-      run(mysqlSlowFormat.create(), s.split('\n'));
-    }),
-    { numRuns: 1000 },
-  );
+  neverThrows(mysqlSlowFormat, fragments, { options: { maxRecordChars: 1024 }, maxLines: 40 });
 });
 
 // ---- sniff -------------------------------------------------------------------------------------------
 
-const OTHER_FORMAT_LINES: Record<string, string[]> = {
-  nginx: [
-    '93.180.71.3 - - [17/May/2015:08:05:32 +0000] "GET /downloads/product_1 HTTP/1.1" 304 0 "-" "Debian APT-HTTP/1.3"',
-  ],
-  postgres: [
-    '2020-03-11 20:40:43 CET::@:[12760]:LOG:  starting PostgreSQL 12.2 on x86_64-pc-linux-gnu, 64-bit',
-    '2020-03-11 20:40:44 CET:127.0.0.1(5432):postgres@pgbench:[12801]:LOG:  duration: 0.046 ms  statement: SELECT abalance FROM pgbench_accounts WHERE aid = 1;',
-  ],
-  cloudtrail: [
-    '{"Records":[{"eventVersion":"1.05","userIdentity":{"type":"AWSService","invokedBy":"ecs-tasks.amazonaws.com"},"eventTime":"2018-11-28T22:31:59Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","sourceIPAddress":"ecs-tasks.amazonaws.com"}]}',
-  ],
-  'mysql-general': [
-    '051007 21:55:24\t     42 Connect     root@localhost on db1',
-    '\t\t                 42 Query       SELECT foo ',
-    '                         FROM tbl',
-    '2016-06-07T19:07:02.558581Z    4 Connect\troot@localhost on  using Socket',
-  ],
-  'mysql-audit': [
-    '{ "timestamp": "2020-10-19 19:25:51", "id": 1, "class": "general", "event": "status", "connection_id": 13, "account": { "user": "root", "host": "localhost" }, "login": { "user": "root", "os": "", "ip": "", "proxy": "" }, "general_data": { "command": "Query", "sql_command": "select", "query": "select 1", "status": 0 } },',
-  ],
-  'mariadb-audit': [
-    '20231124 10:23:45,db1,alice,10.0.0.7,42,0,CONNECT,ehr,,0',
-    "20231124 10:23:46,db1,alice,10.0.0.7,42,1337,QUERY,ehr,'SELECT * FROM patients',0",
-    'Nov 24 10:23:45 db1 mysql-server_auditing:  db1,alice,10.0.0.7,42,1338,READ,ehr,patients,',
-  ],
-};
-
 test('sniff: low on other formats', () => {
-  for (const [name, lines] of Object.entries(OTHER_FORMAT_LINES)) {
-    assert.ok(mysqlSlowFormat.sniff(lines) < 0.3, `${name}: ${mysqlSlowFormat.sniff(lines)}`);
-  }
-  assert.equal(mysqlSlowFormat.sniff([]), 0);
+  sniffsLow(mysqlSlowFormat, 'mysql-slow');
 });
 
 // ---- real logs ---------------------------------------------------------------------------------------

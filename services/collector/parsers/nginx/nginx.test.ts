@@ -2,38 +2,20 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ConfigInvalid, ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
-import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
+import {
+  parsedOne as one,
+  oneResultPerLine,
+  realWebLogTests,
+  rejectedOne as rejectOf,
+  feed as results,
+} from '../../../../test/support/feed.js';
+import { REAL_WEB_LOGS, readRealLines, realLogPath } from '../../../../test/support/real-logs.js';
 import { parseNginxCombined } from '../lib/combined-line.js';
 import { matchLayout, RecordDraft } from '../lib/web-fields.js';
-import type { AccessRecord, RecordParser, RecordResult } from '../types.js';
 import { compileNginxFormat, NGINX_COMBINED, nginxFormat } from './nginx.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
 const T = Date.UTC(2015, 4, 17, 10, 5, 3);
-
-function results(p: RecordParser, lines: readonly string[]): RecordResult[] {
-  const out: RecordResult[] = [];
-  let offset = 0;
-  for (const text of lines) {
-    out.push(...p.push({ offset, text }));
-    offset += Buffer.byteLength(text) + 1;
-  }
-  out.push(...p.end());
-  return out;
-}
-
-function one(p: RecordParser, line: string): AccessRecord {
-  const [r, ...rest] = results(p, [line]);
-  assert.equal(rest.length, 0);
-  if (r?.ok !== true) assert.fail(`not parsed (${r?.ok === false ? r.error.message : r?.ok}): ${line}`);
-  return r.record;
-}
-
-function rejectOf(p: RecordParser, line: string): { code: string; message: string } {
-  const [r] = results(p, [line]);
-  if (r?.ok !== false) assert.fail(`not rejected: ${line}`);
-  return { code: r.error.code, message: r.error.message };
-}
 
 // ---- default (combined) ---------------------------------------------------------------------------
 
@@ -324,59 +306,22 @@ test('property: the nginx parsers never throw, and account for every line', () =
     mutatedLine(),
     fc.string({ maxLength: 40 }),
   );
-  fc.assert(
-    fc.property(fc.array(line, { maxLength: 20 }), (lines) => {
-      for (const p of parsers()) {
-        const rs = results(p, lines);
-        assert.equal(rs.length, lines.length);
-        for (const r of rs) if (r.ok === true) assert.ok(Number.isFinite(r.record.tsMs));
-      }
-      nginxFormat.sniff(lines);
-    }),
-    { numRuns: 1000 },
-  );
+  oneResultPerLine(line, parsers, (lines) => nginxFormat.sniff(lines));
 });
 
 // ---- real logs -------------------------------------------------------------------------------------------
 
-/** Rejects and skips per file; the combined parser rejects none of these lines (see lib/combined-line.test.ts). */
-const EXPECTED: Record<string, { skipped: number; rejected: number }> = {
-  'apache-elastic-examples/apache_logs': { skipped: 0, rejected: 0 },
-  'nginx-hakathon-wap/access.log.gz': { skipped: 0, rejected: 0 },
-  'web-advertools/nginx_access.log': { skipped: 0, rejected: 0 },
-  'web-advertools/dreamhost_apache_access.log': { skipped: 1, rejected: 0 }, // line 87 is blank
-  'nginx-edgecases-elastic-beats/test.log': { skipped: 0, rejected: 0 },
-};
-
-for (const rel of REAL_WEB_LOGS) {
-  const path = realLogPath(rel);
-  test(`real log ${rel} through nginx (default): parsed + skipped + rejected = lines read`, {
-    skip: path === null && `not found under ${sharedDir()}/data/real (set LEAKWATCH_SHARED_DIR)`,
-  }, () => {
-    const lines = readRealLines(path as string);
-    const rs = results(nginxFormat.create(), lines);
-    let parsed = 0;
-    let skipped = 0;
-    const rejected: string[] = [];
-    for (const r of rs) {
-      if (r.ok === true) {
-        parsed++;
-        assert.ok(Number.isFinite(r.record.tsMs));
-        assert.ok((r.record.clientIp ?? '').length > 0);
-      } else if (r.ok === 'skip') skipped++;
-      else rejected.push(`${r.error.message}: ${r.text.slice(0, 120)}`);
-    }
-    console.log(
-      `# ${rel}: ${lines.length} lines, ${parsed} parsed, ${skipped} skipped, ${rejected.length} rejected`,
-    );
-    assert.equal(parsed + skipped + rejected.length, lines.length);
-    assert.deepEqual({ skipped, rejected: rejected.length }, EXPECTED[rel], rejected.join('\n'));
-    // Same verdicts as parseNginxCombined on every non-blank line.
-    const combinedOk = lines.filter((l) => l.trim() !== '' && parseNginxCombined(l).ok).length;
-    assert.equal(parsed, combinedOk);
-    assert.ok(nginxFormat.sniff(lines.slice(0, 20)) >= 0.8);
-  });
-}
+// The combined parser rejects none of these lines (see lib/combined-line.test.ts).
+realWebLogTests('nginx', nginxFormat, (lines, rs) => {
+  for (const r of rs) {
+    if (r.ok !== true) continue;
+    assert.ok(Number.isFinite(r.record.tsMs));
+    assert.ok((r.record.clientIp ?? '').length > 0);
+  }
+  // Same verdicts as parseNginxCombined on every non-blank line.
+  const combinedOk = lines.filter((l) => l.trim() !== '' && parseNginxCombined(l).ok).length;
+  assert.equal(rs.filter((r) => r.ok === true).length, combinedOk);
+});
 
 test('real values: a few records checked by hand', {
   skip: realLogPath('nginx-hakathon-wap/access.log.gz') === null,

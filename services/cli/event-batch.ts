@@ -49,6 +49,21 @@ export class EventEncoder {
     return this.n;
   }
 
+  /** The last string and code of each of the 14 string fields: consecutive events often repeat them. */
+  private readonly lastS: Array<string | null | undefined> = new Array(14).fill(null);
+  private readonly lastC = new Int32Array(14).fill(NULL);
+
+  private field(f: number, s: string | null | undefined): void {
+    if (s === this.lastS[f]) {
+      this.int(this.lastC[f] as number);
+      return;
+    }
+    const c = this.code(s);
+    this.lastS[f] = s;
+    this.lastC[f] = c;
+    this.int(c);
+  }
+
   private code(s: string | null | undefined): number {
     if (s === null) return NULL;
     if (s === undefined) return UNDEFINED;
@@ -73,6 +88,8 @@ export class EventEncoder {
   add(e: AccessEvent): void {
     if (this.n === 0 && this.dict.size >= this.maxTable) {
       this.dict.clear();
+      this.lastS.fill(null);
+      this.lastC.fill(NULL);
       this.reset = true;
     }
     const i = this.n;
@@ -85,20 +102,20 @@ export class EventEncoder {
       this.nums = m;
     }
     this.ids.push(e.event_id);
-    this.int(this.code(e.source_kind));
-    this.int(this.code(e.source));
-    this.int(this.code(e.tenant));
-    this.int(this.code(e.user_id));
-    this.int(this.code(e.session_hash));
-    this.int(this.code(e.api_key_id));
-    this.int(this.code(e.client_ip));
-    this.int(this.code(e.user_agent));
-    this.int(this.code(e.db_user));
-    this.int(this.code(e.http_method));
-    this.int(this.code(e.db_operation));
-    this.int(this.code(e.route));
-    this.int(this.code(e.resource_id));
-    this.int(this.code(e.resource_kind));
+    this.field(0, e.source_kind);
+    this.field(1, e.source);
+    this.field(2, e.tenant);
+    this.field(3, e.user_id);
+    this.field(4, e.session_hash);
+    this.field(5, e.api_key_id);
+    this.field(6, e.client_ip);
+    this.field(7, e.user_agent);
+    this.field(8, e.db_user);
+    this.field(9, e.http_method);
+    this.field(10, e.db_operation);
+    this.field(11, e.route);
+    this.field(12, e.resource_id);
+    this.field(13, e.resource_kind);
     const fi = e.findings;
     this.int(fi.length);
     for (const f of fi) this.int(this.code(f));

@@ -75,6 +75,22 @@ export async function runScan(files: string[], o: ScanCommandOptions): Promise<S
   const setup = loadRulesSetup(o.config, o.sensitiveKinds);
   const { key, note } = chooseRedactionKey(o);
   if (note) process.stderr.write(`leakwatch scan: ${note}\n`);
+  // The parsing thread (files other than stdin) starts now, loading its modules while this one
+  // builds the engine; it is stopped whatever happens.
+  const link = o.worker !== false && files.some((f) => f !== '-') ? new WorkerLink(key) : null;
+  try {
+    return await scanFiles(files, o, { setup, key, maxLineBytes, link });
+  } finally {
+    await link?.close();
+  }
+}
+
+async function scanFiles(
+  files: string[],
+  o: ScanCommandOptions,
+  c: { setup: ReturnType<typeof loadRulesSetup>; key: string; maxLineBytes: number; link: WorkerLink | null },
+): Promise<ScanSummary> {
+  const { setup, key, maxLineBytes, link } = c;
   // The in-thread reader (stdin, or o.worker false) builds its redactor only when first used.
   let normalize: NormalizeOptions | null = null;
   let redactor: Redactor | null = null;
@@ -113,70 +129,62 @@ export async function runScan(files: string[], o: ScanCommandOptions): Promise<S
     tenant: o.tenant,
     maxLineBytes,
   };
-  // The parsing thread (files other than stdin), stopped in `finally` whatever happens.
-  let link: WorkerLink | null =
-    o.worker !== false && files.some((f) => f !== '-') ? new WorkerLink(key) : null;
-  try {
-    for (const path of files) {
-      const size = await plainSize(path);
-      bar?.start(size ?? 1, 0, { file: path, lines: total.lines, alerts: printed.size });
-      const hooks: FileHooks = {
-        detected: (p, id, score) => {
-          const msg = `leakwatch scan: ${p}: format ${id} (auto, sniff ${score.toFixed(2)})\n`;
-          if (bar) bar.update({ file: `${p} (${id})` });
-          else process.stderr.write(msg);
-        },
-        progress: bar
-          ? (offset, lines) => {
-              if (size !== null) bar.update(offset, { lines: lines + total.lines });
-            }
-          : null,
-      };
-      let events: AsyncGenerator<AccessEvent[], FileEnd>;
-      if (path === '-' || o.worker === false) {
-        events = readInThread(
-          path,
-          { ...fileOpts, redactor: inThreadRedactor(), normalize: normalizeOpts() },
-          hooks,
-        );
-      } else {
-        link ??= new WorkerLink(key);
-        events = link.read(path, fileOpts, hooks);
-      }
-      let end: FileEnd;
-      for (;;) {
-        const r = await events.next();
-        if (r.done === true) {
-          end = r.value;
-          break;
-        }
-        for (const e of r.value) {
-          if (e.ts > maxTs) maxTs = e.ts;
-          for (const a of engine.process(e)) {
-            if (!printed.has(a.alert_id)) {
-              printed.set(a.alert_id, a.explanation.observed);
-              byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
-              await writeLine(JSON.stringify(a));
-            } else {
-              latest.set(a.alert_id, a);
-            }
+  for (const path of files) {
+    const size = await plainSize(path);
+    bar?.start(size ?? 1, 0, { file: path, lines: total.lines, alerts: printed.size });
+    const hooks: FileHooks = {
+      detected: (p, id, score) => {
+        const msg = `leakwatch scan: ${p}: format ${id} (auto, sniff ${score.toFixed(2)})\n`;
+        if (bar) bar.update({ file: `${p} (${id})` });
+        else process.stderr.write(msg);
+      },
+      progress: bar
+        ? (offset, lines) => {
+            if (size !== null) bar.update(offset, { lines: lines + total.lines });
           }
-          if (++sinceSweep >= SWEEP_EVERY) {
-            sinceSweep = 0;
-            engine.flushIdle(maxTs);
+        : null,
+    };
+    let events: AsyncGenerator<AccessEvent[], FileEnd>;
+    if (link === null || path === '-') {
+      events = readInThread(
+        path,
+        { ...fileOpts, redactor: inThreadRedactor(), normalize: normalizeOpts() },
+        hooks,
+      );
+    } else {
+      events = link.read(path, fileOpts, hooks);
+    }
+    let end: FileEnd;
+    for (;;) {
+      const r = await events.next();
+      if (r.done === true) {
+        end = r.value;
+        break;
+      }
+      for (const e of r.value) {
+        if (e.ts > maxTs) maxTs = e.ts;
+        for (const a of engine.process(e)) {
+          if (!printed.has(a.alert_id)) {
+            printed.set(a.alert_id, a.explanation.observed);
+            byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
+            await writeLine(JSON.stringify(a));
+          } else {
+            latest.set(a.alert_id, a);
           }
         }
-      }
-      if (end.damaged !== null) damaged.push(end.damaged);
-      if (bar) bar.update(size ?? 1, { alerts: printed.size });
-      bar?.stop();
-      if (end.tally) {
-        if (files.length > 1) process.stderr.write(`${path}: ${formatTally(end.tally)}\n`);
-        addTally(total, end.tally);
+        if (++sinceSweep >= SWEEP_EVERY) {
+          sinceSweep = 0;
+          engine.flushIdle(maxTs);
+        }
       }
     }
-  } finally {
-    await link?.close();
+    if (end.damaged !== null) damaged.push(end.damaged);
+    if (bar) bar.update(size ?? 1, { alerts: printed.size });
+    bar?.stop();
+    if (end.tally) {
+      if (files.length > 1) process.stderr.write(`${path}: ${formatTally(end.tally)}\n`);
+      addTally(total, end.tally);
+    }
   }
   // Final state of alerts updated since they were first printed.
   for (const [id, a] of latest) {

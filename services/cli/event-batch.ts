@@ -69,9 +69,12 @@ export class EventEncoder {
     if (s === undefined) return UNDEFINED;
     let c = this.dict.get(s);
     if (c === undefined) {
+      // V8 keeps a substring of 13+ characters as a view of the line it was cut from: the table
+      // keeps a copy instead, so that it holds no line alive.
+      const k = s.length > 12 ? ` ${s}`.slice(1) : s;
       c = this.dict.size;
-      this.dict.set(s, c);
-      this.strings.push(s);
+      this.dict.set(k, c);
+      this.strings.push(k);
     }
     return c;
   }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
-import { type EventBatch, EventDecoder, EventEncoder } from './event-batch.js';
+import { eventId } from '../collector/index.js';
+import { type EventBatch, EventDecoder, EventEncoder, LazyIdEvent } from './event-batch.js';
 
 function event(i: number): AccessEvent {
   return {
@@ -58,4 +59,21 @@ test('the string table starts again on both sides when full, between batches', (
   }
   assert.equal(enc.size, 0);
   assert.equal(enc.take().n, 0);
+});
+
+test('an event without its id (eventIds false) gets eventId(source, position) when read, the rest equal', () => {
+  const enc = new EventEncoder();
+  const dec = new EventDecoder();
+  const events = Array.from({ length: 50 }, (_, i) => event(i));
+  events.forEach((e, i) => {
+    enc.add({ ...e, event_id: '' }, String(i * 100));
+  });
+  const out = dec.decode(roundTrip(enc.take()));
+  out.forEach((d, i) => {
+    assert.ok(d instanceof LazyIdEvent);
+    const { event_id: _, ...rest } = events[i] as AccessEvent;
+    assert.deepStrictEqual({ ...d }, rest);
+    assert.deepEqual(Object.keys(d), Object.keys(rest));
+    assert.equal(d.event_id, eventId(rest.source, String(i * 100)));
+  });
 });

@@ -4,6 +4,7 @@
 // holds one copy of it, instead of a structured clone of thousands of small objects. decode()
 // rebuilds events equal to the encoded ones, field for field and in the same key order.
 import type { AccessEvent, SourceKind } from '#shared/avro/generated/access-event.js';
+import { eventId } from '../collector/index.js';
 
 export interface EventBatch {
   /** Events in the batch. */
@@ -12,13 +13,17 @@ export interface EventBatch {
   reset: boolean;
   /** Strings new to the table, in code order. */
   strings: string[];
-  /** event_id of each event (unique, so never in the table). */
+  /** event_id of each event (unique, so never in the table), or its position (flag bit 5). */
   ids: string[];
   /** Per event: the 14 string fields as table codes (NULL, UNDEFINED), then findings (count, codes), then attrs (count, key and value codes). */
   ints: Int32Array;
   /** Per event: ts, bytes_out, status, rows_out, duration_ms. */
   nums: Float64Array;
-  /** Per event: bit 0 authenticated, 1 emergency_access, 2 status null, 3 rows_out null, 4 duration_ms null. */
+  /**
+   * Per event: bit 0 authenticated, 1 emergency_access, 2 status null, 3 rows_out null, 4
+   * duration_ms null, 5 event_id not computed: ids holds the position, the id is eventId(source,
+   * position), computed when first read.
+   */
   flags: Uint8Array;
 }
 
@@ -88,7 +93,11 @@ export class EventEncoder {
     this.ints[this.ni++] = v;
   }
 
-  add(e: AccessEvent): void {
+  /**
+   * Adds an event; one with event_id '' (NormalizeOptions.eventIds false) needs its position, and
+   * its id is derived where it is read.
+   */
+  add(e: AccessEvent, position?: string): void {
     if (this.n === 0 && this.dict.size >= this.maxTable) {
       this.dict.clear();
       this.lastS.fill(null);
@@ -104,7 +113,8 @@ export class EventEncoder {
       m.set(this.nums);
       this.nums = m;
     }
-    this.ids.push(e.event_id);
+    const lazyId = e.event_id === '' && position !== undefined;
+    this.ids.push(lazyId ? position : e.event_id);
     this.field(0, e.source_kind);
     this.field(1, e.source);
     this.field(2, e.tenant);
@@ -140,7 +150,8 @@ export class EventEncoder {
       (e.emergency_access ? 2 : 0) |
       (e.status === null ? 4 : 0) |
       (e.rows_out === null ? 8 : 0) |
-      (e.duration_ms === null ? 16 : 0);
+      (e.duration_ms === null ? 16 : 0) |
+      (lazyId ? 32 : 0);
     this.n++;
   }
 
@@ -204,6 +215,39 @@ export class EventDecoder {
       }
       const o = i * 5;
       const f = flags[i] as number;
+      const status = (f & 4) !== 0 ? null : (nums[o + 2] as number);
+      const rowsOut = (f & 8) !== 0 ? null : (nums[o + 3] as number);
+      const durationMs = (f & 16) !== 0 ? null : (nums[o + 4] as number);
+      const authenticated = (f & 1) !== 0;
+      const emergency = (f & 2) !== 0;
+      if ((f & 32) !== 0) {
+        const e = new LazyIdEvent(ids[i] as string);
+        e.ts = nums[o] as number;
+        e.source_kind = sourceKind;
+        e.source = source;
+        e.tenant = tenant;
+        e.user_id = userId;
+        e.session_hash = sessionHash;
+        e.api_key_id = apiKeyId;
+        e.client_ip = clientIp;
+        e.user_agent = userAgent;
+        e.db_user = dbUser;
+        e.authenticated = authenticated;
+        e.emergency_access = emergency;
+        e.http_method = method;
+        e.db_operation = dbOperation;
+        e.route = route;
+        e.resource_id = resourceId;
+        e.resource_kind = resourceKind;
+        e.status = status;
+        e.bytes_out = nums[o + 1] as number;
+        e.rows_out = rowsOut;
+        e.duration_ms = durationMs;
+        e.findings = findings;
+        e.attrs = attrs;
+        out[i] = e;
+        continue;
+      }
       out[i] = {
         event_id: ids[i] as string,
         ts: nums[o] as number,
@@ -216,21 +260,64 @@ export class EventDecoder {
         client_ip: clientIp,
         user_agent: userAgent,
         db_user: dbUser,
-        authenticated: (f & 1) !== 0,
-        emergency_access: (f & 2) !== 0,
+        authenticated,
+        emergency_access: emergency,
         http_method: method,
         db_operation: dbOperation,
         route,
         resource_id: resourceId,
         resource_kind: resourceKind,
-        status: (f & 4) !== 0 ? null : (nums[o + 2] as number),
+        status,
         bytes_out: nums[o + 1] as number,
-        rows_out: (f & 8) !== 0 ? null : (nums[o + 3] as number),
-        duration_ms: (f & 16) !== 0 ? null : (nums[o + 4] as number),
+        rows_out: rowsOut,
+        duration_ms: durationMs,
         findings,
         attrs,
       };
     }
     return out;
+  }
+}
+
+/**
+ * An AccessEvent whose event_id is computed when first read (eventId(source, position), the
+ * collector's own formula), and kept. The other fields are own properties, set by the decoder in
+ * AccessEvent's order; event_id is a getter on the prototype (JSON.stringify and Object.keys do
+ * not see it: the detection thread only reads it).
+ */
+export class LazyIdEvent implements AccessEvent {
+  #id: string | null = null;
+  readonly #position: string;
+  declare ts: number;
+  declare source_kind: SourceKind;
+  declare source: string;
+  declare tenant: string;
+  declare user_id: string | null;
+  declare session_hash: string | null;
+  declare api_key_id: string | null;
+  declare client_ip: string | null;
+  declare user_agent: string | null;
+  declare db_user: string | null;
+  declare authenticated: boolean;
+  declare emergency_access: boolean;
+  declare http_method: string | null;
+  declare db_operation: string | null;
+  declare route: string;
+  declare resource_id: string | null;
+  declare resource_kind: string | null;
+  declare status: number | null;
+  declare bytes_out: number;
+  declare rows_out: number | null;
+  declare duration_ms: number | null;
+  declare findings: string[];
+  declare attrs: Record<string, string>;
+
+  constructor(position: string) {
+    this.#position = position;
+  }
+
+  get event_id(): string {
+    this.#id ??= eventId(this.source, this.#position);
+    return this.#id;
   }
 }

@@ -48,7 +48,8 @@ const IN_FLIGHT = 4;
 const port = parentPort;
 if (port === null) throw new Error('scan-worker runs as a worker thread');
 const { key } = workerData as ScanWorkerData;
-const normalize = compileNormalizeOptions();
+// event ids are derived in the detection thread, and only those it reads (event-batch.ts)
+const normalize = { ...compileNormalizeOptions(), eventIds: false };
 const redactor = redactorForKey(key, normalize.redactor);
 const encoder = new EventEncoder();
 
@@ -108,7 +109,7 @@ async function readFile(m: Extract<ToWorker, { t: 'file' }>): Promise<void> {
           pipeline = p;
         },
       )) {
-        for (const x of outcomes) if (x.kind === 'event') encoder.add(x.event);
+        for (const x of outcomes) if (x.kind === 'event') encoder.add(x.event, x.position);
         if (encoder.size >= BATCH_EVENTS) await flush(offset, pipeline?.tally.lines ?? 0);
       }
       if (encoder.size > 0) await flush(offset, pipeline?.tally.lines ?? 0);

@@ -22,6 +22,11 @@ export interface NameMatcher {
 }
 
 export interface NormalizeOptions {
+  /**
+   * false: event_id is left '' for the caller to derive from source and position when it is read
+   * (scan's parsing thread: the detection thread hashes only the ids it uses). Default true.
+   */
+  eventIds?: boolean;
   sessionCookies: NameMatcher;
   /** Lowercase header names. */
   sessionHeaders: readonly string[];

@@ -8,7 +8,7 @@
 // alert_id is its final state. stderr: the format chosen, a progress bar on a terminal, and a
 // summary (lines, parsed, rejected, skipped, alerts by rule, speed).
 import { stat } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
@@ -53,7 +53,7 @@ export interface ScanCommandOptions {
   sensitiveKinds?: readonly string[];
   /**
    * Parse in a second thread (scan-worker.ts) while this one runs the detections: true, false, or
-   * by default when a core is free and some input is a .gz or the inputs hold WORKER_MIN_BYTES or
+   * by default on 2 cores or more when some input is a .gz or the inputs hold WORKER_MIN_BYTES or
    * more (stdin is always read in this thread). Same events in the same order either way.
    */
   worker?: boolean;
@@ -225,16 +225,15 @@ async function scanFiles(
 const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 
 /**
- * A parsing thread for this run: asked for (worker true); else when a core is free (the 1-minute
- * load average at least one below the cores: on a busy machine the two threads only share one
- * core and the hand-over costs ~15% more CPU) and some input is a .gz or a big file.
+ * A parsing thread for this run: asked for (worker true); else on a machine of 2 cores or more,
+ * when some input is a .gz or the inputs hold WORKER_MIN_BYTES or more.
  */
 async function wantsWorker(files: readonly string[], worker: boolean | undefined): Promise<boolean> {
   if (worker === false) return false;
   const named = files.filter((f) => f !== '-');
   if (named.length === 0) return false;
   if (worker === true) return true;
-  if ((loadavg()[0] as number) > availableParallelism() - 1) return false;
+  if (availableParallelism() < 2) return false;
   let bytes = 0;
   for (const f of named) {
     if (f.endsWith('.gz')) return true;

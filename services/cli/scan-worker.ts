@@ -2,15 +2,11 @@
 // detection thread asks for it) and sends its events in compact batches (event-batch.ts), at
 // most IN_FLIGHT batches ahead of the detection thread. Everything that reaches the detection
 // thread is what readLogOutcomes yields in-thread, in the same order.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { isLeakwatchError } from '#shared/errors.js';
-import { compileNormalizeOptions, type Pipeline, redactorForKey } from '../collector/index.js';
+import { compileNormalizeOptions, type Pipeline, type Redactor, redactorForKey } from '../collector/index.js';
 import { EventEncoder, transferables } from './event-batch.js';
 import { isDamagedInput, type LogInputOptions, readLogOutcomes } from './log-input.js';
-
-export interface ScanWorkerData {
-  key: string;
-}
 
 /** What the detection thread sends: read this file, or one batch was consumed. */
 export type ToWorker =
@@ -18,6 +14,8 @@ export type ToWorker =
       t: 'file';
       path: string;
       opts: Pick<LogInputOptions, 'format' | 'formatOptions' | 'tenant' | 'maxLineBytes'>;
+      /** The redaction key (sent with each file: the thread starts before the key is chosen). */
+      key: string;
       progress: boolean;
     }
   | { t: 'ack' };
@@ -47,10 +45,10 @@ const IN_FLIGHT = 4;
 
 const port = parentPort;
 if (port === null) throw new Error('scan-worker runs as a worker thread');
-const { key } = workerData as ScanWorkerData;
 // event ids are derived in the detection thread, and only those it reads (event-batch.ts)
 const normalize = { ...compileNormalizeOptions(), eventIds: false };
-const redactor = redactorForKey(key, normalize.redactor);
+let redactor: Redactor | null = null;
+let redactorKey = '';
 const encoder = new EventEncoder();
 
 let inFlight = 0;
@@ -88,6 +86,11 @@ async function flush(offset: number, lines: number): Promise<void> {
 }
 
 async function readFile(m: Extract<ToWorker, { t: 'file' }>): Promise<void> {
+  if (redactor === null || redactorKey !== m.key) {
+    redactor = redactorForKey(m.key, normalize.redactor);
+    redactorKey = m.key;
+  }
+  const fileRedactor = redactor;
   let pipeline: Pipeline | undefined;
   let offset = 0;
   try {
@@ -96,7 +99,7 @@ async function readFile(m: Extract<ToWorker, { t: 'file' }>): Promise<void> {
         m.path,
         {
           ...m.opts,
-          redactor,
+          redactor: fileRedactor,
           normalize,
           onDetected: (path, id, score) => send({ t: 'detected', path, id, score }),
           onProgress: m.progress

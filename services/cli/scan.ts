@@ -23,7 +23,6 @@ import {
   type Pipeline,
   redactorForKey,
 } from '../collector/index.js';
-import { createEngine, loadRulesSetup, MemoryBaselineStore } from '../detector/index.js';
 import { EventDecoder } from './event-batch.js';
 import {
   isDamagedInput,
@@ -32,7 +31,7 @@ import {
   plainSize,
   readLogOutcomes,
 } from './log-input.js';
-import type { FromWorker, ScanWorkerData, ToWorker, WorkerError } from './scan-worker.js';
+import type { FromWorker, ToWorker, WorkerError } from './scan-worker.js';
 
 export { EXIT_DAMAGED_INPUT } from './log-input.js';
 
@@ -75,25 +74,36 @@ const SWEEP_EVERY = 20_000;
 
 export async function runScan(files: string[], o: ScanCommandOptions): Promise<ScanSummary> {
   const maxLineBytes = parseMaxLineBytes(o.maxLineBytes);
-  const setup = loadRulesSetup(o.config, o.sensitiveKinds);
-  const { key, note } = chooseRedactionKey(o);
-  if (note) process.stderr.write(`leakwatch scan: ${note}\n`);
-  // The parsing thread (files other than stdin) starts now, loading its modules while this one
-  // builds the engine; it is stopped whatever happens.
-  const link = (await wantsWorker(files, o.worker)) ? new WorkerLink(key) : null;
+  // The parsing thread (files other than stdin) starts first, loading its modules while this one
+  // loads the detector and builds the engine (it gets the key with its first file); it is stopped
+  // whatever happens.
+  const link = (await wantsWorker(files, o.worker)) ? new WorkerLink() : null;
   try {
-    return await scanFiles(files, o, { setup, key, maxLineBytes, link });
+    const detector = await import('../detector/index.js');
+    const setup = detector.loadRulesSetup(o.config, o.sensitiveKinds);
+    const { key, note } = chooseRedactionKey(o);
+    if (note) process.stderr.write(`leakwatch scan: ${note}\n`);
+    return await scanFiles(files, o, { detector, setup, key, maxLineBytes, link });
   } finally {
     await link?.close();
   }
 }
 
+type Detector = typeof import('../detector/index.js');
+
 async function scanFiles(
   files: string[],
   o: ScanCommandOptions,
-  c: { setup: ReturnType<typeof loadRulesSetup>; key: string; maxLineBytes: number; link: WorkerLink | null },
+  c: {
+    detector: Detector;
+    setup: ReturnType<Detector['loadRulesSetup']>;
+    key: string;
+    maxLineBytes: number;
+    link: WorkerLink | null;
+  },
 ): Promise<ScanSummary> {
   const { setup, key, maxLineBytes, link } = c;
+  const { createEngine, MemoryBaselineStore } = c.detector;
   // The in-thread reader (stdin, or o.worker false) builds its redactor only when first used.
   let normalize: NormalizeOptions | null = null;
   let redactor: Redactor | null = null;
@@ -155,7 +165,7 @@ async function scanFiles(
         hooks,
       );
     } else {
-      events = link.read(path, fileOpts, hooks);
+      events = link.read(path, fileOpts, key, hooks);
     }
     let end: FileEnd;
     for (;;) {
@@ -313,9 +323,8 @@ class WorkerLink {
   private failure: Error | null = null;
   private closing = false;
 
-  constructor(key: string) {
-    const data: ScanWorkerData = { key };
-    this.worker = new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: data });
+  constructor() {
+    this.worker = new Worker(new URL('./scan-worker.js', import.meta.url));
     this.worker.on('message', (m: FromWorker) => {
       this.inbox.push(m);
       this.wake();
@@ -351,8 +360,13 @@ class WorkerLink {
     this.worker.postMessage(m);
   }
 
-  async *read(path: string, opts: FileOptions, hooks: FileHooks): AsyncGenerator<AccessEvent[], FileEnd> {
-    this.post({ t: 'file', path, opts, progress: hooks.progress !== null });
+  async *read(
+    path: string,
+    opts: FileOptions,
+    key: string,
+    hooks: FileHooks,
+  ): AsyncGenerator<AccessEvent[], FileEnd> {
+    this.post({ t: 'file', path, opts, key, progress: hooks.progress !== null });
     for (;;) {
       const m = await this.next();
       if (m.t === 'batch') {

@@ -16,6 +16,7 @@ export { detectFormat, FORMAT_IDS, type FormatChoice, formatById } from './forma
 export { compileNormalizeOptions, type NormalizeOptions } from './normalize/options.js';
 export { createRedactor, findPhi, type Redactor } from './normalize/redact.js';
 export { compileRouteTable, DEFAULT_ROUTE_TABLE, normalizeRoute, safeDecode } from './normalize/route.js';
+export { eventId } from './normalize/to-access-event.js';
 export { parseNginxCombined } from './parsers/lib/combined-line.js';
 export type { InputLine } from './parsers/types.js';
 export { DEV_REDACTION_KEY, redactorForKey } from './redaction-key.js';

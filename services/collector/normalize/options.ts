@@ -4,8 +4,9 @@
 // Name lists: a trailing `*` makes a prefix match (`wordpress_logged_in_*`). Header and query
 // parameter names are matched lowercase; cookie names as written (cookies are case-sensitive).
 
-import { type Config, DEFAULTS } from '#shared/config.js';
+import type { Config } from '#shared/config.js';
 import { ConfigInvalid } from '#shared/errors.js';
+import { NORMALIZE_DEFAULTS } from './defaults.js';
 import { type CidrSet, compileCidrs } from './net.js';
 import { createPhiDetectors, type PhiDetector, type RedactorOptions } from './redact.js';
 
@@ -21,6 +22,11 @@ export interface NameMatcher {
 }
 
 export interface NormalizeOptions {
+  /**
+   * false: event_id is left '' for the caller to derive from source and position when it is read
+   * (scan's parsing thread: the detection thread hashes only the ids it uses). Default true.
+   */
+  eventIds?: boolean;
   sessionCookies: NameMatcher;
   /** Lowercase header names. */
   sessionHeaders: readonly string[];
@@ -115,7 +121,7 @@ const lower = (list: readonly string[]) => list.map((x) => x.toLowerCase());
  * ConfigInvalid (bad CIDR, bad MRN regular expression).
  */
 export function compileNormalizeOptions(cfg: Partial<NormalizeConfig> = {}): NormalizeOptions {
-  const d = DEFAULTS.collector.normalize;
+  const d = NORMALIZE_DEFAULTS;
   const c: NormalizeConfig = {
     ...d,
     ...cfg,

@@ -384,7 +384,7 @@ export function recordToAccessEvent(record: AccessRecord, ctx: NormalizeContext)
   }
   const ua = record.userAgent === null ? null : memosFor(redactor, ctx.routes).userAgent(record.userAgent);
   return {
-    event_id: eventId(ctx.idSource ?? ctx.source, ctx.position),
+    event_id: o.eventIds === false ? '' : eventId(ctx.idSource ?? ctx.source, ctx.position),
     ts: record.tsMs,
     source_kind: record.sourceKind,
     source: ctx.source,

@@ -1,0 +1,323 @@
+// AccessEvents in a compact form for crossing from `scan`'s parsing thread to its detection thread:
+// typed arrays (transferred, not copied) and a string table that both sides grow in step, so each
+// distinct string (route, user agent, client IP, source…) crosses once and the detection thread
+// holds one copy of it, instead of a structured clone of thousands of small objects. decode()
+// rebuilds events equal to the encoded ones, field for field and in the same key order.
+import type { AccessEvent, SourceKind } from '#shared/avro/generated/access-event.js';
+import { eventId } from '../collector/index.js';
+
+export interface EventBatch {
+  /** Events in the batch. */
+  n: number;
+  /** The decoder empties its string table before adding `strings` (the table reached its bound). */
+  reset: boolean;
+  /** Strings new to the table, in code order. */
+  strings: string[];
+  /** event_id of each event (unique, so never in the table), or its position (flag bit 5). */
+  ids: string[];
+  /** Per event: the 14 string fields as table codes (NULL, UNDEFINED), then findings (count, codes), then attrs (count, key and value codes). */
+  ints: Int32Array;
+  /** Per event: ts, bytes_out, status, rows_out, duration_ms. */
+  nums: Float64Array;
+  /**
+   * Per event: bit 0 authenticated, 1 emergency_access, 2 status null, 3 rows_out null, 4
+   * duration_ms null, 5 event_id not computed: ids holds the position, the id is eventId(source,
+   * position), computed when first read.
+   */
+  flags: Uint8Array;
+}
+
+const NULL = -1;
+const UNDEFINED = -2;
+/** Table entries before both sides start again (bounds the memory of high-cardinality strings). */
+const MAX_TABLE = 1 << 18;
+
+/** The buffers to list in postMessage's transfer list. */
+export function transferables(b: EventBatch): ArrayBuffer[] {
+  return [b.ints.buffer as ArrayBuffer, b.nums.buffer as ArrayBuffer, b.flags.buffer as ArrayBuffer];
+}
+
+export class EventEncoder {
+  private readonly dict = new Map<string, number>();
+  private strings: string[] = [];
+  private ids: string[] = [];
+  private reset = false;
+  private ints = new Int32Array(16 * 1024);
+  private ni = 0;
+  private nums = new Float64Array(5 * 1024);
+  private flags = new Uint8Array(1024);
+  private n = 0;
+  constructor(private readonly maxTable = MAX_TABLE) {}
+
+  /** Events added since the last take(). */
+  get size(): number {
+    return this.n;
+  }
+
+  /** The last string and code of each of the 14 string fields: consecutive events often repeat them. */
+  private readonly lastS: Array<string | null | undefined> = new Array(14).fill(null);
+  private readonly lastC = new Int32Array(14).fill(NULL);
+
+  private field(f: number, s: string | null | undefined): void {
+    if (s === this.lastS[f]) {
+      this.int(this.lastC[f] as number);
+      return;
+    }
+    const c = this.code(s);
+    this.lastS[f] = s;
+    this.lastC[f] = c;
+    this.int(c);
+  }
+
+  private code(s: string | null | undefined): number {
+    if (s === null) return NULL;
+    if (s === undefined) return UNDEFINED;
+    let c = this.dict.get(s);
+    if (c === undefined) {
+      // V8 keeps a substring of 13+ characters as a view of the line it was cut from: the table
+      // keeps a copy instead, so that it holds no line alive.
+      const k = s.length > 12 ? ` ${s}`.slice(1) : s;
+      c = this.dict.size;
+      this.dict.set(k, c);
+      this.strings.push(k);
+    }
+    return c;
+  }
+
+  private int(v: number): void {
+    if (this.ni === this.ints.length) {
+      const next = new Int32Array(this.ints.length * 2);
+      next.set(this.ints);
+      this.ints = next;
+    }
+    this.ints[this.ni++] = v;
+  }
+
+  /**
+   * Adds an event; one with event_id '' (NormalizeOptions.eventIds false) needs its position, and
+   * its id is derived where it is read.
+   */
+  add(e: AccessEvent, position?: string): void {
+    if (this.n === 0 && this.dict.size >= this.maxTable) {
+      this.dict.clear();
+      this.lastS.fill(null);
+      this.lastC.fill(NULL);
+      this.reset = true;
+    }
+    const i = this.n;
+    if (i === this.flags.length) {
+      const f = new Uint8Array(i * 2);
+      f.set(this.flags);
+      this.flags = f;
+      const m = new Float64Array(i * 10);
+      m.set(this.nums);
+      this.nums = m;
+    }
+    const lazyId = e.event_id === '' && position !== undefined;
+    this.ids.push(lazyId ? position : e.event_id);
+    this.field(0, e.source_kind);
+    this.field(1, e.source);
+    this.field(2, e.tenant);
+    this.field(3, e.user_id);
+    this.field(4, e.session_hash);
+    this.field(5, e.api_key_id);
+    this.field(6, e.client_ip);
+    this.field(7, e.user_agent);
+    this.field(8, e.db_user);
+    this.field(9, e.http_method);
+    this.field(10, e.db_operation);
+    this.field(11, e.route);
+    this.field(12, e.resource_id);
+    this.field(13, e.resource_kind);
+    const fi = e.findings;
+    this.int(fi.length);
+    for (const f of fi) this.int(this.code(f));
+    let na = 0;
+    for (const _ in e.attrs) na++;
+    this.int(na);
+    for (const k in e.attrs) {
+      this.int(this.code(k));
+      this.int(this.code(e.attrs[k]));
+    }
+    const o = i * 5;
+    this.nums[o] = e.ts;
+    this.nums[o + 1] = e.bytes_out;
+    this.nums[o + 2] = e.status ?? 0;
+    this.nums[o + 3] = e.rows_out ?? 0;
+    this.nums[o + 4] = e.duration_ms ?? 0;
+    this.flags[i] =
+      (e.authenticated ? 1 : 0) |
+      (e.emergency_access ? 2 : 0) |
+      (e.status === null ? 4 : 0) |
+      (e.rows_out === null ? 8 : 0) |
+      (e.duration_ms === null ? 16 : 0) |
+      (lazyId ? 32 : 0);
+    this.n++;
+  }
+
+  /** The events added since the last take(), as one batch; the encoder starts a new one. */
+  take(): EventBatch {
+    const b: EventBatch = {
+      n: this.n,
+      reset: this.reset,
+      strings: this.strings,
+      ids: this.ids,
+      ints: this.ints.slice(0, this.ni),
+      nums: this.nums.slice(0, this.n * 5),
+      flags: this.flags.slice(0, this.n),
+    };
+    this.n = 0;
+    this.ni = 0;
+    this.reset = false;
+    this.strings = [];
+    this.ids = [];
+    return b;
+  }
+}
+
+export class EventDecoder {
+  private table: string[] = [];
+
+  decode(b: EventBatch): AccessEvent[] {
+    if (b.reset) this.table = [];
+    const t = this.table;
+    for (const s of b.strings) t.push(s);
+    const str = (c: number): string | null =>
+      c >= 0 ? (t[c] as string) : c === NULL ? null : (undefined as never);
+    const { ints, nums, flags, ids } = b;
+    const out: AccessEvent[] = new Array(b.n);
+    let p = 0;
+    for (let i = 0; i < b.n; i++) {
+      const sourceKind = str(ints[p] as number) as SourceKind;
+      const source = str(ints[p + 1] as number) as string;
+      const tenant = str(ints[p + 2] as number) as string;
+      const userId = str(ints[p + 3] as number);
+      const sessionHash = str(ints[p + 4] as number);
+      const apiKeyId = str(ints[p + 5] as number);
+      const clientIp = str(ints[p + 6] as number);
+      const userAgent = str(ints[p + 7] as number);
+      const dbUser = str(ints[p + 8] as number);
+      const method = str(ints[p + 9] as number);
+      const dbOperation = str(ints[p + 10] as number);
+      const route = str(ints[p + 11] as number) as string;
+      const resourceId = str(ints[p + 12] as number);
+      const resourceKind = str(ints[p + 13] as number);
+      p += 14;
+      const nf = ints[p++] as number;
+      const findings: string[] = new Array(nf);
+      for (let j = 0; j < nf; j++) findings[j] = str(ints[p++] as number) as string;
+      const na = ints[p++] as number;
+      const attrs: Record<string, string> = {};
+      for (let j = 0; j < na; j++) {
+        const k = str(ints[p] as number) as string;
+        attrs[k] = str(ints[p + 1] as number) as string;
+        p += 2;
+      }
+      const o = i * 5;
+      const f = flags[i] as number;
+      const status = (f & 4) !== 0 ? null : (nums[o + 2] as number);
+      const rowsOut = (f & 8) !== 0 ? null : (nums[o + 3] as number);
+      const durationMs = (f & 16) !== 0 ? null : (nums[o + 4] as number);
+      const authenticated = (f & 1) !== 0;
+      const emergency = (f & 2) !== 0;
+      if ((f & 32) !== 0) {
+        const e = new LazyIdEvent(ids[i] as string);
+        e.ts = nums[o] as number;
+        e.source_kind = sourceKind;
+        e.source = source;
+        e.tenant = tenant;
+        e.user_id = userId;
+        e.session_hash = sessionHash;
+        e.api_key_id = apiKeyId;
+        e.client_ip = clientIp;
+        e.user_agent = userAgent;
+        e.db_user = dbUser;
+        e.authenticated = authenticated;
+        e.emergency_access = emergency;
+        e.http_method = method;
+        e.db_operation = dbOperation;
+        e.route = route;
+        e.resource_id = resourceId;
+        e.resource_kind = resourceKind;
+        e.status = status;
+        e.bytes_out = nums[o + 1] as number;
+        e.rows_out = rowsOut;
+        e.duration_ms = durationMs;
+        e.findings = findings;
+        e.attrs = attrs;
+        out[i] = e;
+        continue;
+      }
+      out[i] = {
+        event_id: ids[i] as string,
+        ts: nums[o] as number,
+        source_kind: sourceKind,
+        source,
+        tenant,
+        user_id: userId,
+        session_hash: sessionHash,
+        api_key_id: apiKeyId,
+        client_ip: clientIp,
+        user_agent: userAgent,
+        db_user: dbUser,
+        authenticated,
+        emergency_access: emergency,
+        http_method: method,
+        db_operation: dbOperation,
+        route,
+        resource_id: resourceId,
+        resource_kind: resourceKind,
+        status,
+        bytes_out: nums[o + 1] as number,
+        rows_out: rowsOut,
+        duration_ms: durationMs,
+        findings,
+        attrs,
+      };
+    }
+    return out;
+  }
+}
+
+/**
+ * An AccessEvent whose event_id is computed when first read (eventId(source, position), the
+ * collector's own formula), and kept. The other fields are own properties, set by the decoder in
+ * AccessEvent's order; event_id is a getter on the prototype (JSON.stringify and Object.keys do
+ * not see it: the detection thread only reads it).
+ */
+export class LazyIdEvent implements AccessEvent {
+  #id: string | null = null;
+  readonly #position: string;
+  declare ts: number;
+  declare source_kind: SourceKind;
+  declare source: string;
+  declare tenant: string;
+  declare user_id: string | null;
+  declare session_hash: string | null;
+  declare api_key_id: string | null;
+  declare client_ip: string | null;
+  declare user_agent: string | null;
+  declare db_user: string | null;
+  declare authenticated: boolean;
+  declare emergency_access: boolean;
+  declare http_method: string | null;
+  declare db_operation: string | null;
+  declare route: string;
+  declare resource_id: string | null;
+  declare resource_kind: string | null;
+  declare status: number | null;
+  declare bytes_out: number;
+  declare rows_out: number | null;
+  declare duration_ms: number | null;
+  declare findings: string[];
+  declare attrs: Record<string, string>;
+
+  constructor(position: string) {
+    this.#position = position;
+  }
+
+  get event_id(): string {
+    this.#id ??= eventId(this.source, this.#position);
+    return this.#id;
+  }
+}

@@ -10,12 +10,7 @@
 // therefore go out one request at a time; sends that queue up meanwhile are merged into the next
 // request, so concurrent callers (the detector's partitions) share round trips instead of waiting
 // for each other's.
-import {
-  type CompressionAlgorithmValue,
-  compatibilityPartitioner,
-  Producer,
-  stringSerializer,
-} from '@platformatic/kafka';
+import { type CompressionAlgorithmValue, murmur2, Producer, stringSerializer } from '@platformatic/kafka';
 import type { Config } from '../config.js';
 import { createSendQueue } from './send-queue.js';
 
@@ -43,38 +38,69 @@ interface TopicMessages {
 
 const toBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
 
+/** A key's bytes and its partition hash (before the modulo by the partition count). */
+interface KeyInfo {
+  bytes: Buffer;
+  hash: number;
+}
+/** Keys remembered at most (principals, routes, fingerprints repeat); the map starts over beyond. */
+const KEY_CACHE_SIZE = 65_536;
+
+/**
+ * Keys repeat (a principal's events, a route's), so their UTF-8 bytes and murmur2 hash are kept:
+ * the hash, masked to 31 bits, is what the Java-compatible partitioner computes, and the client
+ * takes it modulo the topic's partition count as it would the partitioner's answer.
+ */
+function keyCache(): (key: string) => KeyInfo {
+  let known = new Map<string, KeyInfo>();
+  return (key) => {
+    let info = known.get(key);
+    if (info === undefined) {
+      if (known.size >= KEY_CACHE_SIZE) known = new Map();
+      const bytes = Buffer.from(key);
+      info = { bytes, hash: murmur2(bytes) & 0x7fffffff };
+      known.set(key, info);
+    }
+    return info;
+  };
+}
+
 export function createEventProducer(cfg: Pick<Config, 'kafka'>, clientId?: string): EventProducer {
   const newClient = () =>
-    new Producer<string, Buffer, string, string>({
+    new Producer<Buffer, Buffer, string, string>({
       clientId: clientId ?? cfg.kafka.clientId,
       bootstrapBrokers: [...cfg.kafka.brokers],
       idempotent: true,
       acks: -1,
       compression: cfg.kafka.compression as CompressionAlgorithmValue,
-      partitioner: compatibilityPartitioner,
+      // no partitioner: each message carries its partition (keyCache; compatibilityPartitioner's choice)
       autocreateTopics: false,
       // The services retry a failed send themselves (with backoff, pausing their input): fail fast here.
       retries: 3,
       retryDelay: 250,
       timeout: 10_000,
       serializers: {
-        key: (k) => stringSerializer(k),
+        key: (k) => k,
         value: (v) => v,
         headerKey: stringSerializer,
         headerValue: stringSerializer,
       },
     });
   let client = newClient();
+  const keyOf = keyCache();
   const enqueue = createSendQueue<TopicMessages>(async (groups) => {
     const messages = [];
     for (const { topic, messages: batch } of groups)
-      for (const m of batch)
+      for (const m of batch) {
+        const key = keyOf(m.key);
         messages.push({
           topic,
-          key: m.key,
+          key: key.bytes,
+          partition: key.hash,
           value: toBuffer(m.value),
           ...(m.headers && { headers: m.headers }),
         });
+      }
     try {
       await client.send({ messages });
     } catch (err) {

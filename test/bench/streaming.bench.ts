@@ -69,6 +69,15 @@ if (!['all', 'e2e', 'latency', 'memory'].includes(mode)) {
   process.exit(2);
 }
 const LEAKWATCH = join(PACKAGE_ROOT, 'bin/leakwatch.js');
+/**
+ * The broker's pid, sampled for CPU per event: the one deploy/local/up.sh started, or
+ * LW_BENCH_BROKER_PID for a broker given by KAFKA_BROKERS (shared with other work, its CPU then
+ * includes that work's).
+ */
+const brokerPid = (): number | undefined => {
+  const given = Number(process.env['LW_BENCH_BROKER_PID']);
+  return Number.isInteger(given) && given > 0 ? given : localBrokerPid();
+};
 const REDACTION_KEY = 'bench-redaction-key-0123456789';
 const alerts = alertCodec();
 /** How busy the shared machine was when a part started. */
@@ -212,7 +221,7 @@ async function e2e(r: BenchResources, lines: number, rounds: number): Promise<vo
       const b = await r.names(`e2e-b${round}`);
       const d2 = await r.detector(b);
       const d2s = new Sampler(d2.proc.child.pid);
-      const bs = new Sampler(localBrokerPid());
+      const bs = new Sampler(brokerPid());
       const t0 = Date.now();
       const c2 = await runCollector(r, b, file, header.log_format);
       const collectorDoneAt = Date.now();

@@ -45,6 +45,8 @@ const MERGE_BYTES = 512 * 1024;
 interface TopicMessages {
   topic: string;
   messages: readonly OutgoingMessage[];
+  /** One send split in parts: set when a part failed, so the parts after it are not written. */
+  split?: { failed: boolean };
 }
 
 const toBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
@@ -101,7 +103,8 @@ export function createEventProducer(cfg: Pick<Config, 'kafka'>, clientId?: strin
   const keyOf = keyCache();
   const enqueue = createSendQueue<TopicMessages>(async (groups) => {
     const messages = [];
-    for (const { topic, messages: batch } of groups)
+    for (const { topic, messages: batch, split } of groups) {
+      if (split?.failed) continue; // its send has failed already: the caller retries all of it
       for (const m of batch) {
         const key = keyOf(m.key);
         messages.push({
@@ -112,9 +115,12 @@ export function createEventProducer(cfg: Pick<Config, 'kafka'>, clientId?: strin
           ...(m.headers && { headers: m.headers }),
         });
       }
+    }
+    if (messages.length === 0) return;
     try {
       await client.send({ messages });
     } catch (err) {
+      for (const g of groups) if (g.split) g.split.failed = true;
       // A failed request may still have been written. Its retry, maybe merged differently, must
       // not reuse the old sequence numbers: start over with a new producer id. A retry can then
       // duplicate what was written; consumers collapse duplicates by event_id and alert_id.
@@ -127,9 +133,27 @@ export function createEventProducer(cfg: Pick<Config, 'kafka'>, clientId?: strin
 
   return {
     send(topic, messages) {
-      let bytes = 0;
-      for (const m of messages) bytes += m.value.length;
-      return messages.length === 0 ? Promise.resolve() : enqueue([{ topic, messages }], bytes);
+      // A large send (the detector releasing a held backlog forwards tens of thousands of events at
+      // once) goes out in parts of at most MERGE_BYTES, one after the other: in one request its
+      // partition batches exceeded the broker's message size limit (MESSAGE_TOO_LARGE, retried
+      // forever: the detector stopped). Parts are queued together, so they keep their order.
+      const parts: { messages: OutgoingMessage[]; bytes: number }[] = [];
+      let part: { messages: OutgoingMessage[]; bytes: number } = { messages: [], bytes: 0 };
+      for (const m of messages) {
+        if (part.messages.length > 0 && part.bytes + m.value.length > MERGE_BYTES) {
+          parts.push(part);
+          part = { messages: [], bytes: 0 };
+        }
+        part.messages.push(m);
+        part.bytes += m.value.length;
+      }
+      if (part.messages.length > 0) parts.push(part);
+      if (parts.length === 0) return Promise.resolve();
+      if (parts.length === 1) return enqueue([{ topic, messages }], part.bytes);
+      const split = { failed: false };
+      return Promise.all(parts.map((p) => enqueue([{ topic, messages: p.messages, split }], p.bytes))).then(
+        () => undefined,
+      );
     },
     async connect() {
       await client.metadata({ topics: [] });

@@ -131,9 +131,9 @@ test('one send far above the broker message size limit (a released backlog) arri
   const byKey = new Map<string, number[]>();
   for (const m of read) {
     const k = m.key!.toString();
-    let ns = byKey.get(k);
-    if (ns === undefined) byKey.set(k, (ns = []));
+    const ns = byKey.get(k) ?? [];
     ns.push(m.value.readUInt32BE(0));
+    byKey.set(k, ns);
   }
   for (const [k, ns] of byKey)
     assert.deepEqual(

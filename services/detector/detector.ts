@@ -20,7 +20,7 @@
 //   rebuildMaxEvents messages). Alerts found while rebuilding were published by the earlier owner
 //   and are dropped; processing goes live at the committed offset.
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
+import { accessEventCodec, accessEventTime, alertCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import type { ClickHouseClient } from '#shared/clickhouse/client.js';
@@ -266,9 +266,19 @@ export function createDetector(
       s.next = offset + 1;
       if (!msg.value) continue;
       const live = offset >= s.liveFrom;
-      let event: AccessEvent;
+      // A live access event waits in the aligner as bytes and is decoded when released: here it is
+      // only checked (it would fail to decode exactly where check throws) and its time read.
+      const held = live && isAccess;
+      let event: AccessEvent | undefined;
+      let ts: number;
       try {
-        event = accessCodec.decode(msg.value);
+        if (held) {
+          accessCodec.check(msg.value);
+          ts = accessEventTime(msg.value) ?? accessCodec.decode(msg.value).ts;
+        } else {
+          event = accessCodec.decode(msg.value);
+          ts = event.ts;
+        }
       } catch (err) {
         if (!live) continue; // dead-lettered by the earlier owner
         const letter = undecodable(
@@ -281,6 +291,18 @@ export function createDetector(
         dead.push(letter);
         continue;
       }
+      if (event === undefined) {
+        // held (a live access event)
+        if (ts > newest) newest = ts;
+        aligner.hold({
+          partition: batch.partition,
+          offset,
+          ts,
+          appended: Number(msg.timestamp),
+          message: msg.value,
+        });
+        continue;
+      }
       if (!live) {
         // rebuilding state: the earlier owner published what it raised
         if (event.ts > s.maxEventTs) s.maxEventTs = event.ts;
@@ -290,17 +312,7 @@ export function createDetector(
         continue;
       }
       if (event.ts > newest) newest = event.ts;
-      if (isAccess) {
-        aligner.hold({
-          partition: batch.partition,
-          offset,
-          ts: event.ts,
-          appended: Number(msg.timestamp),
-          message: msg.value,
-        });
-      } else {
-        handle(s, event, msg.value, Number(msg.timestamp), out);
-      }
+      handle(s, event, msg.value, Number(msg.timestamp), out);
     }
     if (replayed) m.rebuildEvents.inc(replayed);
     reportLate(s);

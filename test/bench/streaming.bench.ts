@@ -11,7 +11,8 @@
 //          collector's start until the detector group has committed the end of the access and
 //          by-route topics; ROUNDS times (the machine is shared and noisy), each on fresh topics,
 //          then the median.
-// latency  Pre-encoded AccessEvents paced at RATE/s for SECONDS, `ts` = wall clock at produce time:
+// latency  Pre-encoded AccessEvents paced at RATE/s for SECONDS (the services' producer: LZ4, acks=all),
+//          `ts` = wall clock at produce time:
 //          background from 40,000 principals plus id walks (4 walkers at 10 orders/s, a new walker
 //          user every 15 s, so alerts open and grow all the time). A consumer on the alerts topic
 //          (LogAppendTime) takes, per alert message, broker append time - alert.last_seen.
@@ -28,6 +29,7 @@ import { performance } from 'node:perf_hooks';
 import { CompressionTypes, type Message, Partitioners, type Producer } from 'kafkajs';
 import { alertCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
+import { createEventProducer } from '#shared/kafka/producer.js';
 import { PACKAGE_ROOT } from '#shared/paths.js';
 import { freePort } from '../support/processes.js';
 import {
@@ -69,6 +71,15 @@ if (!['all', 'e2e', 'latency', 'memory'].includes(mode)) {
   process.exit(2);
 }
 const LEAKWATCH = join(PACKAGE_ROOT, 'bin/leakwatch.js');
+/**
+ * The broker's pid, sampled for CPU per event: the one deploy/local/up.sh started, or
+ * LW_BENCH_BROKER_PID for a broker given by KAFKA_BROKERS (shared with other work, its CPU then
+ * includes that work's).
+ */
+const brokerPid = (): number | undefined => {
+  const given = Number(process.env['LW_BENCH_BROKER_PID']);
+  return Number.isInteger(given) && given > 0 ? given : localBrokerPid();
+};
 const REDACTION_KEY = 'bench-redaction-key-0123456789';
 const alerts = alertCodec();
 /** How busy the shared machine was when a part started. */
@@ -212,7 +223,7 @@ async function e2e(r: BenchResources, lines: number, rounds: number): Promise<vo
       const b = await r.names(`e2e-b${round}`);
       const d2 = await r.detector(b);
       const d2s = new Sampler(d2.proc.child.pid);
-      const bs = new Sampler(localBrokerPid());
+      const bs = new Sampler(brokerPid());
       const t0 = Date.now();
       const c2 = await runCollector(r, b, file, header.log_format);
       const collectorDoneAt = Date.now();
@@ -313,8 +324,13 @@ async function latency(r: BenchResources, perS: number, seconds: number): Promis
   });
   await Promise.race([joined, sleep(30_000)]);
 
-  const producer = benchProducer(r);
+  // The services' own producer (@platformatic/kafka, LZ4, acks=all, as the collector sends): kafkajs
+  // with gzip in this process could not offer 40,000/s on this machine.
+  const producer = createEventProducer({
+    kafka: { brokers: r.svc.kafkaBrokers, clientId: 'leakwatch-bench', compression: 'lz4' },
+  });
   await producer.connect();
+  const toSend = (msgs: Encoded[]) => msgs.map((m) => ({ key: m.key.toString(), value: m.value }));
   const CHUNK = 500;
   const MAX_IN_FLIGHT = 8;
   let inFlight = 0;
@@ -351,7 +367,7 @@ async function latency(r: BenchResources, perS: number, seconds: number): Promis
           );
       }
       while (msgs.length < Math.min(due, CHUNK)) msgs.push(pool.stamp(bg % pool.size, ts, bg++));
-      const p = send(producer, n.access, msgs).then(
+      const p = producer.send(n.access, toSend(msgs)).then(
         () => {
           inFlight--;
           pending.delete(p);
@@ -372,7 +388,7 @@ async function latency(r: BenchResources, perS: number, seconds: number): Promis
   await Promise.all(pending);
   const lastSentAt = Date.now();
   if (sendError !== undefined) throw sendError;
-  await producer.disconnect();
+  await producer.close();
 
   let caughtUpAt = 0;
   let note = '';

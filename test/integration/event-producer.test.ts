@@ -3,6 +3,7 @@
 // duplicate nothing (one request in flight, merged), each key lands on the partition kafkajs's and
 // Java's default partitioner choose, and headers survive.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type Admin, Partitioners } from 'kafkajs';
 import { loadConfig } from '#shared/config.js';
@@ -103,3 +104,41 @@ for (const compression of ['lz4', 'gzip', 'none'] as const) {
     }
   });
 }
+
+test('one send far above the broker message size limit (a released backlog) arrives whole and in order', async () => {
+  const topic = uniqueName('producer-large').replace(/_/g, '-');
+  topics.push(topic);
+  await ensureTopics(admin, [topic], PARTITIONS);
+  const cfg = loadConfig({ env: { KAFKA_BROKERS: brokers.join(',') } });
+  const producer = createEventProducer(cfg, 'lwtest-producer');
+  await producer.connect();
+  // 40,000 x 150 random (incompressible) bytes = 6 MB in one call, over 3 keys: each partition's
+  // batch would be about 2 MB in one request, and the broker takes about 1 MiB
+  const N = 40_000;
+  const messages: OutgoingMessage[] = [];
+  for (let n = 0; n < N; n++) {
+    const value = randomBytes(150);
+    value.writeUInt32BE(n, 0);
+    messages.push({ key: `route-${n % 3}`, value });
+  }
+  try {
+    await producer.send(topic, messages);
+  } finally {
+    await producer.close();
+  }
+  const read = await readTopic(brokers, topic);
+  assert.equal(read.length, N, 'every message once');
+  const byKey = new Map<string, number[]>();
+  for (const m of read) {
+    const k = m.key!.toString();
+    const ns = byKey.get(k) ?? [];
+    ns.push(m.value.readUInt32BE(0));
+    byKey.set(k, ns);
+  }
+  for (const [k, ns] of byKey)
+    assert.deepEqual(
+      ns,
+      [...ns].sort((a, b) => a - b),
+      `order of ${k}`,
+    );
+});

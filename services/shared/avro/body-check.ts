@@ -19,6 +19,19 @@ const MAX_ZERO_SIZE_ITEMS = 65_536;
 
 // Position after the last varint read by readVarLong; a module variable so reads allocate nothing.
 let after = 0;
+/**
+ * Set when a checker read a long of magnitude 2^52 or more (avsc refuses those beyond ±(2^53 - 2)
+ * as a "potential precision loss"); see takeWideLong().
+ */
+let wide = false;
+const WIDE = 2 ** 52;
+
+/** Whether a long of magnitude >= 2^52 was checked since the last call (and resets it). */
+export function takeWideLong(): boolean {
+  const w = wide;
+  wide = false;
+  return w;
+}
 
 function fail(reason: string): never {
   throw new BodyError(reason);
@@ -121,10 +134,15 @@ function build(type: Type, memo: Map<Type, BodyChecker>): BodyChecker {
         return pos + 1;
       };
     case 'int':
+      return (buf, pos) => {
+        readVarLong(buf, pos);
+        return after;
+      };
     case 'long':
     case 'abstract:long':
       return (buf, pos) => {
-        readVarLong(buf, pos);
+        const n = readVarLong(buf, pos);
+        if (n >= WIDE || n <= -WIDE) wide = true;
         return after;
       };
     case 'float':

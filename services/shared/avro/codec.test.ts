@@ -9,6 +9,7 @@ import {
   AVRO_SCHEMAS_DIR,
   type AvroCodec,
   accessEventCodec,
+  accessEventTime,
   alertCodec,
   canonicalForm,
   createCodec,
@@ -556,4 +557,104 @@ test('blocks with a negative count and a byte size (as Java writers may emit) de
     codeOf(() => codec.decode(wrongSize)),
     BAD,
   );
+});
+
+// ---- check and the access event's time (the detector orders held events without decoding them) ----
+
+/** What decode does with `buf`: 'ok' or the error's code and message. */
+function outcomeOf(f: () => unknown): string {
+  try {
+    f();
+    return 'ok';
+  } catch (err) {
+    return `${(err as { code?: string }).code} ${(err as Error).message}`;
+  }
+}
+
+test('check throws where decode throws, with the same error, on random and mutated buffers', () => {
+  const random = prng(0x5eed);
+  const byte = () => Math.floor(random() * 256);
+  const codecs = [accessEventCodec(), alertCodec()];
+  const messages = [accessEventCodec().encode(event), alertCodec().encode(alert)];
+  let ok = 0;
+  for (let i = 0; i < 1500; i++) {
+    const codec = codecs[i % 2]!;
+    const valid = messages[i % 2]!;
+    let buf: Buffer;
+    if (i % 5 === 0) buf = valid.subarray(0, Math.floor(random() * valid.length));
+    else {
+      buf = Buffer.from(valid);
+      const flips = 1 + Math.floor(random() * 3);
+      for (let k = 0; k < flips; k++)
+        buf[HEADER_LENGTH + Math.floor(random() * (buf.length - HEADER_LENGTH))] = byte();
+    }
+    const decoded = outcomeOf(() => codec.decode(buf));
+    assert.equal(
+      outcomeOf(() => codec.check(buf)),
+      decoded,
+      `case ${i}: ${buf.toString('hex')}`,
+    );
+    if (decoded === 'ok') {
+      ok++;
+      if (i % 2 === 0) assert.equal(accessEventTime(buf), accessEventCodec().decode(buf).ts, `case ${i}`);
+    }
+  }
+  assert.ok(ok > 100, `${ok} mutated messages still decode`);
+});
+
+test('check refuses a long beyond 2^53 as decode does (potential precision loss), and accepts 2^52', () => {
+  const registry = new SchemaRegistry();
+  const codec = createCodec<{ id: string; n: number }>(
+    {
+      type: 'record',
+      name: 'T',
+      fields: [
+        { name: 'id', type: 'string' },
+        { name: 'n', type: 'long' },
+      ],
+    },
+    registry,
+  );
+  const zigzag = (v: bigint): number[] => {
+    let z = v >= 0n ? v * 2n : -v * 2n - 1n;
+    const out: number[] = [];
+    do {
+      const b = Number(z & 0x7fn);
+      z >>= 7n;
+      out.push(z > 0n ? b | 0x80 : b);
+    } while (z > 0n);
+    return out;
+  };
+  const header = codec.encode({ id: '', n: 0 }).subarray(0, HEADER_LENGTH);
+  const message = (n: bigint) => Buffer.concat([header, Buffer.from([2, 0x61, ...zigzag(n)])]);
+  for (const n of [2n ** 60n, -(2n ** 60n), 2n ** 53n, 9007199254740991n]) {
+    const decoded = outcomeOf(() => codec.decode(message(n)));
+    assert.match(decoded, /precision loss/, String(n));
+    assert.equal(
+      outcomeOf(() => codec.check(message(n))),
+      decoded,
+      String(n),
+    );
+  }
+  for (const n of [2n ** 52n, -(2n ** 52n), 9007199254740990n, 1n]) {
+    assert.equal(
+      outcomeOf(() => codec.check(message(n))),
+      'ok',
+      String(n),
+    );
+    assert.equal(codec.decode(message(n)).n, Number(n));
+  }
+});
+
+test('accessEventTime reads ts from the bytes of the current schema, and nothing from another writer', () => {
+  const codec = accessEventCodec();
+  for (const ts of [event.ts, 0, 1, -1, 63, 64, 2 ** 31, 2 ** 45 + 3, -(2 ** 40), 2 ** 52 - 1]) {
+    const msg = codec.encode({ ...event, ts, event_id: 'x'.repeat(ts & 0xff) });
+    codec.check(msg);
+    assert.equal(accessEventTime(msg), ts);
+  }
+  const registry = new SchemaRegistry();
+  const v2 = createCodec<AccessEvent & { geo_country: string | null }>(accessEventV2, registry);
+  assert.notEqual(v2.fingerprint, codec.fingerprint);
+  assert.equal(accessEventTime(v2.encode({ ...event, geo_country: 'DE' })), undefined);
 });

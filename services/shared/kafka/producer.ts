@@ -10,14 +10,20 @@
 // therefore go out one request at a time; sends that queue up meanwhile are merged into the next
 // request, so concurrent callers (the detector's partitions) share round trips instead of waiting
 // for each other's.
-import {
-  type CompressionAlgorithmValue,
-  compatibilityPartitioner,
-  Producer,
-  stringSerializer,
-} from '@platformatic/kafka';
+import type * as Kafka from '@platformatic/kafka';
+import type { CompressionAlgorithmValue } from '@platformatic/kafka';
 import type { Config } from '../config.js';
 import { createSendQueue } from './send-queue.js';
+
+// The package's index loads every client (admin, consumer, registries) and compiles all their
+// option schemas (ajv) when imported: 0.75 s of CPU at each service's start, of which the producer's
+// own modules are 0.45 s. Only those are loaded, by path inside the pinned package (its exports map
+// has no subpaths); a layout change fails at the first import, loudly, in every test that produces.
+const root = import.meta.resolve('@platformatic/kafka');
+const part = async <T>(path: string): Promise<T> => (await import(new URL(path, root).href)) as T;
+const { Producer } = await part<Pick<typeof Kafka, 'Producer'>>('./clients/producer/producer.js');
+const { murmur2 } = await part<Pick<typeof Kafka, 'murmur2'>>('./protocol/murmur2.js');
+const { stringSerializer } = await part<Pick<typeof Kafka, 'stringSerializer'>>('./clients/serde.js');
 
 export interface OutgoingMessage {
   key: string;
@@ -39,45 +45,82 @@ const MERGE_BYTES = 512 * 1024;
 interface TopicMessages {
   topic: string;
   messages: readonly OutgoingMessage[];
+  /** One send split in parts: set when a part failed, so the parts after it are not written. */
+  split?: { failed: boolean };
 }
 
 const toBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
 
+/** A key's bytes and its partition hash (before the modulo by the partition count). */
+interface KeyInfo {
+  bytes: Buffer;
+  hash: number;
+}
+/** Keys remembered at most (principals, routes, fingerprints repeat); the map starts over beyond. */
+const KEY_CACHE_SIZE = 65_536;
+
+/**
+ * Keys repeat (a principal's events, a route's), so their UTF-8 bytes and murmur2 hash are kept:
+ * the hash, masked to 31 bits, is what the Java-compatible partitioner computes, and the client
+ * takes it modulo the topic's partition count as it would the partitioner's answer.
+ */
+function keyCache(): (key: string) => KeyInfo {
+  let known = new Map<string, KeyInfo>();
+  return (key) => {
+    let info = known.get(key);
+    if (info === undefined) {
+      if (known.size >= KEY_CACHE_SIZE) known = new Map();
+      const bytes = Buffer.from(key);
+      info = { bytes, hash: murmur2(bytes) & 0x7fffffff };
+      known.set(key, info);
+    }
+    return info;
+  };
+}
+
 export function createEventProducer(cfg: Pick<Config, 'kafka'>, clientId?: string): EventProducer {
   const newClient = () =>
-    new Producer<string, Buffer, string, string>({
+    new Producer<Buffer, Buffer, string, string>({
       clientId: clientId ?? cfg.kafka.clientId,
       bootstrapBrokers: [...cfg.kafka.brokers],
       idempotent: true,
       acks: -1,
       compression: cfg.kafka.compression as CompressionAlgorithmValue,
-      partitioner: compatibilityPartitioner,
+      // no partitioner: each message carries its partition (keyCache; compatibilityPartitioner's choice)
       autocreateTopics: false,
       // The services retry a failed send themselves (with backoff, pausing their input): fail fast here.
       retries: 3,
       retryDelay: 250,
       timeout: 10_000,
       serializers: {
-        key: (k) => stringSerializer(k),
+        key: (k) => k,
         value: (v) => v,
         headerKey: stringSerializer,
         headerValue: stringSerializer,
       },
     });
   let client = newClient();
+  const keyOf = keyCache();
   const enqueue = createSendQueue<TopicMessages>(async (groups) => {
     const messages = [];
-    for (const { topic, messages: batch } of groups)
-      for (const m of batch)
+    for (const { topic, messages: batch, split } of groups) {
+      if (split?.failed) continue; // its send has failed already: the caller retries all of it
+      for (const m of batch) {
+        const key = keyOf(m.key);
         messages.push({
           topic,
-          key: m.key,
+          key: key.bytes,
+          partition: key.hash,
           value: toBuffer(m.value),
           ...(m.headers && { headers: m.headers }),
         });
+      }
+    }
+    if (messages.length === 0) return;
     try {
       await client.send({ messages });
     } catch (err) {
+      for (const g of groups) if (g.split) g.split.failed = true;
       // A failed request may still have been written. Its retry, maybe merged differently, must
       // not reuse the old sequence numbers: start over with a new producer id. A retry can then
       // duplicate what was written; consumers collapse duplicates by event_id and alert_id.
@@ -90,9 +133,27 @@ export function createEventProducer(cfg: Pick<Config, 'kafka'>, clientId?: strin
 
   return {
     send(topic, messages) {
-      let bytes = 0;
-      for (const m of messages) bytes += m.value.length;
-      return messages.length === 0 ? Promise.resolve() : enqueue([{ topic, messages }], bytes);
+      // A large send (the detector releasing a held backlog forwards tens of thousands of events at
+      // once) goes out in parts of at most MERGE_BYTES, one after the other: in one request its
+      // partition batches exceeded the broker's message size limit (MESSAGE_TOO_LARGE, retried
+      // forever: the detector stopped). Parts are queued together, so they keep their order.
+      const parts: { messages: OutgoingMessage[]; bytes: number }[] = [];
+      let part: { messages: OutgoingMessage[]; bytes: number } = { messages: [], bytes: 0 };
+      for (const m of messages) {
+        if (part.messages.length > 0 && part.bytes + m.value.length > MERGE_BYTES) {
+          parts.push(part);
+          part = { messages: [], bytes: 0 };
+        }
+        part.messages.push(m);
+        part.bytes += m.value.length;
+      }
+      if (part.messages.length > 0) parts.push(part);
+      if (parts.length === 0) return Promise.resolve();
+      if (parts.length === 1) return enqueue([{ topic, messages }], part.bytes);
+      const split = { failed: false };
+      return Promise.all(parts.map((p) => enqueue([{ topic, messages: p.messages, split }], p.bytes))).then(
+        () => undefined,
+      );
     },
     async connect() {
       await client.metadata({ topics: [] });

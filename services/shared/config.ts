@@ -5,6 +5,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigInvalid } from './errors.js';
+import { NORMALIZE_DEFAULTS } from './normalize-defaults.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Identifier = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' });
@@ -387,46 +388,7 @@ export const DEFAULTS: Config = {
     httpPort: 9101,
     syslog: { host: '127.0.0.1', maxMessageBytes: 64 * 1024 },
     ingest: { host: '127.0.0.1', tokens: [], maxBodyBytes: 5 * 1024 * 1024 },
-    normalize: {
-      sessionCookies: [
-        'PHPSESSID',
-        'wordpress_logged_in_*',
-        'wordpress_sec_*',
-        'frontend',
-        '_secure_session_id',
-        'sessionid',
-        'session',
-        'connect.sid',
-        'JSESSIONID',
-      ],
-      sessionHeaders: ['x-session-id'],
-      apiKeyQueryParams: ['consumer_key', 'api_key', 'apikey', 'access_token', 'key_id'],
-      apiKeyHeaders: ['x-api-key', 'x-shopify-access-token', 'authorization'],
-      // Loopback, RFC 1918, link-local, CGNAT, IPv6 loopback / ULA / link-local.
-      trustedProxies: [
-        '127.0.0.0/8',
-        '10.0.0.0/8',
-        '172.16.0.0/12',
-        '192.168.0.0/16',
-        '169.254.0.0/16',
-        '100.64.0.0/10',
-        '::1/128',
-        'fc00::/7',
-        'fe80::/10',
-      ],
-      emergencySignals: {
-        headers: ['x-break-glass', 'x-emergency-access'],
-        queryParams: ['break_glass', 'emergency_access'],
-        routePrefixes: ['/emergency/', '/break-glass/'],
-        users: [],
-      },
-      authenticatedSignals: { cookies: ['wordpress_logged_in_*'], headers: [], unauthorizedStatuses: [401] },
-      tableKinds: {},
-      phi: {
-        mrnPattern: '(?<![A-Za-z0-9])MRN[-: #]?(\\d{6,10})(?![0-9])',
-        extraParams: { dob: [], mrn: [], icd10: [], phone: [], name: [] },
-      },
-    },
+    normalize: NORMALIZE_DEFAULTS,
   },
   detector: {
     groupId: 'leakwatch-detector',

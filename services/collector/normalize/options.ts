@@ -6,7 +6,7 @@
 
 import type { Config } from '#shared/config.js';
 import { ConfigInvalid } from '#shared/errors.js';
-import { NORMALIZE_DEFAULTS } from './defaults.js';
+import { NORMALIZE_DEFAULTS } from '#shared/normalize-defaults.js';
 import { type CidrSet, compileCidrs } from './net.js';
 import { createPhiDetectors, type PhiDetector, type RedactorOptions } from './redact.js';
 

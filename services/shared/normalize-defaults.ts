@@ -1,8 +1,8 @@
-// collector.normalize's defaults, kept here (not read from #shared/config.js) so that the
-// collector's pipeline loads without config.ts and its TypeBox schemas and YAML parser: about
-// 200 ms of module loading, paid at the start of every `scan` parsing thread and `parse`. The
-// same object as config.ts's DEFAULTS.collector.normalize: defaults.test.ts fails when they differ.
-import type { Config } from '#shared/config.js';
+// collector.normalize's defaults, in their own module: config.ts's DEFAULTS uses this object, and the
+// collector's pipeline imports it directly, so it loads without config.ts and its TypeBox schemas and
+// YAML parser (about 200 ms of module loading, paid at the start of every `scan` parsing thread and
+// `parse`). A type-only import of Config: nothing of config.ts is loaded.
+import type { Config } from './config.js';
 
 export const NORMALIZE_DEFAULTS: Readonly<Config['collector']['normalize']> = {
   sessionCookies: [

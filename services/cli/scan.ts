@@ -10,7 +10,6 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import cliProgress from 'cli-progress';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { LeakwatchError } from '#shared/errors.js';
@@ -128,7 +127,8 @@ async function scanFiles(
   let sinceSweep = 0;
 
   const tty = o.progress !== false && process.stderr.isTTY === true;
-  const bar = tty
+  const cliProgress = tty ? (await import('cli-progress')).default : null; // only drawn on a terminal
+  const bar = cliProgress
     ? new cliProgress.SingleBar(
         { format: 'scan {bar} {percentage}% | {file} | {lines} lines | {alerts} alerts', hideCursor: true },
         cliProgress.Presets.shades_classic,

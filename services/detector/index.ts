@@ -5,7 +5,7 @@ import type { Config } from '#shared/config.js';
 export { MemoryBaselineStore } from './baselines/memory-store.js';
 export { baselineRowsQuery, latestRunQuery } from './baselines/queries.js';
 export { createEngine, type Engine } from './engine/engine.js';
-export { policyQueries } from './response-policy.js';
+export { policyQueries } from './response-policy-queries.js';
 export { defaultRulesYaml, loadRulesSetup } from './rules-config.js';
 
 /** The streaming detector (`leakwatch detector`); loaded on first use, so the tools stay light. */

@@ -5,9 +5,9 @@
 // unreachable the last entries read stay in force.
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { type ClickHouseClient, queryRows } from '#shared/clickhouse/client.js';
-import { type SqlFragment, sql, table, uint } from '#shared/clickhouse/sql.js';
 import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
+import { policyQueries } from './response-policy-queries.js';
 
 export interface AllowEntry {
   tenant: string;
@@ -64,22 +64,6 @@ export class ResponsePolicy {
     if ((this.byEntity.get(key(a.tenant, type, value)) ?? 0) > now) return 'suppress';
     return 'pass';
   }
-}
-
-/** The two reads, as the compat test runs them. */
-export function policyQueries(db: string, now: number): { name: string; sql: SqlFragment }[] {
-  return [
-    {
-      name: 'allowEntries',
-      sql: sql`SELECT tenant, rule, entity_type, entity_value, expires_at_ms FROM ${table(db, 'allow_entries')} FINAL
-WHERE deleted_at_ms = 0 AND expires_at_ms > ${uint(now)}`,
-    },
-    {
-      name: 'suppressions',
-      sql: sql`SELECT suppression_id, tenant, scope, alert_id, rule, entity_type, entity_value, expires_at_ms
-FROM ${table(db, 'suppressions')} FINAL WHERE deleted_at_ms = 0 AND expires_at_ms > ${uint(now)}`,
-    },
-  ];
 }
 
 export interface PolicySource {

@@ -15,7 +15,7 @@
 // last_seen). The first line of an alert_id is its detection; its last_seen is when it fired.
 
 import { createHash } from 'node:crypto';
-import { redactionKeyFromEnv } from '#shared/config.js';
+import { redactionKeyFromEnv } from '#shared/env.js';
 import { isObject, ndjsonObjects } from '#shared/ndjson.js';
 import { createRedactor, DEV_REDACTION_KEY, type Redactor } from '../collector/index.js';
 import type { LabelEntity, Labels, ScenarioLabel } from '../simulate/labels.js';

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { envList, SENSITIVE_KIND_PATTERN } from './env.js';
 import { ConfigInvalid } from './errors.js';
 import { NORMALIZE_DEFAULTS } from './normalize-defaults.js';
 
@@ -73,7 +74,7 @@ export const ConfigSchema = Type.Object(
     detection: Type.Object(
       {
         /** More resource kinds that are records of people (`booking`, `lab_result`...): lowercase names. */
-        sensitiveKinds: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' })),
+        sensitiveKinds: Type.Array(Type.String({ pattern: SENSITIVE_KIND_PATTERN })),
       },
       { additionalProperties: false },
     ),
@@ -477,11 +478,7 @@ const bool: Parser = (s) => {
   if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
   return s;
 };
-const list: Parser = (s) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
+const list: Parser = envList;
 /** `name:token,token2`: the name (before the first `:`) is optional; a token holding `:` needs one. */
 const ingestTokens: Parser = (s) =>
   (list(s) as string[]).map((pair) => {
@@ -701,7 +698,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
 // ---- notifier (issue 14) ----
 /**
  * A secret the notifier's routing file names by its environment variable (`secrets: {routing_key:
- * PD_ROUTING_KEY}`): read here, so that this file stays the one reader of process.env. Never logged.
+ * PD_ROUTING_KEY}`): read here, so that this file and env.ts stay the only readers of process.env. Never logged.
  */
 export function readSecretEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const v = env[name];
@@ -709,15 +706,5 @@ export function readSecretEnv(name: string, env: NodeJS.ProcessEnv = process.env
 }
 // ---- end notifier ----
 
-// ---- read alone, without a whole config (issue 17: this file stays the one reader of process.env) ----
-/** The version the logs carry: npm's, when started through npm. */
-export const PACKAGE_VERSION: string = process.env['npm_package_version'] ?? '0.1.0';
-
-/**
- * COLLECTOR_REDACTION_KEY as set (undefined or '' when not), for the tools that need only the key
- * (`leakwatch parse` / `scan`, eval) and must not fail on the rest of the environment.
- */
-export function redactionKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env['COLLECTOR_REDACTION_KEY'];
-}
-// ---- end read alone ----
+// ---- read alone, without a whole config: env.ts (re-exported for the modules that load config anyway) ----
+export { PACKAGE_VERSION, redactionKeyFromEnv } from './env.js';

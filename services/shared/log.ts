@@ -1,7 +1,7 @@
 // One pino logger per process: JSON to stdout, base {service, version}, secrets redacted.
 // Log event_ids and offsets, never raw lines, URLs or SQL.
 import pino, { type Logger } from 'pino';
-import { PACKAGE_VERSION as VERSION } from './config.js';
+import { PACKAGE_VERSION as VERSION } from './env.js';
 
 export type { Logger };
 

@@ -394,3 +394,24 @@ test('matchLayout stays linear on hostile lines', () => {
     assert.ok(performance.now() - t0 < 200, 'linear time');
   }
 });
+
+test('property: quoted values with escaped quotes and backslashes come back as written', () => {
+  // nginx and Apache write `"` as `\"` and `\` as `\\` inside quotes; the matcher finds each
+  // field's closing quote by the parity of the backslashes before it.
+  const { layout } = compileNginxFormat(
+    '$remote_addr [$time_local] "$request" $status "$http_referer" "$http_user_agent"',
+  );
+  const d = new RecordDraft();
+  const value = fc.array(fc.constantFrom('a', ' ', '"', '\\', 'x', '" ', '\\"', '"\\'), { maxLength: 30 }).map((parts) => parts.join(''));
+  const esc = (s: string) => s.replace(/[\\"]/g, (c) => `\\${c}`);
+  fc.assert(
+    fc.property(value, value, (referer, agent) => {
+      const line = `10.0.0.1 [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 "${esc(referer)}" "${esc(agent)}"`;
+      assert.equal(matchLayout(layout, d, line, 'nginx'), null, line);
+      const r = d.build();
+      assert.equal(r.referer, referer === '-' || referer === '' ? null : referer, line);
+      assert.equal(r.userAgent, agent === '-' || agent === '' ? null : agent, line);
+    }),
+    { numRuns: 2000 },
+  );
+});

@@ -4,7 +4,7 @@
 // holds one copy of it, instead of a structured clone of thousands of small objects. decode()
 // rebuilds events equal to the encoded ones, field for field and in the same key order.
 import type { AccessEvent, SourceKind } from '#shared/avro/generated/access-event.js';
-import { eventId } from '../collector/index.js';
+import { eventId, flatCopy } from '../collector/index.js';
 
 export interface EventBatch {
   /** Events in the batch. */
@@ -79,9 +79,10 @@ export class EventEncoder {
     if (s === undefined) return UNDEFINED;
     let c = this.dict.get(s);
     if (c === undefined) {
-      // V8 keeps a substring of 13+ characters as a view of the line it was cut from: the table
-      // keeps a copy instead, so that it holds no line alive.
-      const k = s.length > 12 ? ` ${s}`.slice(1) : s;
+      // A flat copy (collector's flatCopy): V8 keeps a substring of 13+ characters as a view of
+      // the line it was cut from, and the table must hold no line alive; and a lookup that ends
+      // on a flat key compares in generated code, where a view costs a call into the runtime.
+      const k = flatCopy(s);
       c = this.dict.size;
       this.dict.set(k, c);
       this.strings.push(k);

@@ -77,3 +77,23 @@ test('an event without its id (eventIds false) gets eventId(source, position) wh
     assert.equal(d.event_id, eventId(rest.source, String(i * 100)));
   });
 });
+
+test('positions: byte offsets cross as numbers, any other position as written; same ids either way', () => {
+  const enc = new EventEncoder();
+  const dec = new EventDecoder();
+  const positions = ['0', '7', '123456789012345', '1234567890123456', '007', '12:3', '-1', '1e3', ' 1', ''];
+  const events = positions.map((_, i) => event(i));
+  events.forEach((e, i) => {
+    enc.add({ ...e, event_id: '' }, positions[i]);
+  });
+  enc.add(event(99)); // with its own id, between lazy ones
+  enc.add({ ...event(100), event_id: '' }, '42');
+  const b = enc.take();
+  assert.equal(b.ids.length, 8); // 7 positions that are not offsets, 1 event_id
+  const out = dec.decode(roundTrip(b));
+  positions.forEach((p, i) => {
+    assert.equal(out[i]?.event_id, eventId((events[i] as AccessEvent).source, p));
+  });
+  assert.equal(out[10]?.event_id, event(99).event_id);
+  assert.equal(out[11]?.event_id, eventId(event(100).source, '42'));
+});

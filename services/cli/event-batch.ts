@@ -4,7 +4,7 @@
 // holds one copy of it, instead of a structured clone of thousands of small objects. decode()
 // rebuilds events equal to the encoded ones, field for field and in the same key order.
 import type { AccessEvent, SourceKind } from '#shared/avro/generated/access-event.js';
-import { eventId } from '../collector/index.js';
+import { eventId, flatCopy } from '../collector/index.js';
 
 export interface EventBatch {
   /** Events in the batch. */
@@ -13,20 +13,25 @@ export interface EventBatch {
   reset: boolean;
   /** Strings new to the table, in code order. */
   strings: string[];
-  /** event_id of each event (unique, so never in the table), or its position (flag bit 5). */
+  /**
+   * In event order, for each event that has one: its event_id (unique, so never in the table), or
+   * its position when that is not a plain byte offset (flag bit 5 without bit 6).
+   */
   ids: string[];
   /** Per event: the 14 string fields as table codes (NULL, UNDEFINED), then findings (count, codes), then attrs (count, key and value codes). */
   ints: Int32Array;
-  /** Per event: ts, bytes_out, status, rows_out, duration_ms. */
+  /** Per event: ts, bytes_out, status, rows_out, duration_ms, position (flag bit 6). */
   nums: Float64Array;
   /**
    * Per event: bit 0 authenticated, 1 emergency_access, 2 status null, 3 rows_out null, 4
-   * duration_ms null, 5 event_id not computed: ids holds the position, the id is eventId(source,
-   * position), computed when first read.
+   * duration_ms null, 5 event_id not computed: the id is eventId(source, position), computed when
+   * first read; 6 (with 5) the position is a byte offset, in nums, else it is the next of ids.
    */
   flags: Uint8Array;
 }
 
+/** Numbers per event in nums. */
+const NUMS = 6;
 const NULL = -1;
 const UNDEFINED = -2;
 /** Table entries before both sides start again (bounds the memory of high-cardinality strings). */
@@ -44,7 +49,7 @@ export class EventEncoder {
   private reset = false;
   private ints = new Int32Array(16 * 1024);
   private ni = 0;
-  private nums = new Float64Array(5 * 1024);
+  private nums = new Float64Array(NUMS * 1024);
   private flags = new Uint8Array(1024);
   private n = 0;
   constructor(private readonly maxTable = MAX_TABLE) {}
@@ -74,9 +79,10 @@ export class EventEncoder {
     if (s === undefined) return UNDEFINED;
     let c = this.dict.get(s);
     if (c === undefined) {
-      // V8 keeps a substring of 13+ characters as a view of the line it was cut from: the table
-      // keeps a copy instead, so that it holds no line alive.
-      const k = s.length > 12 ? ` ${s}`.slice(1) : s;
+      // A flat copy (collector's flatCopy): V8 keeps a substring of 13+ characters as a view of
+      // the line it was cut from, and the table must hold no line alive; and a lookup that ends
+      // on a flat key compares in generated code, where a view costs a call into the runtime.
+      const k = flatCopy(s);
       c = this.dict.size;
       this.dict.set(k, c);
       this.strings.push(k);
@@ -109,12 +115,14 @@ export class EventEncoder {
       const f = new Uint8Array(i * 2);
       f.set(this.flags);
       this.flags = f;
-      const m = new Float64Array(i * 10);
+      const m = new Float64Array(i * 2 * NUMS);
       m.set(this.nums);
       this.nums = m;
     }
     const lazyId = e.event_id === '' && position !== undefined;
-    this.ids.push(lazyId ? position : e.event_id);
+    // Most positions are byte offsets: sent as numbers, not as 200,000 strings to clone and rebuild.
+    const offset = lazyId ? plainOffset(position) : -1;
+    if (offset === -1) this.ids.push(lazyId ? position : e.event_id);
     this.field(0, e.source_kind);
     this.field(1, e.source);
     this.field(2, e.tenant);
@@ -139,19 +147,21 @@ export class EventEncoder {
       this.int(this.code(k));
       this.int(this.code(e.attrs[k]));
     }
-    const o = i * 5;
+    const o = i * NUMS;
     this.nums[o] = e.ts;
     this.nums[o + 1] = e.bytes_out;
     this.nums[o + 2] = e.status ?? 0;
     this.nums[o + 3] = e.rows_out ?? 0;
     this.nums[o + 4] = e.duration_ms ?? 0;
+    this.nums[o + 5] = offset;
     this.flags[i] =
       (e.authenticated ? 1 : 0) |
       (e.emergency_access ? 2 : 0) |
       (e.status === null ? 4 : 0) |
       (e.rows_out === null ? 8 : 0) |
       (e.duration_ms === null ? 16 : 0) |
-      (lazyId ? 32 : 0);
+      (lazyId ? 32 : 0) |
+      (offset !== -1 ? 64 : 0);
     this.n++;
   }
 
@@ -163,7 +173,7 @@ export class EventEncoder {
       strings: this.strings,
       ids: this.ids,
       ints: this.ints.slice(0, this.ni),
-      nums: this.nums.slice(0, this.n * 5),
+      nums: this.nums.slice(0, this.n * NUMS),
       flags: this.flags.slice(0, this.n),
     };
     this.n = 0;
@@ -173,6 +183,22 @@ export class EventEncoder {
     this.ids = [];
     return b;
   }
+}
+
+/**
+ * The number a position string is the decimal form of (String(n) gives it back: no sign, no
+ * leading zero, at most 15 digits), else -1.
+ */
+function plainOffset(p: string): number {
+  const n = p.length;
+  if (n === 0 || n > 15 || (n > 1 && p.charCodeAt(0) === 0x30)) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = p.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
 }
 
 export class EventDecoder {
@@ -187,6 +213,7 @@ export class EventDecoder {
     const { ints, nums, flags, ids } = b;
     const out: AccessEvent[] = new Array(b.n);
     let p = 0;
+    let nextId = 0;
     for (let i = 0; i < b.n; i++) {
       const sourceKind = str(ints[p] as number) as SourceKind;
       const source = str(ints[p + 1] as number) as string;
@@ -213,7 +240,7 @@ export class EventDecoder {
         attrs[k] = str(ints[p + 1] as number) as string;
         p += 2;
       }
-      const o = i * 5;
+      const o = i * NUMS;
       const f = flags[i] as number;
       const status = (f & 4) !== 0 ? null : (nums[o + 2] as number);
       const rowsOut = (f & 8) !== 0 ? null : (nums[o + 3] as number);
@@ -221,7 +248,7 @@ export class EventDecoder {
       const authenticated = (f & 1) !== 0;
       const emergency = (f & 2) !== 0;
       if ((f & 32) !== 0) {
-        const e = new LazyIdEvent(ids[i] as string);
+        const e = new LazyIdEvent((f & 64) !== 0 ? (nums[o + 5] as number) : (ids[nextId++] as string));
         e.ts = nums[o] as number;
         e.source_kind = sourceKind;
         e.source = source;
@@ -249,7 +276,7 @@ export class EventDecoder {
         continue;
       }
       out[i] = {
-        event_id: ids[i] as string,
+        event_id: ids[nextId++] as string,
         ts: nums[o] as number,
         source_kind: sourceKind,
         source,
@@ -287,7 +314,8 @@ export class EventDecoder {
  */
 export class LazyIdEvent implements AccessEvent {
   #id: string | null = null;
-  readonly #position: string;
+  /** A byte offset, or the position string as the record gave it. */
+  readonly #position: number | string;
   declare ts: number;
   declare source_kind: SourceKind;
   declare source: string;
@@ -312,7 +340,7 @@ export class LazyIdEvent implements AccessEvent {
   declare findings: string[];
   declare attrs: Record<string, string>;
 
-  constructor(position: string) {
+  constructor(position: number | string) {
     this.#position = position;
   }
 

@@ -13,6 +13,7 @@ export {
   type Tally,
 } from './formats/pipeline.js';
 export { detectFormat, FORMAT_IDS, type FormatChoice, formatById } from './formats/registry.js';
+export { flatCopy } from './normalize/memo.js';
 export { compileNormalizeOptions, type NormalizeOptions } from './normalize/options.js';
 export { createRedactor, findPhi, type Redactor } from './normalize/redact.js';
 export { compileRouteTable, DEFAULT_ROUTE_TABLE, normalizeRoute, safeDecode } from './normalize/route.js';

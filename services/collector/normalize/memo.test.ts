@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StringMemo } from './memo.js';
+import { flatCopy, StringMemo } from './memo.js';
 
 /** `f`, counting how often the memo had to call it. */
 function counted(f: (k: string) => string): ((k: string) => string) & { calls: number } {
@@ -54,4 +54,15 @@ test('StringMemo does not keep keys longer than its limit; its size must be a po
   memo.get('123456789', id);
   assert.equal(id.calls, 3);
   assert.throws(() => new StringMemo(3, 8), RangeError);
+});
+
+test('flatCopy gives the same characters, lone surrogates and pairs included', () => {
+  const line = `x ${'é/😀/\ud800/\udc00/'.repeat(3)}0123456789abcdef y`;
+  for (let from = 0; from < 12; from++)
+    for (const to of [from, from + 1, from + 12, from + 13, line.length - 1]) {
+      const s = line.slice(from, to);
+      assert.equal(flatCopy(s), s);
+      assert.equal(flatCopy(s).length, s.length);
+    }
+  assert.equal(flatCopy(''), '');
 });

@@ -36,7 +36,7 @@ import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { ParsedHttpLine } from '../parsers/lib/combined-line.js';
 import type { AccessRecord } from '../parsers/types.js';
 import { summarizeDb } from './db.js';
-import { StringMemo } from './memo.js';
+import { flatCopy, StringMemo } from './memo.js';
 import { resolveClientIp, splitForwardedFor } from './net.js';
 import { compileNormalizeOptions, findCookie, type NormalizeOptions } from './options.js';
 import type { Redactor } from './redact.js';
@@ -142,9 +142,10 @@ interface TargetInfo extends RouteInfo {
 function targetInfo(target: string, redactor: Redactor, routes: CompiledRouteTable | undefined): TargetInfo {
   const red = redactor.redactTarget(target);
   const r = normalizeRoute(red.target, routes);
+  // Flat copies (memo.ts flatCopy): events carry these strings to scan's string table and the engine.
   return {
-    route: r.route,
-    resourceId: r.resourceId,
+    route: flatCopy(r.route),
+    resourceId: r.resourceId === null ? null : flatCopy(r.resourceId),
     resourceKind: r.resourceKind,
     queryKeys: r.queryKeys,
     findings: red.findings,
@@ -182,7 +183,7 @@ function memosFor(redactor: Redactor, routes: CompiledRouteTable | undefined): M
     const targets = new StringMemo<TargetInfo>(TARGET_MEMO_SLOTS, TARGET_MEMO_KEY_CHARS);
     const agents = new StringMemo<string>(UA_MEMO_SLOTS, UA_MEMO_KEY_CHARS);
     const computeTarget = (t: string) => targetInfo(t, redactor, routes);
-    const computeAgent = (ua: string) => redactor.redactText(ua).text;
+    const computeAgent = (ua: string) => flatCopy(redactor.redactText(ua).text);
     memos = {
       target: (t) => targets.get(t, computeTarget),
       userAgent: (ua) => agents.get(ua, computeAgent),

@@ -57,16 +57,26 @@ export { hourOfWeek };
 
 const WEEK_HOURS = 168;
 
-/** Slots of a history's SketchSet: feature f over every window, then feature f at hour h. */
-const hourSlot = (hour: number) => NF + hour * NF;
-
 /** Scratch for merging generations and hours (summaries are read at once; nothing keeps it). */
 const scratch = new SketchSet();
+/** Scratch for one generation's windows at one hour (seasonal summaries). */
+const hourScratch = new SketchSet();
+/** Numbers per window in a generation's raw list: hour of week, then the features. */
+const RAW = 1 + NF;
 
 /** Streaming summaries of an entity's or a group's recent windows (two generations). */
 class History {
+  /** Slot f: feature f over every window of the generation. */
   private cur = new SketchSet();
   private prev: SketchSet | null = null;
+  /**
+   * Seasonal histories: each window of the generation as (hour, features), in order. The sketch
+   * of one hour is rebuilt from them when a seasonal summary is asked for, by the same adds in the
+   * same order a sketch per hour kept up to date would have seen (so the same bins and sums):
+   * eight sketch adds per window, half of them for hours rarely asked about, cost more than that.
+   */
+  private curRaw: number[] = [];
+  private prevRaw: number[] = [];
   private curWindows = 0;
   private prevWindows = 0;
   /** Cached baselines: all windows, and the hour of week the seasonal cache is for. */
@@ -80,7 +90,7 @@ class History {
 
   /**
    * source: what its baselines say they rest on; refreshEvery: adds after which cached summaries
-   * are recomputed (groups change constantly); seasonalHours: also keep sketches per hour of week
+   * are recomputed (groups change constantly); seasonalHours: also keep each window's hour of week
    * (entities; groups need none); key: its key in the store's recency order (entities).
    */
   constructor(
@@ -106,6 +116,10 @@ class History {
       this.prevWindows = this.curWindows;
       this.cur = old;
       this.curWindows = 0;
+      const oldRaw = this.prevRaw;
+      oldRaw.length = 0;
+      this.prevRaw = this.curRaw;
+      this.curRaw = oldRaw;
     }
     // slots in BASELINE_FEATURES order, spelt out (a keyed read per feature costs more here)
     const c = this.cur;
@@ -113,13 +127,8 @@ class History {
     c.add(1, f.bytes_out);
     c.add(2, f.rows_out);
     c.add(3, f.distinct_resources);
-    if (this.seasonalHours) {
-      const hs = hourSlot(hour);
-      c.add(hs, f.events);
-      c.add(hs + 1, f.bytes_out);
-      c.add(hs + 2, f.rows_out);
-      c.add(hs + 3, f.distinct_resources);
-    }
+    if (this.seasonalHours)
+      this.curRaw.push(hour, f.events, f.bytes_out, f.rows_out, f.distinct_resources);
     this.curWindows++;
     if (++this.addsSinceSummary >= this.refreshEvery || this.all === null) {
       this.addsSinceSummary = 0;
@@ -142,19 +151,21 @@ class History {
         from = scratch;
       }
     } else {
-      // every window adds one value to each feature: the first feature's count is the windows'.
       // Counted before merging anything: most asks find too few at the same hours.
+      const h0 = (filterHour + WEEK_HOURS - 1) % WEEK_HOURS;
+      const h2 = (filterHour + 1) % WEEK_HOURS;
       let windows = 0;
-      for (let d = -1; d <= 1; d++) {
-        const hs = hourSlot((filterHour + d + WEEK_HOURS) % WEEK_HOURS);
-        windows += this.cur.count(hs) + (this.prev?.count(hs) ?? 0);
-      }
+      for (const raw of [this.prevRaw, this.curRaw])
+        for (let i = 0; i < raw.length; i += RAW) {
+          const h = raw[i] as number;
+          if (h === h0 || h === filterHour || h === h2) windows++;
+        }
       if (windows < min) return null;
+      // Hour by hour, the older generation first: the order the per-hour sketches were merged in.
       scratch.clear();
-      for (let d = -1; d <= 1; d++) {
-        const hs = hourSlot((filterHour + d + WEEK_HOURS) % WEEK_HOURS);
-        if (this.prev !== null) scratch.merge(this.prev, hs, hs + NF, hs);
-        scratch.merge(this.cur, hs, hs + NF, hs);
+      for (const h of [h0, filterHour, h2]) {
+        if (this.prev !== null) mergeHour(this.prevRaw, h);
+        mergeHour(this.curRaw, h);
       }
       from = scratch;
     }
@@ -162,6 +173,20 @@ class History {
     for (let i = 0; i < NF; i++) features[BASELINE_FEATURES[i] as Feature] = from.summary(i);
     return { source: this.source, features };
   }
+}
+
+/** Adds to scratch the sketch of a generation's windows at hour h (as slots 0 .. NF - 1). */
+function mergeHour(raw: readonly number[], h: number): void {
+  const t = hourScratch;
+  t.clear();
+  for (let i = 0; i < raw.length; i += RAW) {
+    if (raw[i] !== h) continue;
+    t.add(0, raw[i + 1] as number);
+    t.add(1, raw[i + 2] as number);
+    t.add(2, raw[i + 3] as number);
+    t.add(3, raw[i + 4] as number);
+  }
+  scratch.merge(t, 0, NF);
 }
 
 /** median, MAD, p95 and n of values, exact (what the sketches approximate; tests compare). */

@@ -87,18 +87,20 @@ class History {
   private readonly generationWindows: number;
   /** An entity's, for dropping it from the store's maps. */
   owner: { tenant: string; type: string; value: string } | null = null;
+  /** Entities: neighbours in the store's recency list (older: updated before this one). */
+  older: History | null = null;
+  newer: History | null = null;
 
   /**
    * source: what its baselines say they rest on; refreshEvery: adds after which cached summaries
    * are recomputed (groups change constantly); seasonalHours: also keep each window's hour of week
-   * (entities; groups need none); key: its key in the store's recency order (entities).
+   * (entities; groups need none).
    */
   constructor(
     capacity: number,
     readonly source: BaselineSource,
     private readonly refreshEvery = 1,
     private readonly seasonalHours = true,
-    readonly key = '',
   ) {
     this.generationWindows = Math.max(1, Math.floor(capacity / 2));
   }
@@ -127,8 +129,15 @@ class History {
     c.add(1, f.bytes_out);
     c.add(2, f.rows_out);
     c.add(3, f.distinct_resources);
-    if (this.seasonalHours)
-      this.curRaw.push(hour, f.events, f.bytes_out, f.rows_out, f.distinct_resources);
+    if (this.seasonalHours) {
+      // one append at a time (a five-argument push takes a slow path)
+      const r = this.curRaw;
+      r.push(hour);
+      r.push(f.events);
+      r.push(f.bytes_out);
+      r.push(f.rows_out);
+      r.push(f.distinct_resources);
+    }
     this.curWindows++;
     if (++this.addsSinceSummary >= this.refreshEvery || this.all === null) {
       this.addsSinceSummary = 0;
@@ -208,8 +217,14 @@ interface TenantGroups {
 
 export class MemoryBaselineStore implements BaselineStore {
   private readonly opts: MemoryBaselineOptions;
-  /** Entity histories in recency order (re-inserted on update: the first is the stalest). */
-  private readonly recency = new Map<string, History>();
+  /**
+   * Entity histories in recency order, a doubly linked list through the histories (moved to the
+   * newest end on update: the oldest is the stalest). A Map re-inserted on every update kept the
+   * same order at a delete and a set per closed window, and a key string per entity.
+   */
+  private oldest: History | null = null;
+  private newest: History | null = null;
+  private held = 0;
   /** The same histories by tenant, entity type and value: get() looks up without building a key. */
   private readonly entities = new Map<string, Map<string, Map<string, History>>>();
   private readonly groups = new Map<string, TenantGroups>();
@@ -233,7 +248,7 @@ export class MemoryBaselineStore implements BaselineStore {
 
   /** Entity histories held. */
   get size(): number {
-    return this.recency.size;
+    return this.held;
   }
 
   observe(
@@ -247,12 +262,11 @@ export class MemoryBaselineStore implements BaselineStore {
     const hour = hourOfWeek(windowStart);
     let h = this.entity(entity, tenant);
     if (h === undefined) {
-      if (this.recency.size >= this.opts.maxEntities) {
-        const stalest = this.recency.values().next().value;
-        if (stalest !== undefined) this.drop(stalest);
+      if (this.held >= this.opts.maxEntities) {
+        const stalest = this.oldest;
+        if (stalest !== null) this.drop(stalest);
       }
-      const key = tenant + '\u0000' + entity.type + '\u0000' + entity.value;
-      h = new History(this.opts.historyWindows, 'entity', 1, true, key);
+      h = new History(this.opts.historyWindows, 'entity', 1, true);
       h.owner = { tenant, type: entity.type, value: entity.value };
       let byType = this.entities.get(tenant);
       if (byType === undefined) {
@@ -265,10 +279,12 @@ export class MemoryBaselineStore implements BaselineStore {
         byType.set(entity.type, byValue);
       }
       byValue.set(entity.value, h);
-    } else {
-      this.recency.delete(h.key);
+      this.held++;
+      this.append(h);
+    } else if (h !== this.newest) {
+      this.unlink(h);
+      this.append(h);
     }
-    this.recency.set(h.key, h);
     h.add(hour, features);
     const g = this.tenantGroups(tenant);
     let peer = g.peers.get(peerClass);
@@ -337,8 +353,27 @@ export class MemoryBaselineStore implements BaselineStore {
     return this.entities.get(tenant)?.get(entity.type)?.get(entity.value);
   }
 
+  /** Links h in as the newest history. */
+  private append(h: History): void {
+    h.older = this.newest;
+    h.newer = null;
+    if (this.newest === null) this.oldest = h;
+    else this.newest.newer = h;
+    this.newest = h;
+  }
+
+  private unlink(h: History): void {
+    if (h.older === null) this.oldest = h.newer;
+    else h.older.newer = h.newer;
+    if (h.newer === null) this.newest = h.older;
+    else h.newer.older = h.older;
+    h.older = null;
+    h.newer = null;
+  }
+
   private drop(h: History): void {
-    this.recency.delete(h.key);
+    this.unlink(h);
+    this.held--;
     if (h.owner === null) return;
     const { tenant, type, value } = h.owner;
     h.owner = null;

@@ -158,9 +158,9 @@ export class SketchSet {
     this.size = total - gap;
   }
 
-  /** Bin index range [from, to) of a slot. */
-  private range(slot: number): [number, number] {
-    return [this.lowerBound(slot * SLOT_SPAN), this.lowerBound((slot + 1) * SLOT_SPAN)];
+  /** First bin index of a slot; its bins are [first(slot), first(slot + 1)). */
+  private first(slot: number): number {
+    return this.lowerBound(slot * SLOT_SPAN);
   }
 
   private value(i: number): number {
@@ -169,7 +169,8 @@ export class SketchSet {
 
   /** Values in a slot. */
   count(slot: number): number {
-    const [from, to] = this.range(slot);
+    const from = this.first(slot);
+    const to = this.first(slot + 1);
     let n = 0;
     for (let i = from; i < to; i++) n += this.b[3 * i + 1] as number;
     return n;
@@ -177,7 +178,8 @@ export class SketchSet {
 
   /** The slot's q-quantile (0..1), type-7 interpolation; NaN when empty. */
   quantile(slot: number, q: number): number {
-    const [from, to] = this.range(slot);
+    const from = this.first(slot);
+    const to = this.first(slot + 1);
     return this.quantileIn(from, to, this.countIn(from, to), q);
   }
 
@@ -234,14 +236,16 @@ export class SketchSet {
 
   /** The slot's median absolute deviation. */
   mad(slot: number): number {
-    const [from, to] = this.range(slot);
+    const from = this.first(slot);
+    const to = this.first(slot + 1);
     const n = this.countIn(from, to);
     return this.madIn(from, to, n, this.quantileIn(from, to, n, 0.5));
   }
 
   /** The slot's median, p95, MAD and n. */
   summary(slot: number): BaselineSummary {
-    const [from, to] = this.range(slot);
+    const from = this.first(slot);
+    const to = this.first(slot + 1);
     const n = this.countIn(from, to);
     const p50 = this.quantileIn(from, to, n, 0.5);
     return { p50, p95: this.quantileIn(from, to, n, 0.95), mad: this.madIn(from, to, n, p50), n };

@@ -44,6 +44,12 @@ export interface MemoryBaselineOptions {
   groupWindows: number;
   /** Entity histories kept at most. Default 100,000. */
   maxEntities: number;
+  /**
+   * What observe() learns: 'all' (default); 'entities': entity histories only, for a store whose
+   * peer and tenant answers nobody reads (a partition's, behind tenant-groups.ts's shared groups);
+   * 'groups': peer groups and tenants only (the shared groups, asked for no entity's own history).
+   */
+  learn: 'all' | 'entities' | 'groups';
 }
 
 export const MEMORY_BASELINE_DEFAULTS: Readonly<MemoryBaselineOptions> = Object.freeze({
@@ -51,6 +57,7 @@ export const MEMORY_BASELINE_DEFAULTS: Readonly<MemoryBaselineOptions> = Object.
   minHistory: 12,
   groupWindows: 2048,
   maxEntities: 100_000,
+  learn: 'all',
 });
 
 export { hourOfWeek };
@@ -260,6 +267,20 @@ export class MemoryBaselineStore implements BaselineStore {
   ): void {
     this.version++;
     const hour = hourOfWeek(windowStart);
+    const learn = this.opts.learn;
+    if (learn !== 'groups') this.observeEntity(entity, tenant, hour, features);
+    if (learn === 'entities') return;
+    const g = this.tenantGroups(tenant);
+    let peer = g.peers.get(peerClass);
+    if (peer === undefined) {
+      peer = new History(this.opts.groupWindows, 'peer', 512, false);
+      g.peers.set(peerClass, peer);
+    }
+    peer.add(hour, features);
+    g.global.add(hour, features);
+  }
+
+  private observeEntity(entity: Entity, tenant: string, hour: number, features: WindowFeatures): void {
     let h = this.entity(entity, tenant);
     if (h === undefined) {
       if (this.held >= this.opts.maxEntities) {
@@ -286,14 +307,6 @@ export class MemoryBaselineStore implements BaselineStore {
       this.append(h);
     }
     h.add(hour, features);
-    const g = this.tenantGroups(tenant);
-    let peer = g.peers.get(peerClass);
-    if (peer === undefined) {
-      peer = new History(this.opts.groupWindows, 'peer', 512, false);
-      g.peers.set(peerClass, peer);
-    }
-    peer.add(hour, features);
-    g.global.add(hour, features);
   }
 
   get(entity: Entity, tenant: string, windowStart: number, peerClass = 'none'): Baseline | undefined {

@@ -126,7 +126,6 @@ class History {
       this.cur = old;
       this.curWindows = 0;
       const oldRaw = this.prevRaw;
-      oldRaw.length = 0;
       this.prevRaw = this.curRaw;
       this.curRaw = oldRaw;
     }
@@ -137,13 +136,15 @@ class History {
     c.add(2, f.rows_out);
     c.add(3, f.distinct_resources);
     if (this.seasonalHours) {
-      // one append at a time (a five-argument push takes a slow path)
+      // Written over the generation before's (never emptied: a typed array per history, or an
+      // array emptied and regrown per generation, cost more than the writes).
       const r = this.curRaw;
-      r.push(hour);
-      r.push(f.events);
-      r.push(f.bytes_out);
-      r.push(f.rows_out);
-      r.push(f.distinct_resources);
+      const at = RAW * this.curWindows;
+      r[at] = hour;
+      r[at + 1] = f.events;
+      r[at + 2] = f.bytes_out;
+      r[at + 3] = f.rows_out;
+      r[at + 4] = f.distinct_resources;
     }
     this.curWindows++;
     if (++this.addsSinceSummary >= this.refreshEvery || this.all === null) {
@@ -171,17 +172,20 @@ class History {
       const h0 = (filterHour + WEEK_HOURS - 1) % WEEK_HOURS;
       const h2 = (filterHour + 1) % WEEK_HOURS;
       let windows = 0;
-      for (const raw of [this.prevRaw, this.curRaw])
-        for (let i = 0; i < raw.length; i += RAW) {
+      for (let g = 0; g < 2; g++) {
+        const raw = g === 0 ? this.prevRaw : this.curRaw;
+        const end = RAW * (g === 0 ? this.prevWindows : this.curWindows);
+        for (let i = 0; i < end; i += RAW) {
           const h = raw[i] as number;
           if (h === h0 || h === filterHour || h === h2) windows++;
         }
+      }
       if (windows < min) return null;
       // Hour by hour, the older generation first: the order the per-hour sketches were merged in.
       scratch.clear();
       for (const h of [h0, filterHour, h2]) {
-        if (this.prev !== null) mergeHour(this.prevRaw, h);
-        mergeHour(this.curRaw, h);
+        if (this.prev !== null) mergeHour(this.prevRaw, this.prevWindows, h);
+        mergeHour(this.curRaw, this.curWindows, h);
       }
       from = scratch;
     }
@@ -192,10 +196,10 @@ class History {
 }
 
 /** Adds to scratch the sketch of a generation's windows at hour h (as slots 0 .. NF - 1). */
-function mergeHour(raw: readonly number[], h: number): void {
+function mergeHour(raw: readonly number[], windows: number, h: number): void {
   const t = hourScratch;
   t.clear();
-  for (let i = 0; i < raw.length; i += RAW) {
+  for (let i = 0; i < RAW * windows; i += RAW) {
     if (raw[i] !== h) continue;
     t.add(0, raw[i + 1] as number);
     t.add(1, raw[i + 2] as number);

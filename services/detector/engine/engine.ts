@@ -320,7 +320,9 @@ export function createEngine(opts: EngineOptions): Engine {
         looked = true;
       }
       const findings = p.rule.evaluate(w, b, p.cfg);
-      for (const f of findings) {
+      // indexed: a for-of over the shared frozen empty list takes the generic iterator path
+      for (let fi = 0; fi < findings.length; fi++) {
+        const f = findings[fi] as Finding;
         // Keyed by rule + entity; the rule id alone for the window's own entity (nearly always).
         const own = f.entity.type === w.entity.type && f.entity.value === w.entity.value;
         const key = own ? p.rule.id : p.rule.id + '\u0000' + f.entity.type + '\u0000' + f.entity.value;

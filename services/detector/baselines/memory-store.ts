@@ -94,6 +94,8 @@ class History {
   private readonly generationWindows: number;
   /** An entity's, for dropping it from the store's maps. */
   owner: { tenant: string; type: string; value: string } | null = null;
+  /** Entities: the next history with the same value (another tenant or type). */
+  sameValue: History | null = null;
   /** Entities: neighbours in the store's recency list (older: updated before this one). */
   older: History | null = null;
   newer: History | null = null;
@@ -189,8 +191,13 @@ class History {
       }
       from = scratch;
     }
-    const features: Record<string, BaselineSummary> = {};
-    for (let i = 0; i < NF; i++) features[BASELINE_FEATURES[i] as Feature] = from.summary(i);
+    // a literal in BASELINE_FEATURES order: one object shape, not a dictionary filled key by key
+    const features: Record<Feature, BaselineSummary> = {
+      events: from.summary(0),
+      bytes_out: from.summary(1),
+      rows_out: from.summary(2),
+      distinct_resources: from.summary(3),
+    };
     return { source: this.source, features };
   }
 }
@@ -236,8 +243,11 @@ export class MemoryBaselineStore implements BaselineStore {
   private oldest: History | null = null;
   private newest: History | null = null;
   private held = 0;
-  /** The same histories by tenant, entity type and value: get() looks up without building a key. */
-  private readonly entities = new Map<string, Map<string, Map<string, History>>>();
+  /**
+   * The same histories by entity value, then a chain (History.sameValue) for the rare same value
+   * of another tenant or type: one lookup, no key to build (get() runs for every event).
+   */
+  private readonly entities = new Map<string, History>();
   private readonly groups = new Map<string, TenantGroups>();
   /**
    * The last get()'s question and answer: the engine asks once per event, and an entity's events
@@ -293,17 +303,12 @@ export class MemoryBaselineStore implements BaselineStore {
       }
       h = new History(this.opts.historyWindows, 'entity', 1, true);
       h.owner = { tenant, type: entity.type, value: entity.value };
-      let byType = this.entities.get(tenant);
-      if (byType === undefined) {
-        byType = new Map();
-        this.entities.set(tenant, byType);
+      const first = this.entities.get(entity.value);
+      if (first === undefined) this.entities.set(entity.value, h);
+      else {
+        h.sameValue = first.sameValue;
+        first.sameValue = h;
       }
-      let byValue = byType.get(entity.type);
-      if (byValue === undefined) {
-        byValue = new Map();
-        byType.set(entity.type, byValue);
-      }
-      byValue.set(entity.value, h);
       this.held++;
       this.append(h);
     } else if (h !== this.newest) {
@@ -367,7 +372,12 @@ export class MemoryBaselineStore implements BaselineStore {
   }
 
   private entity(entity: Entity, tenant: string): History | undefined {
-    return this.entities.get(tenant)?.get(entity.type)?.get(entity.value);
+    const type = entity.type;
+    for (let h = this.entities.get(entity.value) ?? null; h !== null; h = h.sameValue) {
+      const o = h.owner as NonNullable<History['owner']>;
+      if (o.tenant === tenant && o.type === type) return h;
+    }
+    return undefined;
   }
 
   /** Links h in as the newest history. */
@@ -392,13 +402,20 @@ export class MemoryBaselineStore implements BaselineStore {
     this.unlink(h);
     this.held--;
     if (h.owner === null) return;
-    const { tenant, type, value } = h.owner;
+    const value = h.owner.value;
     h.owner = null;
-    const byType = this.entities.get(tenant);
-    const byValue = byType?.get(type);
-    byValue?.delete(value);
-    if (byValue?.size === 0) byType?.delete(type);
-    if (byType?.size === 0) this.entities.delete(tenant);
+    const first = this.entities.get(value);
+    if (first === h) {
+      if (h.sameValue === null) this.entities.delete(value);
+      else this.entities.set(value, h.sameValue);
+    } else {
+      for (let p = first ?? null; p !== null; p = p.sameValue)
+        if (p.sameValue === h) {
+          p.sameValue = h.sameValue;
+          break;
+        }
+    }
+    h.sameValue = null;
   }
 
   private tenantGroups(tenant: string): TenantGroups {

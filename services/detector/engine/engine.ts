@@ -215,6 +215,25 @@ export function createEngine(opts: EngineOptions): Engine {
     return s;
   };
   limits.intern = intern;
+  /** tenant + '\0' + route, built once per tenant and route (route templates are few). */
+  const routeKeys = new Map<string, Map<string, string>>();
+  let routeKeysHeld = 0;
+  const routeKey = (tenant: string, route: string): string => {
+    let byRoute = routeKeys.get(tenant);
+    if (byRoute === undefined) {
+      byRoute = new Map();
+      routeKeys.set(tenant, byRoute);
+    }
+    let k = byRoute.get(route);
+    if (k === undefined) {
+      k = tenant + '\u0000' + route;
+      if (routeKeysHeld < MAX_INTERNED) {
+        byRoute.set(route, k);
+        routeKeysHeld++;
+      }
+    }
+    return k;
+  };
 
   const seen = new Set<string>();
   const rules: PreparedRule[] = opts.rules.map((rule) => {
@@ -445,7 +464,7 @@ export function createEngine(opts: EngineOptions): Engine {
       return NONE;
     }
     if (routeRules.length > 0 && e.resource_kind !== null && e.resource_id !== null) {
-      const rw = stateFor(routeStates, e.tenant + '\u0000' + e.route, 'route', e.route, ts, e.tenant);
+      const rw = stateFor(routeStates, routeKey(e.tenant, e.route), 'route', e.route, ts, e.tenant);
       if (rw === null && principalRules.length === 0) st.lateEvents++;
       if (rw !== null && rw.addRouteKeyed(e, principalHashOf(type, value)) !== null) {
         const more = evaluate(routeRules, rw, e, true);

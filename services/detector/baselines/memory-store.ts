@@ -96,6 +96,9 @@ class History {
   owner: { tenant: string; type: string; value: string } | null = null;
   /** Entities: the next history with the same value (another tenant or type). */
   sameValue: History | null = null;
+  /** Entities: the owner's tenant and type, on the history itself (entity() checks them per event). */
+  tenant = '';
+  type = '';
   /** Entities: neighbours in the store's recency list (older: updated before this one). */
   older: History | null = null;
   newer: History | null = null;
@@ -303,6 +306,8 @@ export class MemoryBaselineStore implements BaselineStore {
       }
       h = new History(this.opts.historyWindows, 'entity', 1, true);
       h.owner = { tenant, type: entity.type, value: entity.value };
+      h.tenant = tenant;
+      h.type = entity.type;
       const first = this.entities.get(entity.value);
       if (first === undefined) this.entities.set(entity.value, h);
       else {
@@ -373,10 +378,8 @@ export class MemoryBaselineStore implements BaselineStore {
 
   private entity(entity: Entity, tenant: string): History | undefined {
     const type = entity.type;
-    for (let h = this.entities.get(entity.value) ?? null; h !== null; h = h.sameValue) {
-      const o = h.owner as NonNullable<History['owner']>;
-      if (o.tenant === tenant && o.type === type) return h;
-    }
+    for (let h = this.entities.get(entity.value) ?? null; h !== null; h = h.sameValue)
+      if (h.tenant === tenant && h.type === type) return h;
     return undefined;
   }
 

@@ -29,7 +29,7 @@ import { medianAbsoluteDeviation, quantileSorted } from 'simple-statistics';
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
 import { hourOfWeek } from '#shared/hour-of-week.js';
 import type { Baseline, BaselineSource, BaselineStore, WindowFeatures } from '../rules/types.js';
-import { SketchSet } from './quantile-sketch.js';
+import { DenseSketchSet, SketchSet } from './quantile-sketch.js';
 
 export const BASELINE_FEATURES = ['events', 'bytes_out', 'rows_out', 'distinct_resources'] as const;
 type Feature = (typeof BASELINE_FEATURES)[number];
@@ -66,6 +66,8 @@ const WEEK_HOURS = 168;
 
 /** Scratch for merging generations and hours (summaries are read at once; nothing keeps it). */
 const scratch = new SketchSet();
+/** Scratch for a group's current generation laid out as a SketchSet. */
+const groupScratch = new SketchSet();
 /** Scratch for one generation's windows at one hour (seasonal summaries). */
 const hourScratch = new SketchSet();
 /** Numbers per window in a generation's raw list: hour of week, then the features. */
@@ -73,9 +75,9 @@ const RAW = 1 + NF;
 
 /** Streaming summaries of an entity's or a group's recent windows (two generations). */
 class History {
-  /** Slot f: feature f over every window of the generation. */
-  private cur = new SketchSet();
-  private prev: SketchSet | null = null;
+  /** Slot f: feature f over every window of the generation (dense for groups: many values). */
+  private cur: SketchSet | DenseSketchSet;
+  private prev: SketchSet | DenseSketchSet | null = null;
   /**
    * Seasonal histories: each window of the generation as (hour, features), in order. The sketch
    * of one hour is rebuilt from them when a seasonal summary is asked for, by the same adds in the
@@ -115,6 +117,11 @@ class History {
     private readonly seasonalHours = true,
   ) {
     this.generationWindows = Math.max(1, Math.floor(capacity / 2));
+    this.cur = this.fresh();
+  }
+
+  private fresh(): SketchSet | DenseSketchSet {
+    return this.seasonalHours ? new SketchSet() : new DenseSketchSet(NF);
   }
 
   /** Windows the summaries rest on. */
@@ -124,7 +131,7 @@ class History {
 
   add(hour: number, f: WindowFeatures): void {
     if (this.curWindows >= this.generationWindows) {
-      const old = this.prev ?? new SketchSet();
+      const old = this.prev ?? this.fresh();
       old.clear();
       this.prev = this.cur;
       this.prevWindows = this.curWindows;
@@ -165,11 +172,24 @@ class History {
     let from: SketchSet;
     if (filterHour === null || !this.seasonalHours) {
       if (this.n < min) return null;
-      if (this.prev === null || this.prevWindows === 0) from = this.cur;
+      const cur = this.cur;
+      const prev = this.prevWindows === 0 ? null : this.prev;
+      if (cur instanceof DenseSketchSet) {
+        // laid out as the SketchSets that took the same adds, then merged as those were
+        scratch.clear();
+        if (prev === null) cur.writeTo(scratch);
+        else {
+          (prev as DenseSketchSet).writeTo(scratch);
+          groupScratch.clear();
+          cur.writeTo(groupScratch);
+          scratch.merge(groupScratch, 0, NF);
+        }
+        from = scratch;
+      } else if (prev === null) from = cur;
       else {
         scratch.clear();
-        scratch.merge(this.prev, 0, NF);
-        scratch.merge(this.cur, 0, NF);
+        scratch.merge(prev as SketchSet, 0, NF);
+        scratch.merge(cur, 0, NF);
         from = scratch;
       }
     } else {

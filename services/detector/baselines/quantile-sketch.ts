@@ -109,6 +109,16 @@ export class SketchSet {
     this.size = size + 1;
   }
 
+  /** Appends a bin above every bin held (DenseSketchSet.writeTo). */
+  appendBin(key: number, count: number, sum: number): void {
+    this.reserve(1);
+    const at = 3 * this.size;
+    this.b[at] = key;
+    this.b[at + 1] = count;
+    this.b[at + 2] = sum;
+    this.size++;
+  }
+
   /** Adds other's slots [fromSlot, toSlot) as slots (slot - shift): a linear merge. */
   merge(other: SketchSet, fromSlot = 0, toSlot = MAX_SLOTS, shift = 0): void {
     const lo = fromSlot === 0 ? 0 : other.lowerBound(fromSlot * SLOT_SPAN);
@@ -249,5 +259,97 @@ export class SketchSet {
     const n = this.countIn(from, to);
     const p50 = this.quantileIn(from, to, n, 0.5);
     return { p50, p95: this.quantileIn(from, to, n, 0.95), mad: this.madIn(from, to, n, p50), n };
+  }
+}
+
+/** Bins a dense slot grows by beyond the bin that did not fit (on each side). */
+const DENSE_PAD = 64;
+
+/**
+ * The same sketches as a SketchSet of `slots` slots, for sets that take many values (the peer and
+ * tenant groups: thousands of windows, a thousand bins a slot): each slot's bins are a dense
+ * range of counts and sums indexed by bin (zeros apart), so add() is an index, not a binary search
+ * and a shift. Read through writeTo(), which lays the bins out as the SketchSet that took the same
+ * adds would hold them (same keys, counts and sums, in the same order).
+ */
+export class DenseSketchSet {
+  /** Per slot: first bin of its range, and counts and sums over the range. */
+  private readonly lo: number[];
+  private readonly counts: Float64Array[];
+  private readonly sums: Float64Array[];
+  private readonly zeroCounts: number[];
+  private readonly zeroSums: number[];
+
+  constructor(private readonly slots: number) {
+    this.lo = new Array<number>(slots).fill(0);
+    this.counts = Array.from({ length: slots }, () => EMPTY);
+    this.sums = Array.from({ length: slots }, () => EMPTY);
+    this.zeroCounts = new Array<number>(slots).fill(0);
+    this.zeroSums = new Array<number>(slots).fill(0);
+  }
+
+  clear(): void {
+    for (let s = 0; s < this.slots; s++) {
+      (this.counts[s] as Float64Array).fill(0);
+      (this.sums[s] as Float64Array).fill(0);
+      this.zeroCounts[s] = 0;
+      this.zeroSums[s] = 0;
+    }
+  }
+
+  add(slot: number, v: number): void {
+    const bin = binOf(v);
+    if (bin === 0) {
+      // the first value is the sum as it is (a SketchSet's new bin holds v, not 0 + v)
+      const c = this.zeroCounts[slot] as number;
+      this.zeroSums[slot] = c === 0 ? v : (this.zeroSums[slot] as number) + v;
+      this.zeroCounts[slot] = c + 1;
+      return;
+    }
+    let counts = this.counts[slot] as Float64Array;
+    let i = bin - (this.lo[slot] as number);
+    if (i < 0 || i >= counts.length) {
+      this.grow(slot, bin);
+      counts = this.counts[slot] as Float64Array;
+      i = bin - (this.lo[slot] as number);
+    }
+    const sums = this.sums[slot] as Float64Array;
+    const c = counts[i] as number;
+    sums[i] = c === 0 ? v : (sums[i] as number) + v;
+    counts[i] = c + 1;
+  }
+
+  /** Widens a slot's range to hold bin. */
+  private grow(slot: number, bin: number): void {
+    const counts = this.counts[slot] as Float64Array;
+    const lo = this.lo[slot] as number;
+    const held = counts.length > 0;
+    const from = Math.max(1, Math.min(held ? lo : bin, bin) - DENSE_PAD);
+    const to = Math.min(SLOT_SPAN, Math.max(held ? lo + counts.length : bin + 1, bin + 1) + DENSE_PAD);
+    const c = new Float64Array(to - from);
+    const s = new Float64Array(to - from);
+    if (held) {
+      c.set(counts, lo - from);
+      s.set(this.sums[slot] as Float64Array, lo - from);
+    }
+    this.lo[slot] = from;
+    this.counts[slot] = c;
+    this.sums[slot] = s;
+  }
+
+  /** Appends every slot's bins to `into` (empty, or holding only lower keys), in key order. */
+  writeTo(into: SketchSet): void {
+    for (let s = 0; s < this.slots; s++) {
+      const base = s * SLOT_SPAN;
+      const zc = this.zeroCounts[s] as number;
+      if (zc > 0) into.appendBin(base, zc, this.zeroSums[s] as number);
+      const counts = this.counts[s] as Float64Array;
+      const sums = this.sums[s] as Float64Array;
+      const lo = this.lo[s] as number;
+      for (let i = 0; i < counts.length; i++) {
+        const c = counts[i] as number;
+        if (c > 0) into.appendBin(base + lo + i, c, sums[i] as number);
+      }
+    }
   }
 }

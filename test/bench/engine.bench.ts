@@ -1,19 +1,23 @@
 // Engine throughput, one core, no I/O in the timed loop.
 //
-//   npx tsc -p . && node dist/test/bench/engine.bench.js [events.ndjson] [events]
+//   npx tsc -p . && node dist/test/bench/engine.bench.js [events.ndjson] [events] [memory]
 //
 // With an NDJSON file of AccessEvents (the collector bench writes one with --out) its events are
 // replayed, shifted forward in time on each repetition, to `events` (default 300000). Without a
 // file, a synthetic mix: 2000 IPs browsing 300 routes (a third with ids), plus 20 IPs walking
 // order ids sequentially. flushIdle runs every 10000 events, as the detector would per batch.
+// With `memory`, the engine learns baselines in a MemoryBaselineStore, as `leakwatch scan` does
+// (without it, no baseline store: the rules and window state alone).
 import { readFileSync } from 'node:fs';
 import { accessEventWith } from '#shared/avro/access-event-defaults.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
+import { MemoryBaselineStore } from '../../services/detector/baselines/memory-store.js';
 import { createEngine } from '../../services/detector/engine/engine.js';
 import { defaultRules } from '../../services/detector/rules/index.js';
 
 const file = process.argv[2] && process.argv[2] !== '-' ? process.argv[2] : undefined;
 const total = Number(process.argv[3] ?? 300_000);
+const learn = process.argv[4] === 'memory';
 
 function synthetic(n: number): AccessEvent[] {
   const out: AccessEvent[] = [];
@@ -81,7 +85,10 @@ const runs: number[] = [];
 let alerts = 0;
 let stats = '';
 for (let r = 0; r < 6; r++) {
-  const engine = createEngine({ rules: defaultRules() });
+  const engine = createEngine({
+    rules: defaultRules(),
+    ...(learn ? { baselines: new MemoryBaselineStore() } : {}),
+  });
   const t0 = process.hrtime.bigint();
   let a = 0;
   for (let i = 0; i < events.length; i++) {

@@ -17,14 +17,9 @@ import type { Config } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
 import { detectorMetrics } from '../metrics.js';
 import type { Baseline, BaselineSource, BaselineStore, WindowFeatures } from '../rules/types.js';
-import {
-  BASELINE_FEATURES,
-  hourOfWeek,
-  MEMORY_BASELINE_DEFAULTS,
-  MemoryBaselineStore,
-} from './memory-store.js';
+import { BASELINE_FEATURES, hourOfWeek, MEMORY_BASELINE_DEFAULTS } from './memory-store.js';
 import { baselineRowsQuery, latestRunQuery } from './queries.js';
-import { createTenantGroups, PartitionBaselineStore } from './tenant-groups.js';
+import { createPartitionEntities, createTenantGroups, PartitionBaselineStore } from './tenant-groups.js';
 
 /** `baselines.hour_of_week` of every-hour rows (services/baselines/stats.ts ALL_HOURS). */
 const ALL_HOURS = -1;
@@ -386,7 +381,7 @@ export function createBaselineStore(
   const groups = createTenantGroups({ minHistory: cfg.baselines.minHistory });
   const learner = (share: number) =>
     new PartitionBaselineStore(
-      new MemoryBaselineStore({
+      createPartitionEntities({
         minHistory: cfg.baselines.minHistory,
         maxEntities: Math.max(1000, Math.ceil(MEMORY_BASELINE_DEFAULTS.maxEntities * share)),
       }),

@@ -27,6 +27,10 @@ export const HORIZON_DEFAULTS: Readonly<HorizonOptions> = Object.freeze({
 });
 
 interface Track {
+  key: string;
+  /** Neighbours in recency order (older: observed before this one). */
+  older: Track | null;
+  newer: Track | null;
   starts: number[];
   bytes: number[];
   rows: number[];
@@ -44,8 +48,13 @@ function median(values: number[]): number {
 
 export class HorizonTracker {
   private readonly opts: HorizonOptions;
-  /** Insertion order = recency (re-inserted on every observe). */
   private readonly tracks = new Map<string, Track>();
+  /**
+   * Recency: a doubly linked list through the tracks (moved to the newest end on every observe),
+   * not the Map re-inserted (a delete and a set per closed window).
+   */
+  private oldest: Track | null = null;
+  private newest: Track | null = null;
 
   constructor(opts: Partial<HorizonOptions> = {}) {
     this.opts = { ...HORIZON_DEFAULTS, ...opts };
@@ -59,12 +68,19 @@ export class HorizonTracker {
     let t = this.tracks.get(key);
     if (t === undefined) {
       if (this.tracks.size >= this.opts.maxEntities) {
-        const oldest = this.tracks.keys().next();
-        if (oldest.done !== true) this.tracks.delete(oldest.value);
+        const oldest = this.oldest;
+        if (oldest !== null) {
+          this.unlink(oldest);
+          this.tracks.delete(oldest.key);
+        }
       }
-      t = { starts: [], bytes: [], rows: [], cachedFor: -1, cached: null };
-    } else this.tracks.delete(key);
-    this.tracks.set(key, t);
+      t = { key, older: null, newer: null, starts: [], bytes: [], rows: [], cachedFor: -1, cached: null };
+      this.tracks.set(key, t);
+      this.append(t);
+    } else if (t !== this.newest) {
+      this.unlink(t);
+      this.append(t);
+    }
     const from = windowStart - this.opts.keepMs;
     let drop = 0;
     while (drop < t.starts.length && (t.starts[drop] as number) < from) drop++;
@@ -77,6 +93,23 @@ export class HorizonTracker {
     t.bytes.push(bytes);
     t.rows.push(rows);
     t.cachedFor = -1;
+  }
+
+  private append(t: Track): void {
+    t.older = this.newest;
+    t.newer = null;
+    if (this.newest === null) this.oldest = t;
+    else this.newest.newer = t;
+    this.newest = t;
+  }
+
+  private unlink(t: Track): void {
+    if (t.older === null) this.oldest = t.newer;
+    else t.older.newer = t.newer;
+    if (t.newer === null) this.newest = t.older;
+    else t.newer.older = t.older;
+    t.older = null;
+    t.newer = null;
   }
 
   /** Null when the entity has no closed window in the kept span. */

@@ -96,6 +96,23 @@ export class HourOfDayStore implements BaselineStore {
     return this.count;
   }
 
+  /**
+   * Horizon keys by entity value (tenant and type checked), so get() does not build and hash a new
+   * string per event. Bounded: emptied when full.
+   */
+  private readonly keys = new Map<string, { tenant: string; type: string; key: string }>();
+
+  private horizonKey(entity: Entity, tenant: string): string {
+    const k = this.keys.get(entity.value);
+    if (k !== undefined && k.tenant === tenant && k.type === entity.type) return k.key;
+    const key = horizonKey(entity, tenant);
+    if (k === undefined) {
+      if (this.keys.size >= MAX_KEYS) this.keys.clear();
+      this.keys.set(entity.value, { tenant, type: entity.type, key });
+    }
+    return key;
+  }
+
   private find(entity: Entity, tenant: string): Profile | undefined {
     const list = this.profiles.get(entity.value);
     if (list === undefined) return undefined;
@@ -106,7 +123,7 @@ export class HourOfDayStore implements BaselineStore {
   observe(entity: Entity, tenant: string, windowStart: number, peerClass: string, f: WindowFeatures): void {
     this.inner?.observe?.(entity, tenant, windowStart, peerClass, f);
     if (HORIZON_TYPES.has(entity.type))
-      this.horizon.observe(horizonKey(entity, tenant), windowStart, f.bytes_out, f.rows_out);
+      this.horizon.observe(this.horizonKey(entity, tenant), windowStart, f.bytes_out, f.rows_out);
     if (f.bytes_out < this.opts.minBytes && f.rows_out < this.opts.minRows) return;
     let p = this.find(entity, tenant);
     if (p === undefined) {
@@ -144,7 +161,7 @@ export class HourOfDayStore implements BaselineStore {
   get(entity: Entity, tenant: string, windowStart: number, peerClass: string): Baseline | undefined {
     const b = this.inner?.get(entity, tenant, windowStart, peerClass);
     const horizon = HORIZON_TYPES.has(entity.type)
-      ? this.horizon.get(horizonKey(entity, tenant), windowStart)
+      ? this.horizon.get(this.horizonKey(entity, tenant), windowStart)
       : null;
     const p = this.count === 0 ? undefined : this.find(entity, tenant);
     const at = p === undefined ? null : atHour(p, windowStart);
@@ -158,6 +175,8 @@ export class HourOfDayStore implements BaselineStore {
 
 /** Principals whose last hours are kept: egress's horizon test is for credentials (rules/egress.ts). */
 const HORIZON_TYPES: ReadonlySet<string> = new Set(['user', 'api_key', 'session']);
+/** Horizon keys remembered at most. */
+const MAX_KEYS = 100_000;
 
 function horizonKey(entity: Entity, tenant: string): string {
   return `${tenant}\u0000${entity.type}\u0000${entity.value}`;

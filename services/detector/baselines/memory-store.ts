@@ -29,7 +29,7 @@ import { medianAbsoluteDeviation, quantileSorted } from 'simple-statistics';
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
 import { hourOfWeek } from '#shared/hour-of-week.js';
 import type { Baseline, BaselineSource, BaselineStore, WindowFeatures } from '../rules/types.js';
-import { SketchSet } from './quantile-sketch.js';
+import { DenseSketchSet, SketchSet } from './quantile-sketch.js';
 
 export const BASELINE_FEATURES = ['events', 'bytes_out', 'rows_out', 'distinct_resources'] as const;
 type Feature = (typeof BASELINE_FEATURES)[number];
@@ -44,6 +44,12 @@ export interface MemoryBaselineOptions {
   groupWindows: number;
   /** Entity histories kept at most. Default 100,000. */
   maxEntities: number;
+  /**
+   * What observe() learns: 'all' (default); 'entities': entity histories only, for a store whose
+   * peer and tenant answers nobody reads (a partition's, behind tenant-groups.ts's shared groups);
+   * 'groups': peer groups and tenants only (the shared groups, asked for no entity's own history).
+   */
+  learn: 'all' | 'entities' | 'groups';
 }
 
 export const MEMORY_BASELINE_DEFAULTS: Readonly<MemoryBaselineOptions> = Object.freeze({
@@ -51,22 +57,35 @@ export const MEMORY_BASELINE_DEFAULTS: Readonly<MemoryBaselineOptions> = Object.
   minHistory: 12,
   groupWindows: 2048,
   maxEntities: 100_000,
+  learn: 'all',
 });
 
 export { hourOfWeek };
 
 const WEEK_HOURS = 168;
 
-/** Slots of a history's SketchSet: feature f over every window, then feature f at hour h. */
-const hourSlot = (hour: number) => NF + hour * NF;
-
 /** Scratch for merging generations and hours (summaries are read at once; nothing keeps it). */
 const scratch = new SketchSet();
+/** Scratch for a group's current generation laid out as a SketchSet. */
+const groupScratch = new SketchSet();
+/** Scratch for one generation's windows at one hour (seasonal summaries). */
+const hourScratch = new SketchSet();
+/** Numbers per window in a generation's raw list: hour of week, then the features. */
+const RAW = 1 + NF;
 
 /** Streaming summaries of an entity's or a group's recent windows (two generations). */
 class History {
-  private cur = new SketchSet();
-  private prev: SketchSet | null = null;
+  /** Slot f: feature f over every window of the generation (dense for groups: many values). */
+  private cur: SketchSet | DenseSketchSet;
+  private prev: SketchSet | DenseSketchSet | null = null;
+  /**
+   * Seasonal histories: each window of the generation as (hour, features), in order. The sketch
+   * of one hour is rebuilt from them when a seasonal summary is asked for, by the same adds in the
+   * same order a sketch per hour kept up to date would have seen (so the same bins and sums):
+   * eight sketch adds per window, half of them for hours rarely asked about, cost more than that.
+   */
+  private curRaw: number[] = [];
+  private prevRaw: number[] = [];
   private curWindows = 0;
   private prevWindows = 0;
   /** Cached baselines: all windows, and the hour of week the seasonal cache is for. */
@@ -77,20 +96,32 @@ class History {
   private readonly generationWindows: number;
   /** An entity's, for dropping it from the store's maps. */
   owner: { tenant: string; type: string; value: string } | null = null;
+  /** Entities: the next history with the same value (another tenant or type). */
+  sameValue: History | null = null;
+  /** Entities: the owner's tenant and type, on the history itself (entity() checks them per event). */
+  tenant = '';
+  type = '';
+  /** Entities: neighbours in the store's recency list (older: updated before this one). */
+  older: History | null = null;
+  newer: History | null = null;
 
   /**
    * source: what its baselines say they rest on; refreshEvery: adds after which cached summaries
-   * are recomputed (groups change constantly); seasonalHours: also keep sketches per hour of week
-   * (entities; groups need none); key: its key in the store's recency order (entities).
+   * are recomputed (groups change constantly); seasonalHours: also keep each window's hour of week
+   * (entities; groups need none).
    */
   constructor(
     capacity: number,
     readonly source: BaselineSource,
     private readonly refreshEvery = 1,
     private readonly seasonalHours = true,
-    readonly key = '',
   ) {
     this.generationWindows = Math.max(1, Math.floor(capacity / 2));
+    this.cur = this.fresh();
+  }
+
+  private fresh(): SketchSet | DenseSketchSet {
+    return this.seasonalHours ? new SketchSet() : new DenseSketchSet(NF);
   }
 
   /** Windows the summaries rest on. */
@@ -100,12 +131,15 @@ class History {
 
   add(hour: number, f: WindowFeatures): void {
     if (this.curWindows >= this.generationWindows) {
-      const old = this.prev ?? new SketchSet();
+      const old = this.prev ?? this.fresh();
       old.clear();
       this.prev = this.cur;
       this.prevWindows = this.curWindows;
       this.cur = old;
       this.curWindows = 0;
+      const oldRaw = this.prevRaw;
+      this.prevRaw = this.curRaw;
+      this.curRaw = oldRaw;
     }
     // slots in BASELINE_FEATURES order, spelt out (a keyed read per feature costs more here)
     const c = this.cur;
@@ -114,11 +148,15 @@ class History {
     c.add(2, f.rows_out);
     c.add(3, f.distinct_resources);
     if (this.seasonalHours) {
-      const hs = hourSlot(hour);
-      c.add(hs, f.events);
-      c.add(hs + 1, f.bytes_out);
-      c.add(hs + 2, f.rows_out);
-      c.add(hs + 3, f.distinct_resources);
+      // Written over the generation before's (never emptied: a typed array per history, or an
+      // array emptied and regrown per generation, cost more than the writes).
+      const r = this.curRaw;
+      const at = RAW * this.curWindows;
+      r[at] = hour;
+      r[at + 1] = f.events;
+      r[at + 2] = f.bytes_out;
+      r[at + 3] = f.rows_out;
+      r[at + 4] = f.distinct_resources;
     }
     this.curWindows++;
     if (++this.addsSinceSummary >= this.refreshEvery || this.all === null) {
@@ -134,34 +172,71 @@ class History {
     let from: SketchSet;
     if (filterHour === null || !this.seasonalHours) {
       if (this.n < min) return null;
-      if (this.prev === null || this.prevWindows === 0) from = this.cur;
+      const cur = this.cur;
+      const prev = this.prevWindows === 0 ? null : this.prev;
+      if (cur instanceof DenseSketchSet) {
+        // laid out as the SketchSets that took the same adds, then merged as those were
+        scratch.clear();
+        if (prev === null) cur.writeTo(scratch);
+        else {
+          (prev as DenseSketchSet).writeTo(scratch);
+          groupScratch.clear();
+          cur.writeTo(groupScratch);
+          scratch.merge(groupScratch, 0, NF);
+        }
+        from = scratch;
+      } else if (prev === null) from = cur;
       else {
         scratch.clear();
-        scratch.merge(this.prev, 0, NF);
-        scratch.merge(this.cur, 0, NF);
+        scratch.merge(prev as SketchSet, 0, NF);
+        scratch.merge(cur, 0, NF);
         from = scratch;
       }
     } else {
-      // every window adds one value to each feature: the first feature's count is the windows'.
       // Counted before merging anything: most asks find too few at the same hours.
+      const h0 = (filterHour + WEEK_HOURS - 1) % WEEK_HOURS;
+      const h2 = (filterHour + 1) % WEEK_HOURS;
       let windows = 0;
-      for (let d = -1; d <= 1; d++) {
-        const hs = hourSlot((filterHour + d + WEEK_HOURS) % WEEK_HOURS);
-        windows += this.cur.count(hs) + (this.prev?.count(hs) ?? 0);
+      for (let g = 0; g < 2; g++) {
+        const raw = g === 0 ? this.prevRaw : this.curRaw;
+        const end = RAW * (g === 0 ? this.prevWindows : this.curWindows);
+        for (let i = 0; i < end; i += RAW) {
+          const h = raw[i] as number;
+          if (h === h0 || h === filterHour || h === h2) windows++;
+        }
       }
       if (windows < min) return null;
+      // Hour by hour, the older generation first: the order the per-hour sketches were merged in.
       scratch.clear();
-      for (let d = -1; d <= 1; d++) {
-        const hs = hourSlot((filterHour + d + WEEK_HOURS) % WEEK_HOURS);
-        if (this.prev !== null) scratch.merge(this.prev, hs, hs + NF, hs);
-        scratch.merge(this.cur, hs, hs + NF, hs);
+      for (const h of [h0, filterHour, h2]) {
+        if (this.prev !== null) mergeHour(this.prevRaw, this.prevWindows, h);
+        mergeHour(this.curRaw, this.curWindows, h);
       }
       from = scratch;
     }
-    const features: Record<string, BaselineSummary> = {};
-    for (let i = 0; i < NF; i++) features[BASELINE_FEATURES[i] as Feature] = from.summary(i);
+    // a literal in BASELINE_FEATURES order: one object shape, not a dictionary filled key by key
+    const features: Record<Feature, BaselineSummary> = {
+      events: from.summary(0),
+      bytes_out: from.summary(1),
+      rows_out: from.summary(2),
+      distinct_resources: from.summary(3),
+    };
     return { source: this.source, features };
   }
+}
+
+/** Adds to scratch the sketch of a generation's windows at hour h (as slots 0 .. NF - 1). */
+function mergeHour(raw: readonly number[], windows: number, h: number): void {
+  const t = hourScratch;
+  t.clear();
+  for (let i = 0; i < RAW * windows; i += RAW) {
+    if (raw[i] !== h) continue;
+    t.add(0, raw[i + 1] as number);
+    t.add(1, raw[i + 2] as number);
+    t.add(2, raw[i + 3] as number);
+    t.add(3, raw[i + 4] as number);
+  }
+  scratch.merge(t, 0, NF);
 }
 
 /** median, MAD, p95 and n of values, exact (what the sketches approximate; tests compare). */
@@ -183,10 +258,19 @@ interface TenantGroups {
 
 export class MemoryBaselineStore implements BaselineStore {
   private readonly opts: MemoryBaselineOptions;
-  /** Entity histories in recency order (re-inserted on update: the first is the stalest). */
-  private readonly recency = new Map<string, History>();
-  /** The same histories by tenant, entity type and value: get() looks up without building a key. */
-  private readonly entities = new Map<string, Map<string, Map<string, History>>>();
+  /**
+   * Entity histories in recency order, a doubly linked list through the histories (moved to the
+   * newest end on update: the oldest is the stalest). A Map re-inserted on every update kept the
+   * same order at a delete and a set per closed window, and a key string per entity.
+   */
+  private oldest: History | null = null;
+  private newest: History | null = null;
+  private held = 0;
+  /**
+   * The same histories by entity value, then a chain (History.sameValue) for the rare same value
+   * of another tenant or type: one lookup, no key to build (get() runs for every event).
+   */
+  private readonly entities = new Map<string, History>();
   private readonly groups = new Map<string, TenantGroups>();
   /**
    * The last get()'s question and answer: the engine asks once per event, and an entity's events
@@ -208,7 +292,7 @@ export class MemoryBaselineStore implements BaselineStore {
 
   /** Entity histories held. */
   get size(): number {
-    return this.recency.size;
+    return this.held;
   }
 
   observe(
@@ -220,31 +304,9 @@ export class MemoryBaselineStore implements BaselineStore {
   ): void {
     this.version++;
     const hour = hourOfWeek(windowStart);
-    let h = this.entity(entity, tenant);
-    if (h === undefined) {
-      if (this.recency.size >= this.opts.maxEntities) {
-        const stalest = this.recency.values().next().value;
-        if (stalest !== undefined) this.drop(stalest);
-      }
-      const key = tenant + '\u0000' + entity.type + '\u0000' + entity.value;
-      h = new History(this.opts.historyWindows, 'entity', 1, true, key);
-      h.owner = { tenant, type: entity.type, value: entity.value };
-      let byType = this.entities.get(tenant);
-      if (byType === undefined) {
-        byType = new Map();
-        this.entities.set(tenant, byType);
-      }
-      let byValue = byType.get(entity.type);
-      if (byValue === undefined) {
-        byValue = new Map();
-        byType.set(entity.type, byValue);
-      }
-      byValue.set(entity.value, h);
-    } else {
-      this.recency.delete(h.key);
-    }
-    this.recency.set(h.key, h);
-    h.add(hour, features);
+    const learn = this.opts.learn;
+    if (learn !== 'groups') this.observeEntity(entity, tenant, hour, features);
+    if (learn === 'entities') return;
     const g = this.tenantGroups(tenant);
     let peer = g.peers.get(peerClass);
     if (peer === undefined) {
@@ -253,6 +315,32 @@ export class MemoryBaselineStore implements BaselineStore {
     }
     peer.add(hour, features);
     g.global.add(hour, features);
+  }
+
+  private observeEntity(entity: Entity, tenant: string, hour: number, features: WindowFeatures): void {
+    let h = this.entity(entity, tenant);
+    if (h === undefined) {
+      if (this.held >= this.opts.maxEntities) {
+        const stalest = this.oldest;
+        if (stalest !== null) this.drop(stalest);
+      }
+      h = new History(this.opts.historyWindows, 'entity', 1, true);
+      h.owner = { tenant, type: entity.type, value: entity.value };
+      h.tenant = tenant;
+      h.type = entity.type;
+      const first = this.entities.get(entity.value);
+      if (first === undefined) this.entities.set(entity.value, h);
+      else {
+        h.sameValue = first.sameValue;
+        first.sameValue = h;
+      }
+      this.held++;
+      this.append(h);
+    } else if (h !== this.newest) {
+      this.unlink(h);
+      this.append(h);
+    }
+    h.add(hour, features);
   }
 
   get(entity: Entity, tenant: string, windowStart: number, peerClass = 'none'): Baseline | undefined {
@@ -309,19 +397,48 @@ export class MemoryBaselineStore implements BaselineStore {
   }
 
   private entity(entity: Entity, tenant: string): History | undefined {
-    return this.entities.get(tenant)?.get(entity.type)?.get(entity.value);
+    const type = entity.type;
+    for (let h = this.entities.get(entity.value) ?? null; h !== null; h = h.sameValue)
+      if (h.tenant === tenant && h.type === type) return h;
+    return undefined;
+  }
+
+  /** Links h in as the newest history. */
+  private append(h: History): void {
+    h.older = this.newest;
+    h.newer = null;
+    if (this.newest === null) this.oldest = h;
+    else this.newest.newer = h;
+    this.newest = h;
+  }
+
+  private unlink(h: History): void {
+    if (h.older === null) this.oldest = h.newer;
+    else h.older.newer = h.newer;
+    if (h.newer === null) this.newest = h.older;
+    else h.newer.older = h.older;
+    h.older = null;
+    h.newer = null;
   }
 
   private drop(h: History): void {
-    this.recency.delete(h.key);
+    this.unlink(h);
+    this.held--;
     if (h.owner === null) return;
-    const { tenant, type, value } = h.owner;
+    const value = h.owner.value;
     h.owner = null;
-    const byType = this.entities.get(tenant);
-    const byValue = byType?.get(type);
-    byValue?.delete(value);
-    if (byValue?.size === 0) byType?.delete(type);
-    if (byType?.size === 0) this.entities.delete(tenant);
+    const first = this.entities.get(value);
+    if (first === h) {
+      if (h.sameValue === null) this.entities.delete(value);
+      else this.entities.set(value, h.sameValue);
+    } else {
+      for (let p = first ?? null; p !== null; p = p.sameValue)
+        if (p.sameValue === h) {
+          p.sameValue = h.sameValue;
+          break;
+        }
+    }
+    h.sameValue = null;
   }
 
   private tenantGroups(tenant: string): TenantGroups {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mulberry32 as rng } from '#shared/prng.js';
 import { summary } from './memory-store.js';
-import { SketchSet } from './quantile-sketch.js';
+import { DenseSketchSet, SketchSet } from './quantile-sketch.js';
 
 function sketchOf(values: number[], slot = 0): SketchSet {
   const s = new SketchSet();
@@ -99,4 +99,23 @@ test('slots are separate sketches in one bin list; merge moves a range of slots'
   t.merge(s, 3, 4, 3); // slot 3 into slot 0 too
   assert.deepEqual(t.summary(0), sketchOf([100, 150, 200, 5, 0, 7, 1e9]).summary(0));
   assert.equal(t.count(1), 0);
+});
+
+test('DenseSketchSet lays out the bins a SketchSet taking the same adds holds', () => {
+  const r = rng(5);
+  const dense = new DenseSketchSet(4);
+  for (let round = 0; round < 3; round++) {
+    const sparse = new SketchSet();
+    dense.clear();
+    for (let i = 0; i < 3000; i++) {
+      const slot = Math.floor(r() * 4);
+      const v = r() < 0.1 ? 0 : r() < 0.5 ? Math.floor(r() * 100) : r() * 10 ** (r() * 10);
+      sparse.add(slot, v);
+      dense.add(slot, v);
+    }
+    const laid = new SketchSet();
+    dense.writeTo(laid);
+    assert.equal(laid.bins, sparse.bins);
+    for (let slot = 0; slot < 4; slot++) assert.deepEqual(laid.summary(slot), sparse.summary(slot));
+  }
 });

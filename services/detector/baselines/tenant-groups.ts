@@ -24,7 +24,13 @@ const ASKER: Entity = { type: 'route', value: '\u0000peers' };
 
 /** The process-wide group learner: a memory store holding no principal's history. */
 export function createTenantGroups(opts: Partial<MemoryBaselineOptions> = {}): MemoryBaselineStore {
-  return new MemoryBaselineStore({ maxEntities: 10_000, ...opts });
+  // LEARNER's own history would never be asked for: learn the groups only.
+  return new MemoryBaselineStore({ maxEntities: 10_000, learn: 'groups', ...opts });
+}
+
+/** A partition's entity histories: its peer and tenant answers are the shared groups' (learn: 'entities'). */
+export function createPartitionEntities(opts: Partial<MemoryBaselineOptions> = {}): MemoryBaselineStore {
+  return new MemoryBaselineStore({ learn: 'entities', ...opts });
 }
 
 /** One partition's store: its own entity histories, the process's groups. */

@@ -6,7 +6,7 @@ import type { Alert } from '#shared/avro/generated/alert.js';
 import { ConfigInvalid } from '#shared/errors.js';
 import { sequentialEnumeration } from '../rules/sequential-enumeration.js';
 import type { Rule } from '../rules/types.js';
-import { alertIdOf, createEngine, fingerprintOf } from './engine.js';
+import { alertIdOf, createEngine, fingerprintOf, principalHash, principalHashOf } from './engine.js';
 import { numericId } from './window-state.js';
 
 const T0 = Date.UTC(2025, 3, 17, 9, 0, 0);
@@ -307,4 +307,13 @@ test('an engine with route-keyed rules only keeps route state only, and alerts a
   assert.deepEqual(fromRouteOnly, ids(full));
   assert.equal(routeOnly.stats().entities, 1, 'one route, no principals');
   assert.equal(full.stats().entities, 11);
+});
+
+test('principalHashOf(type, value) is principalHash of type:value', () => {
+  for (const [t, v] of [
+    ['client_ip', '203.0.113.7'],
+    ['user', ''],
+    ['session', 'é\u0000x:y'],
+  ] as const)
+    assert.equal(principalHashOf(t, v), principalHash(`${t}:${v}`));
 });

@@ -38,7 +38,7 @@ import { ConfigInvalid } from '#shared/errors.js';
 import { type PrincipalType, principalType, principalValue } from '#shared/principal.js';
 import { BucketHistory } from '../baselines/bucket-history.js';
 import { withHourOfDay } from '../baselines/hour-of-day.js';
-import type { AnyRule, Baseline, BaselineStore, Finding } from '../rules/types.js';
+import type { AnyRule, Baseline, BaselineStore, Finding, WindowFeatures } from '../rules/types.js';
 import { type DropCounters, type EmittedAlerts, EntityWindow, type WindowLimits } from './window-state.js';
 
 export interface EngineOptions {
@@ -149,6 +149,22 @@ export function principalHash(s: string): number {
   return h >>> 0;
 }
 
+/** principalHash(type + ':' + value), without building the string. */
+export function principalHashOf(type: string, value: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < type.length; i++) {
+    h ^= type.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= 58; // ':'
+  h = Math.imul(h, 0x01000193);
+  for (let i = 0; i < value.length; i++) {
+    h ^= value.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 /** Merges overrides into a rule's defaults; unknown rules, unknown keys and wrong types are errors. */
 export function resolveRuleConfig(
   rule: AnyRule,
@@ -199,6 +215,25 @@ export function createEngine(opts: EngineOptions): Engine {
     return s;
   };
   limits.intern = intern;
+  /** tenant + '\0' + route, built once per tenant and route (route templates are few). */
+  const routeKeys = new Map<string, Map<string, string>>();
+  let routeKeysHeld = 0;
+  const routeKey = (tenant: string, route: string): string => {
+    let byRoute = routeKeys.get(tenant);
+    if (byRoute === undefined) {
+      byRoute = new Map();
+      routeKeys.set(tenant, byRoute);
+    }
+    let k = byRoute.get(route);
+    if (k === undefined) {
+      k = tenant + '\u0000' + route;
+      if (routeKeysHeld < MAX_INTERNED) {
+        byRoute.set(route, k);
+        routeKeysHeld++;
+      }
+    }
+    return k;
+  };
 
   const seen = new Set<string>();
   const rules: PreparedRule[] = opts.rules.map((rule) => {
@@ -228,6 +263,8 @@ export function createEngine(opts: EngineOptions): Engine {
   };
   /** Route-keyed state (tenant + route of id routes), for route-keyed rules only. */
   const routeStates = new Map<string, EntityWindow>();
+  /** Every state map, in the order flushIdle and the budget eviction walk them. */
+  const allMaps: Map<string, EntityWindow>[] = [...Object.values(entities), routeStates];
   const drops: DropCounters = { idsDropped: 0, routesDropped: 0 };
   const st = {
     events: 0,
@@ -302,7 +339,9 @@ export function createEngine(opts: EngineOptions): Engine {
         looked = true;
       }
       const findings = p.rule.evaluate(w, b, p.cfg);
-      for (const f of findings) {
+      // indexed: a for-of over the shared frozen empty list takes the generic iterator path
+      for (let fi = 0; fi < findings.length; fi++) {
+        const f = findings[fi] as Finding;
         // Keyed by rule + entity; the rule id alone for the window's own entity (nearly always).
         const own = f.entity.type === w.entity.type && f.entity.value === w.entity.value;
         const key = own ? p.rule.id : p.rule.id + '\u0000' + f.entity.type + '\u0000' + f.entity.value;
@@ -324,15 +363,17 @@ export function createEngine(opts: EngineOptions): Engine {
     return out;
   }
 
+  /** A closed window's totals, refilled for each observe (stores read them during the call only). */
+  const closed: WindowFeatures = { events: 0, bytes_out: 0, rows_out: 0, distinct_resources: 0 };
+
   /** Reports a closed window's totals to a learning baseline store. */
   function closeWindow(w: EntityWindow): void {
-    if (baselines?.observe === undefined || w.events === 0 || w.entity.type === 'route') return;
-    baselines.observe(w.entity, w.tenant, w.windowStart, w.peerClass, {
-      events: w.events,
-      bytes_out: w.bytesOut,
-      rows_out: w.rowsOut,
-      distinct_resources: w.recentDistinctResources(),
-    });
+    if (baselines?.observe === undefined || w.events === 0 || w.type === 'route') return;
+    closed.events = w.events;
+    closed.bytes_out = w.bytesOut;
+    closed.rows_out = w.rowsOut;
+    closed.distinct_resources = w.recentDistinctResources();
+    baselines.observe(w.entity, w.tenant, w.windowStart, w.peerClass, closed);
   }
 
   /** Finds or creates the state for key in map, moving it to ts's window; null when ts is late. */
@@ -368,7 +409,7 @@ export function createEngine(opts: EngineOptions): Engine {
 
   /** Evicts the least recently active tenth of all entities (memory budget). */
   function evictForBudget(): void {
-    const maps: Map<string, EntityWindow>[] = [...Object.values(entities), routeStates];
+    const maps = allMaps;
     const times: number[] = [];
     for (const m of maps) for (const w of m.values()) times.push(w.lastActivity);
     times.sort((a, b) => a - b);
@@ -423,9 +464,9 @@ export function createEngine(opts: EngineOptions): Engine {
       return NONE;
     }
     if (routeRules.length > 0 && e.resource_kind !== null && e.resource_id !== null) {
-      const rw = stateFor(routeStates, e.tenant + '\u0000' + e.route, 'route', e.route, ts, e.tenant);
+      const rw = stateFor(routeStates, routeKey(e.tenant, e.route), 'route', e.route, ts, e.tenant);
       if (rw === null && principalRules.length === 0) st.lateEvents++;
-      if (rw !== null && rw.addRouteKeyed(e, principalHash(type + ':' + value)) !== null) {
+      if (rw !== null && rw.addRouteKeyed(e, principalHashOf(type, value)) !== null) {
         const more = evaluate(routeRules, rw, e, true);
         if (more !== null) out = out === null ? more : out.concat(more);
       }
@@ -436,16 +477,19 @@ export function createEngine(opts: EngineOptions): Engine {
   function flushIdle(nowEventMs: number): number {
     const cutoff = nowEventMs - idleMs;
     if (cutoff > horizon) horizon = cutoff;
+    const idsFrom = nowEventMs - limits.idHorizonMs;
     let evicted = 0;
-    for (const map of [...Object.values(entities), routeStates]) {
-      for (const [k, w] of map) {
+    // Walks every state: keys() and a get only for the idle ones (entries() builds a pair per state).
+    for (const map of allMaps) {
+      for (const k of map.keys()) {
+        const w = map.get(k) as EntityWindow;
+        const last = w.lastActivity;
+        if (last >= cutoff) continue;
         // Route state and entities with ids in flight live as long as the id horizon.
-        const keep = w.routes.length > 0 && w.lastActivity >= nowEventMs - limits.idHorizonMs && hasIds(w);
-        if (w.lastActivity < cutoff && !keep) {
-          closeWindow(w);
-          map.delete(k);
-          evicted++;
-        }
+        if (w.routes.length > 0 && last >= idsFrom && hasIds(w)) continue;
+        closeWindow(w);
+        map.delete(k);
+        evicted++;
       }
     }
     st.entities -= evicted;

@@ -11,7 +11,7 @@
 //   (The median of active windows already overstates an hour: people are not active every window.)
 
 import { entityKey } from '#shared/principal.js';
-import { everyEventByPrincipal } from './define.js';
+import { everyEventByPrincipal, NO_FINDINGS } from './define.js';
 import { eventLabels, sampleEvents, topRoutes } from './explain.js';
 import type { Finding, Rule, Severity } from './types.js';
 
@@ -38,9 +38,9 @@ export const BREAK_GLASS_DEFAULTS: Readonly<BreakGlassConfig> = Object.freeze({
 
 export const breakGlass: Rule<BreakGlassConfig> = {
   ...everyEventByPrincipal('break-glass', BREAK_GLASS_DEFAULTS),
-  evaluate(w, b, cfg): Finding[] {
+  evaluate(w, b, cfg): readonly Finding[] {
     const e = w.event;
-    if (e === null || !e.emergency_access) return [];
+    if (e === null || !e.emergency_access) return NO_FINDINGS;
     const outRoutes = w.routes.filter(
       (r) => r.emergency > 0 && (r.resourceKind === null || !cfg.scopeKinds.includes(r.resourceKind)),
     );
@@ -58,7 +58,7 @@ export const breakGlass: Rule<BreakGlassConfig> = {
         : cfg.minResources;
     const volumeScore = distinct / threshold;
     const scopeScore = outOfScope / cfg.minOutOfScope;
-    if (volumeScore < 1 && scopeScore < 1) return [];
+    if (volumeScore < 1 && scopeScore < 1) return NO_FINDINGS;
     const byVolume = volumeScore >= scopeScore;
     const emergencyRoutes = w.routes.filter((r) => r.emergency > 0);
     return [

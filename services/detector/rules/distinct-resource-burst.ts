@@ -7,7 +7,7 @@
 // tenant-wide one —, and the longest near-sequential run is less than half of them.
 
 import { entityKey } from '#shared/principal.js';
-import { everyEventByPrincipal } from './define.js';
+import { everyEventByPrincipal, NO_FINDINGS } from './define.js';
 import { sampleEvents, topRoutes } from './explain.js';
 import { kindCounts } from './kinds.js';
 import { longestRun } from './sequential-enumeration.js';
@@ -32,15 +32,15 @@ export const DISTINCT_RESOURCE_BURST_DEFAULTS: Readonly<DistinctResourceBurstCon
 
 export const distinctResourceBurst: Rule<DistinctResourceBurstConfig> = {
   ...everyEventByPrincipal('distinct-resource-burst', DISTINCT_RESOURCE_BURST_DEFAULTS),
-  evaluate(w, b, cfg): Finding[] {
+  evaluate(w, b, cfg): readonly Finding[] {
     const e = w.event;
-    if (e !== null && (e.resource_id === null || !kindCounts(cfg.kinds, e.resource_kind))) return [];
+    if (e !== null && (e.resource_id === null || !kindCounts(cfg.kinds, e.resource_kind))) return NO_FINDINGS;
     // Cheap pre-check on what is stored before counting by time.
     let stored = 0;
     for (const r of w.routes) {
       if (kindCounts(cfg.kinds, r.resourceKind)) stored += r.distinct + r.otherDistinct;
     }
-    if (stored < cfg.minDistinct) return [];
+    if (stored < cfg.minDistinct) return NO_FINDINGS;
     const since = w.recent().since;
     let observed = 0;
     let seqMax = 0;
@@ -57,7 +57,7 @@ export const distinctResourceBurst: Rule<DistinctResourceBurstConfig> = {
       s !== undefined && s.n >= cfg.minHistory
         ? Math.max(cfg.minDistinct, s.p95 * cfg.factor)
         : cfg.minDistinct;
-    if (observed < threshold || seqMax * 2 >= observed) return [];
+    if (observed < threshold || seqMax * 2 >= observed) return NO_FINDINGS;
     return [
       {
         severity: cfg.severity,

@@ -6,6 +6,7 @@
 // least minRun ids, from at least minPrincipals distinct principals, none of which asked for more
 // than maxTopShare of them.
 
+import { NO_FINDINGS } from './define.js';
 import { sampleEvents } from './explain.js';
 import { kindCounts } from './kinds.js';
 import { runToJudge } from './sequential-enumeration.js';
@@ -37,12 +38,12 @@ export const distributedEnumeration: Rule<DistributedEnumerationConfig> = {
   keyBy: 'route',
   trigger: 'new-id',
   defaults: DISTRIBUTED_ENUMERATION_DEFAULTS,
-  evaluate(w, _b, cfg): Finding[] {
+  evaluate(w, _b, cfg): readonly Finding[] {
     const r = w.changed[0];
-    if (r === undefined || !r.keepsPrincipals || r.distinct < cfg.minRun) return [];
-    if (!kindCounts(cfg.kinds, r.resourceKind)) return [];
+    if (r === undefined || !r.keepsPrincipals || r.distinct < cfg.minRun) return NO_FINDINGS;
+    if (!kindCounts(cfg.kinds, r.resourceKind)) return NO_FINDINGS;
     const run = runToJudge(r, cfg.maxGap, w.event !== null);
-    if (run.length < cfg.minRun) return [];
+    if (run.length < cfg.minRun) return NO_FINDINGS;
     const lo = r.sorted[run.from] as number;
     const hi = r.sorted[run.to] as number;
     const since = w.lastSeen - cfg.windowMs;
@@ -58,10 +59,10 @@ export const distributedEnumeration: Rule<DistributedEnumerationConfig> = {
       const p = r.principalAt(i);
       byPrincipal.set(p, (byPrincipal.get(p) ?? 0) + 1);
     }
-    if (inRun < cfg.minRun || byPrincipal.size < cfg.minPrincipals) return [];
+    if (inRun < cfg.minRun || byPrincipal.size < cfg.minPrincipals) return NO_FINDINGS;
     let top = 0;
     for (const c of byPrincipal.values()) if (c > top) top = c;
-    if (top / inRun > cfg.maxTopShare) return [];
+    if (top / inRun > cfg.maxTopShare) return NO_FINDINGS;
     return [
       {
         severity: cfg.severity,

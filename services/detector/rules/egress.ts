@@ -35,7 +35,7 @@
 // per-window tests and unauthenticated-sensitive. Baseline.horizon (baselines/horizon.ts).
 
 import { entityKey } from '#shared/principal.js';
-import { everyEventByPrincipal } from './define.js';
+import { everyEventByPrincipal, NO_FINDINGS } from './define.js';
 import { humanBytes, sampleEvents, topRoutes } from './explain.js';
 import type {
   Baseline,
@@ -214,18 +214,18 @@ const BASIS_TEXT: Readonly<Record<Basis, string>> = {
 
 export const egress: Rule<EgressConfig> = {
   ...everyEventByPrincipal('egress', EGRESS_DEFAULTS),
-  evaluate(w, b, cfg): Finding[] {
+  evaluate(w, b, cfg): readonly Finding[] {
     const e = w.event;
     // Cheap pre-check: only events that add volume can push it over.
-    if (e !== null && e.bytes_out === 0 && (e.rows_out ?? 0) === 0) return [];
+    if (e !== null && e.bytes_out === 0 && (e.rows_out ?? 0) === 0) return NO_FINDINGS;
     if (
       (e === null || e.rows_out === null) &&
       w.recentBytes() < Math.min(cfg.minBytes, cfg.absoluteBytes) &&
       (b?.horizon === undefined || b.horizon.bytes + w.bytesOut < cfg.horizonBytes)
     )
-      return [];
+      return NO_FINDINGS;
     const t = best(w, b, cfg);
-    if (t === null) return [];
+    if (t === null) return NO_FINDINGS;
     const score = t.observed / t.threshold;
     const what = t.feature === 'bytes_out' ? humanBytes(t.observed) : `${t.observed} rows`;
     const against =

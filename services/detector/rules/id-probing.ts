@@ -6,7 +6,7 @@
 // route has collected at least slowMinDenied denials at slowMinShare or more within the id horizon.
 
 import { entityKey } from '#shared/principal.js';
-import { everyEventByPrincipal } from './define.js';
+import { everyEventByPrincipal, NO_FINDINGS } from './define.js';
 import { sampleEvents, topRoutes } from './explain.js';
 import type { Finding, Rule, Severity } from './types.js';
 
@@ -28,9 +28,10 @@ export const ID_PROBING_DEFAULTS: Readonly<IdProbingConfig> = Object.freeze({
 
 export const idProbing: Rule<IdProbingConfig> = {
   ...everyEventByPrincipal('id-probing', ID_PROBING_DEFAULTS),
-  evaluate(w, _b, cfg): Finding[] {
+  evaluate(w, _b, cfg): readonly Finding[] {
     const e = w.event;
-    if (e !== null && (e.resource_kind === null || (e.status !== 403 && e.status !== 404))) return [];
+    if (e !== null && (e.resource_kind === null || (e.status !== 403 && e.status !== 404)))
+      return NO_FINDINGS;
     const r = w.recent();
     let denied = r.idRouteDenied;
     let requests = r.idRouteRequests;
@@ -47,7 +48,7 @@ export const idProbing: Rule<IdProbingConfig> = {
         }
         slow = true;
       }
-      if (!slow) return [];
+      if (!slow) return NO_FINDINGS;
     }
     const share = denied / requests;
     const deniedRoutes = w.routes.filter((x) => x.errors > 0);

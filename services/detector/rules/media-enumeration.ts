@@ -7,7 +7,7 @@
 // a handful of someone else's visit recordings is already a breach.
 
 import { entityKey } from '#shared/principal.js';
-import { newIdByPrincipal } from './define.js';
+import { NO_FINDINGS, newIdByPrincipal } from './define.js';
 import { sampleEvents } from './explain.js';
 import { runToJudge } from './sequential-enumeration.js';
 import type { Finding, Rule, Severity } from './types.js';
@@ -30,7 +30,7 @@ export const MEDIA_ENUMERATION_DEFAULTS: Readonly<MediaEnumerationConfig> = Obje
 
 export const mediaEnumeration: Rule<MediaEnumerationConfig> = {
   ...newIdByPrincipal('media-enumeration', MEDIA_ENUMERATION_DEFAULTS),
-  evaluate(w, _b, cfg): Finding[] {
+  evaluate(w, _b, cfg): readonly Finding[] {
     for (const r of w.changed) {
       if (r.resourceKind === null || !cfg.kinds.includes(r.resourceKind) || r.distinct < cfg.minFiles)
         continue;
@@ -60,6 +60,6 @@ export const mediaEnumeration: Rule<MediaEnumerationConfig> = {
         },
       ];
     }
-    return [];
+    return NO_FINDINGS;
   },
 };

@@ -4,7 +4,7 @@
 // more arrive. URLs end up in access logs, proxies, analytics and referers: every hit is a leak.
 
 import { entityKey } from '#shared/principal.js';
-import { everyEventByPrincipal } from './define.js';
+import { everyEventByPrincipal, NO_FINDINGS } from './define.js';
 import { eventLabels, sampleEvents } from './explain.js';
 import type { Finding, Rule, Severity } from './types.js';
 
@@ -28,18 +28,18 @@ const PREFIX = 'phi_in_url:';
 
 export const phiInUrl: Rule<PhiInUrlConfig> = {
   ...everyEventByPrincipal('phi-in-url', PHI_IN_URL_DEFAULTS),
-  evaluate(w, _b, cfg): Finding[] {
+  evaluate(w, _b, cfg): readonly Finding[] {
     const e = w.event;
-    if (e === null || e.findings.length === 0) return [];
+    if (e === null || e.findings.length === 0) return NO_FINDINGS;
     const kinds: string[] = [];
     for (const f of e.findings) {
       if (!f.startsWith(PREFIX)) continue;
       const k = f.slice(PREFIX.length);
       if ((cfg.kinds.length === 0 || cfg.kinds.includes(k)) && !kinds.includes(k)) kinds.push(k);
     }
-    if (kinds.length === 0) return [];
+    if (kinds.length === 0) return NO_FINDINGS;
     const observed = w.recent().phi;
-    if (observed < cfg.minEvents) return [];
+    if (observed < cfg.minEvents) return NO_FINDINGS;
     kinds.sort();
     return [
       {

@@ -17,7 +17,7 @@
 // arrival, must also show at least minOrderedShare of steps of at most orderedStep.
 
 import { entityKey } from '#shared/principal.js';
-import { newIdByPrincipal } from './define.js';
+import { NO_FINDINGS, newIdByPrincipal } from './define.js';
 import type { Finding, RouteIdsView, Rule, Severity, WindowView } from './types.js';
 
 export interface SequentialEnumerationConfig {
@@ -167,6 +167,6 @@ export const sequentialEnumeration: Rule<SequentialEnumerationConfig> = {
       best = r;
       bestRun = run;
     }
-    return best === undefined || bestRun === undefined ? [] : [findingFor(w, best, bestRun, cfg)];
+    return best === undefined || bestRun === undefined ? NO_FINDINGS : [findingFor(w, best, bestRun, cfg)];
   },
 };

@@ -6,7 +6,7 @@
 // moving between networks changes address, not browser).
 
 import { entityKey } from '#shared/principal.js';
-import { everyEventByPrincipal } from './define.js';
+import { everyEventByPrincipal, NO_FINDINGS } from './define.js';
 import { eventLabels, sampleEvents } from './explain.js';
 import type { Finding, Rule, Severity } from './types.js';
 
@@ -26,12 +26,12 @@ export const SESSION_SHARING_DEFAULTS: Readonly<SessionSharingConfig> = Object.f
 
 export const sessionSharing: Rule<SessionSharingConfig> = {
   ...everyEventByPrincipal('session-sharing', SESSION_SHARING_DEFAULTS),
-  evaluate(w, _b, cfg): Finding[] {
-    if (w.entity.type !== 'session') return [];
+  evaluate(w, _b, cfg): readonly Finding[] {
+    if (w.entity.type !== 'session') return NO_FINDINGS;
     const p = w.peers();
     const byIps = p.ips >= cfg.minIps;
     const byBoth = p.ips >= cfg.minIpsWithAgents && p.agents >= cfg.minAgents;
-    if (!byIps && !byBoth) return [];
+    if (!byIps && !byBoth) return NO_FINDINGS;
     const observed = p.ips;
     return [
       {

@@ -154,7 +154,10 @@ export interface WindowFeatures {
  */
 export interface BaselineStore {
   get(entity: Entity, tenant: string, windowStart: number, peerClass: string): Baseline | undefined;
-  /** Stores that learn from the stream itself take each closed window's features. */
+  /**
+   * Stores that learn from the stream itself take each closed window's features. Read them during
+   * the call only: the engine refills one object for every window it closes.
+   */
   observe?(
     entity: Entity,
     tenant: string,
@@ -200,7 +203,7 @@ export interface Rule<C> {
   /** Merged with the rules file (rules.yaml). */
   defaults: C;
   /** Pure: no I/O, no clock. At most one finding per entity (the engine dedups by rule + entity). */
-  evaluate(w: WindowView, b: Baseline | undefined, cfg: C): Finding[];
+  evaluate(w: WindowView, b: Baseline | undefined, cfg: C): readonly Finding[];
 }
 
 /** Any rule, whatever its config type (method parameters are bivariant, so Rule<X> fits). */

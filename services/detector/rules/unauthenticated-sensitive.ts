@@ -19,7 +19,7 @@
 
 import { entityKey } from '#shared/principal.js';
 import { FILE_SENSITIVE_KINDS, RECORD_SENSITIVE_KINDS } from '#shared/sensitive-kinds.js';
-import { everyEventByPrincipal } from './define.js';
+import { everyEventByPrincipal, NO_FINDINGS } from './define.js';
 import { sampleEvents, topRoutes } from './explain.js';
 import { isBucketRead } from './kinds.js';
 import type { BucketReads, Finding, Rule, Severity, WindowView } from './types.js';
@@ -74,14 +74,14 @@ function everAuthenticated(w: WindowView): boolean {
 
 export const unauthenticatedSensitive: Rule<UnauthenticatedSensitiveConfig> = {
   ...everyEventByPrincipal('unauthenticated-sensitive', UNAUTHENTICATED_SENSITIVE_DEFAULTS),
-  evaluate(w, b, cfg): Finding[] {
+  evaluate(w, b, cfg): readonly Finding[] {
     const e = w.event;
-    if (e === null || e.authenticated || everAuthenticated(w)) return [];
-    if (e.status === null || e.status < 200 || e.status >= 300) return [];
+    if (e === null || e.authenticated || everAuthenticated(w)) return NO_FINDINGS;
+    if (e.status === null || e.status < 200 || e.status >= 300) return NO_FINDINGS;
     const storage = e.source_kind === 'storage';
     const byKind = sensitive(e.route, e.resource_kind, cfg, storage);
     const privateBucket = !byKind && storage && isBucketRead(e) && privateClass(b?.bucket, cfg);
-    if (!byKind && !privateBucket) return [];
+    if (!byKind && !privateBucket) return NO_FINDINGS;
     // Object-store routes are bucket paths: only the event's own route is known to be one.
     const routes = w.routes.filter((r) => {
       const own = storage && r.route === e.route && r.tenant === e.tenant;
@@ -92,7 +92,7 @@ export const unauthenticatedSensitive: Rule<UnauthenticatedSensitiveConfig> = {
     // A key that names no kind (`files/3f2a.pdf`) keeps no route state: the event itself counts.
     const untracked = privateBucket && !routes.some((r) => r.route === e.route && r.tenant === e.tenant);
     if (untracked) observed += 1;
-    if (observed < cfg.minEvents) return [];
+    if (observed < cfg.minEvents) return NO_FINDINGS;
     const top = topRoutes(
       routes,
       (r) => r.count,

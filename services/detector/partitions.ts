@@ -30,6 +30,8 @@ export function partitionKey(topic: string, partition: number): string {
 
 export class PartitionStates<E> {
   readonly #states = new Map<string, PartitionState<E>>();
+  /** The same states by topic, then partition: get() runs per event and builds no key string. */
+  readonly #byTopic = new Map<string, Map<number, PartitionState<E>>>();
   readonly #create: (topic: string, partition: number) => E;
 
   constructor(create: (topic: string, partition: number) => E) {
@@ -37,7 +39,7 @@ export class PartitionStates<E> {
   }
 
   get(topic: string, partition: number): PartitionState<E> | undefined {
-    return this.#states.get(partitionKey(topic, partition));
+    return this.#byTopic.get(topic)?.get(partition);
   }
 
   /** A fresh state for a newly assigned partition: replays [rebuildFrom, liveFrom) before going live. */
@@ -55,6 +57,9 @@ export class PartitionStates<E> {
       handled: liveFrom,
     };
     this.#states.set(partitionKey(topic, partition), s);
+    let partitions = this.#byTopic.get(topic);
+    if (partitions === undefined) this.#byTopic.set(topic, (partitions = new Map()));
+    partitions.set(partition, s);
     return s;
   }
 
@@ -69,6 +74,7 @@ export class PartitionStates<E> {
       const owned = assignment[s.topic]?.includes(s.partition) ?? false;
       if (!owned || s.next < s.liveFrom) {
         this.#states.delete(key);
+        this.#byTopic.get(s.topic)?.delete(s.partition);
         dropped.push(s);
       }
     }

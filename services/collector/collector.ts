@@ -21,7 +21,7 @@ import { sendDeadLetters, toDeadLetter } from '#shared/kafka/dead-letter.js';
 import { createEventProducer } from '#shared/kafka/producer.js';
 import type { DeadLetter } from '#shared/kafka/topics.js';
 import type { Logger } from '#shared/log.js';
-import { principalKey } from '#shared/principal.js';
+import { principalKeyMemo } from '#shared/principal.js';
 import { retryUntilDelivered } from '#shared/retry.js';
 import { createPipeline, type Outcome, type Pipeline } from './formats/pipeline.js';
 import { detectFormat, formatById } from './formats/registry.js';
@@ -95,6 +95,7 @@ export function createCollector(
   const configured: ConfiguredInputs = inputsFromConfig(cfg.collector);
   const producer = createEventProducer(cfg, 'leakwatch-collector');
   const codec = accessEventCodec();
+  const keyOf = principalKeyMemo(); // the Kafka key of each event, one string per principal
   const abort = new AbortController();
   const stats: CollectorStats = { read: 0, parsed: 0, rejected: 0, skipped: 0 };
   let connected = false;
@@ -198,7 +199,7 @@ export function createCollector(
     const events: AccessEvent[] = [];
     const dead: DeadLetter[] = [];
     sort(outcomes, source, slot, events, dead);
-    const messages = events.map((e) => ({ key: principalKey(e), value: codec.encode(e) }));
+    const messages = events.map((e) => ({ key: keyOf(e), value: codec.encode(e) }));
     return { messages, dead };
   }
 

@@ -52,3 +52,28 @@ export function entityKey(entity: Entity): string {
 export function principalKey(e: PrincipalFields): string {
   return entityKey(entityOf(e));
 }
+
+/** Keys remembered per principal type; a type's memo starts over beyond (principals repeat). */
+const KEY_MEMO_SIZE = 65_536;
+
+/**
+ * principalKey, remembering the keys of recent principals (for a process keying every event: the
+ * collector's Kafka keys). The same principal gives back the same string, so every Map keyed by it
+ * (the producer's partition cache) hashes it once, and an event costs no Entity and no
+ * concatenation. Keys are built flat (join), so they hold no view of the log line a value came from.
+ */
+export function principalKeyMemo(): (e: PrincipalFields) => string {
+  const byType = new Map<PrincipalType, Map<string, string>>();
+  return (e) => {
+    const type = principalType(e);
+    const value = principalValue(e, type);
+    let keys = byType.get(type);
+    if (keys === undefined || keys.size >= KEY_MEMO_SIZE) byType.set(type, (keys = new Map()));
+    let key = keys.get(value);
+    if (key === undefined) {
+      key = [KEY_PREFIX[type] ?? type, value].join(':');
+      keys.set(key.slice(key.length - value.length), key); // the value as a flat copy, not the line's view
+    }
+    return key;
+  };
+}

@@ -2,7 +2,7 @@
 // Times go in as whole epoch seconds plus an exact *_ms column (18.16 has no DateTime64).
 import type { AccessEvent } from '../avro/generated/access-event.js';
 import type { Alert } from '../avro/generated/alert.js';
-import { principalKey } from '../principal.js';
+import { principalKeyMemo } from '../principal.js';
 
 export interface AccessEventRow {
   event_id: string;
@@ -34,6 +34,9 @@ export interface AccessEventRow {
   'attrs.value': string[];
 }
 
+/** The `principal` column: principals repeat, their keys are remembered (bounded). */
+const principalOf = principalKeyMemo();
+
 export function accessEventToRow(e: AccessEvent): AccessEventRow {
   const keys = Object.keys(e.attrs);
   return {
@@ -43,7 +46,7 @@ export function accessEventToRow(e: AccessEvent): AccessEventRow {
     source_kind: e.source_kind,
     source: e.source,
     tenant: e.tenant,
-    principal: principalKey(e),
+    principal: principalOf(e),
     user_id: e.user_id,
     session_hash: e.session_hash,
     api_key_id: e.api_key_id,

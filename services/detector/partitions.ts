@@ -58,7 +58,10 @@ export class PartitionStates<E> {
     };
     this.#states.set(partitionKey(topic, partition), s);
     let partitions = this.#byTopic.get(topic);
-    if (partitions === undefined) this.#byTopic.set(topic, (partitions = new Map()));
+    if (partitions === undefined) {
+      partitions = new Map();
+      this.#byTopic.set(topic, partitions);
+    }
     partitions.set(partition, s);
     return s;
   }

@@ -68,7 +68,10 @@ export function principalKeyMemo(): (e: PrincipalFields) => string {
     const type = principalType(e);
     const value = principalValue(e, type);
     let keys = byType.get(type);
-    if (keys === undefined || keys.size >= KEY_MEMO_SIZE) byType.set(type, (keys = new Map()));
+    if (keys === undefined || keys.size >= KEY_MEMO_SIZE) {
+      keys = new Map<string, string>();
+      byType.set(type, keys);
+    }
     let key = keys.get(value);
     if (key === undefined) {
       key = [KEY_PREFIX[type] ?? type, value].join(':');

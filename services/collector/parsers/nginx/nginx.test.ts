@@ -402,7 +402,9 @@ test('property: quoted values with escaped quotes and backslashes come back as w
     '$remote_addr [$time_local] "$request" $status "$http_referer" "$http_user_agent"',
   );
   const d = new RecordDraft();
-  const value = fc.array(fc.constantFrom('a', ' ', '"', '\\', 'x', '" ', '\\"', '"\\'), { maxLength: 30 }).map((parts) => parts.join(''));
+  const value = fc
+    .array(fc.constantFrom('a', ' ', '"', '\\', 'x', '" ', '\\"', '"\\'), { maxLength: 30 })
+    .map((parts) => parts.join(''));
   const esc = (s: string) => s.replace(/[\\"]/g, (c) => `\\${c}`);
   fc.assert(
     fc.property(value, value, (referer, agent) => {

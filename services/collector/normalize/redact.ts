@@ -22,7 +22,7 @@
 //
 // Tokens are memoised per kind in a bounded map (HMAC costs ~1.5 µs; URL values repeat a lot).
 
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { safeDecode, tokenKind } from './route.js';
 
 export interface PhiMatch {
@@ -846,7 +846,8 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
   if (!Buffer.isBuffer(key) || key.length < 16) {
     throw new TypeError('createRedactor: key must be a Buffer of at least 16 bytes');
   }
-  const hmacKey = Buffer.from(key); // private copy
+  // A KeyObject made once (a private copy of the key): createHmac with a Buffer builds one per call.
+  const hmacKey = createSecretKey(Buffer.from(key));
   const idKeys = new Set(opts.idQueryKeys ?? DEFAULT_ID_QUERY_KEYS);
   const cacheSize = opts.cacheSize ?? 20000;
   const detectors = opts.detectors ?? PHI_DETECTORS;

@@ -38,13 +38,29 @@ interface Track {
   cached: HorizonBaseline | null;
 }
 
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const n = values.length;
+/**
+ * Median of the first n values, sorted in place by insertion: at most keepMs / window length
+ * (36) values, and no comparator sort's temporary copy per call. Stable, like Array sort, so the
+ * same order and median.
+ */
+function median(values: number[], n: number): number {
+  for (let i = 1; i < n; i++) {
+    const v = values[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (values[j] as number) > v) {
+      values[j + 1] = values[j] as number;
+      j--;
+    }
+    values[j + 1] = v;
+  }
   return n % 2 === 1
     ? (values[(n - 1) / 2] as number)
     : ((values[n / 2 - 1] as number) + (values[n / 2] as number)) / 2;
 }
+
+/** get()'s scratch lists of the kept windows' bytes and rows (read during the call only). */
+const bytesKept: number[] = [];
+const rowsKept: number[] = [];
 
 export class HorizonTracker {
   private readonly opts: HorizonOptions;
@@ -119,27 +135,27 @@ export class HorizonTracker {
     if (t.cachedFor === windowStart) return t.cached;
     const keepFrom = windowStart - this.opts.keepMs;
     const from = windowStart - this.opts.horizonMs;
-    const bytesKept: number[] = [];
-    const rowsKept: number[] = [];
+    let kept = 0;
     let bytes = 0;
     let rows = 0;
     for (let i = 0; i < t.starts.length; i++) {
       const s = t.starts[i] as number;
       if (s < keepFrom || s >= windowStart) continue;
-      bytesKept.push(t.bytes[i] as number);
-      rowsKept.push(t.rows[i] as number);
+      bytesKept[kept] = t.bytes[i] as number;
+      rowsKept[kept] = t.rows[i] as number;
+      kept++;
       if (s < from) continue;
       bytes += t.bytes[i] as number;
       rows += t.rows[i] as number;
     }
     t.cachedFor = windowStart;
     t.cached =
-      bytesKept.length === 0
+      kept === 0
         ? null
         : {
-            windows: bytesKept.length,
-            medianBytes: median(bytesKept),
-            medianRows: median(rowsKept),
+            windows: kept,
+            medianBytes: median(bytesKept, kept),
+            medianRows: median(rowsKept, kept),
             bytes,
             rows,
           };

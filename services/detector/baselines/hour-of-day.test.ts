@@ -58,3 +58,22 @@ test('hour-of-day: bounded per entity and in entities', () => {
   assert.equal(s.size, 2);
   assert.equal(s.get(job, 't', T0 + 5 * DAY, 'none'), undefined, 'the least recently updated went first');
 });
+
+test('hour-of-day: the same parts give the same answer object; a changed part gives a new one', () => {
+  const ip: Entity = { type: 'client_ip', value: '192.0.2.9' };
+  const s = new HourOfDayStore(undefined);
+  s.observe(job, 't', T0, 'none', heavy);
+  s.observe(ip, 't', T0, 'none', heavy);
+  const at = T0 + 3_600_000;
+  const a = s.get(job, 't', at, 'none');
+  assert.equal(a?.horizon?.windows, 1);
+  assert.equal(s.get(job, 't', at, 'none'), a, 'user: horizon and hour unchanged');
+  const i = s.get(ip, 't', T0 + DAY, 'none');
+  assert.equal(i?.atHour?.days, 1);
+  assert.equal(s.get(ip, 't', T0 + DAY, 'none'), i, 'address: hour unchanged');
+  s.observe(job, 't', at - 600_000, 'none', heavy);
+  const b = s.get(job, 't', at, 'none');
+  assert.notEqual(b, a);
+  assert.equal(b?.horizon?.windows, 2);
+  assert.equal(a?.horizon?.windows, 1, 'an answer already given does not change');
+});

@@ -12,7 +12,13 @@
 // windows each; only entities that ever had a heavy window take memory. The engine wraps its
 // baseline store with it, so `scan`, the golden cases and the detector learn alike.
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
-import type { Baseline, BaselineStore, HourOfDayBaseline, WindowFeatures } from '../rules/types.js';
+import type {
+  Baseline,
+  BaselineStore,
+  HorizonBaseline,
+  HourOfDayBaseline,
+  WindowFeatures,
+} from '../rules/types.js';
 import { type HorizonOptions, HorizonTracker } from './horizon.js';
 import { summary } from './memory-store.js';
 
@@ -49,6 +55,27 @@ interface Profile {
   cached: HourOfDayBaseline | null;
   /** Update sequence number (the least recently updated is dropped first). */
   at: number;
+  /** Last answer get() built for this entity (see Memo); horizon types keep theirs on their key. */
+  memo: Memo | null;
+}
+
+/**
+ * get()'s last composed answer for an entity and the parts it was built from. The parts are the
+ * stores' cached objects (a store builds a new one when its answer changes), so while all three are
+ * the same objects the same answer is returned instead of a new copy per event.
+ */
+interface Memo {
+  b: Baseline | undefined;
+  horizon: HorizonBaseline | null;
+  at: HourOfDayBaseline | null;
+  out: Baseline;
+}
+
+interface KeyEntry {
+  tenant: string;
+  type: string;
+  key: string;
+  memo: Memo | null;
 }
 
 function hourDistance(a: number, b: number): number {
@@ -100,17 +127,17 @@ export class HourOfDayStore implements BaselineStore {
    * Horizon keys by entity value (tenant and type checked), so get() does not build and hash a new
    * string per event. Bounded: emptied when full.
    */
-  private readonly keys = new Map<string, { tenant: string; type: string; key: string }>();
+  private readonly keys = new Map<string, KeyEntry>();
 
-  private horizonKey(entity: Entity, tenant: string): string {
+  private keyEntry(entity: Entity, tenant: string): KeyEntry {
     const k = this.keys.get(entity.value);
-    if (k !== undefined && k.tenant === tenant && k.type === entity.type) return k.key;
-    const key = horizonKey(entity, tenant);
+    if (k !== undefined && k.tenant === tenant && k.type === entity.type) return k;
+    const e: KeyEntry = { tenant, type: entity.type, key: horizonKey(entity, tenant), memo: null };
     if (k === undefined) {
       if (this.keys.size >= MAX_KEYS) this.keys.clear();
-      this.keys.set(entity.value, { tenant, type: entity.type, key });
+      this.keys.set(entity.value, e);
     }
-    return key;
+    return e;
   }
 
   private find(entity: Entity, tenant: string): Profile | undefined {
@@ -123,7 +150,7 @@ export class HourOfDayStore implements BaselineStore {
   observe(entity: Entity, tenant: string, windowStart: number, peerClass: string, f: WindowFeatures): void {
     this.inner?.observe?.(entity, tenant, windowStart, peerClass, f);
     if (HORIZON_TYPES.has(entity.type))
-      this.horizon.observe(this.horizonKey(entity, tenant), windowStart, f.bytes_out, f.rows_out);
+      this.horizon.observe(this.keyEntry(entity, tenant).key, windowStart, f.bytes_out, f.rows_out);
     if (f.bytes_out < this.opts.minBytes && f.rows_out < this.opts.minRows) return;
     let p = this.find(entity, tenant);
     if (p === undefined) {
@@ -138,6 +165,7 @@ export class HourOfDayStore implements BaselineStore {
         cachedFor: -1,
         cached: null,
         at: 0,
+        memo: null,
       };
       const list = this.profiles.get(entity.value);
       if (list === undefined) this.profiles.set(entity.value, [p]);
@@ -160,16 +188,31 @@ export class HourOfDayStore implements BaselineStore {
 
   get(entity: Entity, tenant: string, windowStart: number, peerClass: string): Baseline | undefined {
     const b = this.inner?.get(entity, tenant, windowStart, peerClass);
-    const horizon = HORIZON_TYPES.has(entity.type)
-      ? this.horizon.get(this.horizonKey(entity, tenant), windowStart)
-      : null;
+    const k = HORIZON_TYPES.has(entity.type) ? this.keyEntry(entity, tenant) : undefined;
+    const horizon = k === undefined ? null : this.horizon.get(k.key, windowStart);
     const p = this.count === 0 ? undefined : this.find(entity, tenant);
     const at = p === undefined ? null : atHour(p, windowStart);
     if (at === null && horizon === null) return b;
+    // k or p is set here: a horizon comes with k, an hour-of-day answer with p
+    const holder = (k ?? p) as KeyEntry | Profile;
+    const m = holder.memo;
+    if (m !== null && m.b === b && m.horizon === horizon && m.at === at) return m.out;
     // No store answer (warm-up): a tenant-wide baseline with no features, which no rule reads.
     const base = b ?? { source: 'global' as const, features: {} };
-    if (at === null) return { ...base, horizon: horizon as NonNullable<typeof horizon> };
-    return horizon === null ? { ...base, atHour: at } : { ...base, atHour: at, horizon };
+    const out =
+      at === null
+        ? { ...base, horizon: horizon as HorizonBaseline }
+        : horizon === null
+          ? { ...base, atHour: at }
+          : { ...base, atHour: at, horizon };
+    if (m === null) holder.memo = { b, horizon, at, out };
+    else {
+      m.b = b;
+      m.horizon = horizon;
+      m.at = at;
+      m.out = out;
+    }
+    return out;
   }
 }
 

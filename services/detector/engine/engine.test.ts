@@ -168,6 +168,37 @@ test('flushIdle evicts entities idle for more than two windows, by event time', 
   assert.equal(engine.stats().entities, 1);
 });
 
+test('flushIdle closes idle windows in state-map order; states with ids in flight stay for the id horizon', () => {
+  const closed: string[] = [];
+  const engine = createEngine({
+    rules: [sequentialEnumeration],
+    windowMs: 60_000,
+    idHorizonMs: 600_000,
+    baselines: { get: () => undefined, observe: (e) => void closed.push(`${e.type}:${e.value}`) },
+  });
+  // created out of map order: ips before and after users, one ip with an order id in flight
+  engine.process(ev(0, { ts: T0, client_ip: 'ip-b' }));
+  engine.process(ev(1, { ts: T0 + 1000, user_id: 'u-2' }));
+  engine.process(
+    ev(2, { ts: T0 + 2000, client_ip: 'ip-a', route: ORDERS, resource_id: '7', resource_kind: 'order' }),
+  );
+  engine.process(ev(3, { ts: T0 + 3000, user_id: 'u-1' }));
+  engine.process(ev(4, { ts: T0 + 4000, client_ip: 'ip-c' }));
+  // ip-c moves on to a later window: not idle yet at the first flush
+  engine.process(ev(5, { ts: T0 + 100_000, client_ip: 'ip-c' }));
+  assert.deepEqual(closed.splice(0), ['client_ip:ip-c']);
+  assert.equal(engine.flushIdle(T0 + 150_000), 3);
+  // users first (their map is walked first), each map in insertion order
+  assert.deepEqual(closed, ['user:u-2', 'user:u-1', 'client_ip:ip-b']);
+  assert.equal(engine.flushIdle(T0 + 250_000), 1);
+  assert.deepEqual(closed.slice(3), ['client_ip:ip-c']);
+  // ip-a holds an id until the id horizon (600 s after its last event), then goes
+  assert.equal(engine.flushIdle(T0 + 601_000), 0);
+  assert.equal(engine.flushIdle(T0 + 603_000), 1);
+  assert.deepEqual(closed.slice(4), ['client_ip:ip-a']);
+  assert.equal(engine.stats().entities, 0);
+});
+
 test('state is bounded: ids per route and routes per entity are capped and counted', () => {
   const engine = createEngine({ rules: [sequentialEnumeration], maxIdsPerRoute: 30, maxRoutesPerEntity: 2 });
   let last: readonly Alert[] = [];

@@ -265,6 +265,27 @@ export function createEngine(opts: EngineOptions): Engine {
   const routeStates = new Map<string, EntityWindow>();
   /** Every state map, in the order flushIdle and the budget eviction walk them. */
   const allMaps: Map<string, EntityWindow>[] = [...Object.values(entities), routeStates];
+  /** Index of each map in allMaps, times 2^44: the high part of a state's walkOrder. */
+  const mapOrder = new Map<Map<string, EntityWindow>, number>(allMaps.map((m, i) => [m, i * 2 ** 44]));
+  /** Insertion counter: the low part of walkOrder (a Map iterates in insertion order). */
+  let inserted = 0;
+  /**
+   * Idle expiry without walking every state: idleLists[b] holds the states that may become
+   * evictable once flushIdle's cutoff reaches bucket b (= floor(time / windowMs)): by their
+   * lastActivity, or for states kept for their ids, by when the id horizon lets them go. Entries
+   * are lazy: a state is pushed again when its bucket moves, and an entry whose bucket is not the
+   * state's idleBucket is stale and skipped. A flush then touches only the buckets at or below its
+   * cutoff, and evicts in the order the full walk of allMaps did (walkOrder), so baselines learn
+   * the closed windows in the same order.
+   */
+  const idleLists = new Map<number, EntityWindow[]>();
+  let flushes = 0;
+  const toIdleList = (w: EntityWindow, bucket: number): void => {
+    w.idleBucket = bucket;
+    const list = idleLists.get(bucket);
+    if (list === undefined) idleLists.set(bucket, [w]);
+    else list.push(w);
+  };
   const drops: DropCounters = { idsDropped: 0, routesDropped: 0 };
   const st = {
     events: 0,
@@ -393,6 +414,7 @@ export function createEngine(opts: EngineOptions): Engine {
       w = new EntityWindow({ type, value: type === 'route' ? intern(value) : value }, limits, drops);
       w.reset(windowStart, windowMs, tenant);
       map.set(key, w);
+      w.walkOrder = (mapOrder.get(map) as number) + inserted++;
       st.entities++;
       st.windowsOpened++;
       if (st.entities > maxEntities) evictForBudget();
@@ -420,6 +442,7 @@ export function createEngine(opts: EngineOptions): Engine {
         if (w.lastActivity <= cutoff) {
           closeWindow(w);
           m.delete(k);
+          w.idleBucket = Number.NaN;
           evicted++;
         }
       }
@@ -452,6 +475,8 @@ export function createEngine(opts: EngineOptions): Engine {
         return NONE;
       }
       const changed = w.add(e);
+      const bucket = Math.floor(w.lastActivity / windowMs);
+      if (bucket !== w.idleBucket) toIdleList(w, bucket);
       // State always counts the event; allow-listed events only skip the rules.
       if (allowAll?.(e)) {
         if (e.source_kind === 'storage') buckets.observe(e);
@@ -466,32 +491,59 @@ export function createEngine(opts: EngineOptions): Engine {
     if (routeRules.length > 0 && e.resource_kind !== null && e.resource_id !== null) {
       const rw = stateFor(routeStates, routeKey(e.tenant, e.route), 'route', e.route, ts, e.tenant);
       if (rw === null && principalRules.length === 0) st.lateEvents++;
-      if (rw !== null && rw.addRouteKeyed(e, principalHashOf(type, value)) !== null) {
-        const more = evaluate(routeRules, rw, e, true);
-        if (more !== null) out = out === null ? more : out.concat(more);
+      if (rw !== null) {
+        const changed = rw.addRouteKeyed(e, principalHashOf(type, value));
+        const bucket = Math.floor(rw.lastActivity / windowMs);
+        if (bucket !== rw.idleBucket) toIdleList(rw, bucket);
+        if (changed !== null) {
+          const more = evaluate(routeRules, rw, e, true);
+          if (more !== null) out = out === null ? more : out.concat(more);
+        }
       }
     }
     return out ?? NONE;
   }
 
+  /** A state's key in its map: the principal's value, or tenant + route (routeKey). */
+  const keyOf = (w: EntityWindow): string => (w.type === 'route' ? routeKey(w.tenant, w.value) : w.value);
+
   function flushIdle(nowEventMs: number): number {
     const cutoff = nowEventMs - idleMs;
     if (cutoff > horizon) horizon = cutoff;
     const idsFrom = nowEventMs - limits.idHorizonMs;
-    let evicted = 0;
-    // Walks every state: keys() and a get only for the idle ones (entries() builds a pair per state).
-    for (const map of allMaps) {
-      for (const k of map.keys()) {
-        const w = map.get(k) as EntityWindow;
+    const cutoffBucket = Math.floor(cutoff / windowMs);
+    const mark = ++flushes;
+    const due: number[] = [];
+    for (const b of idleLists.keys()) if (b <= cutoffBucket) due.push(b);
+    const idle: EntityWindow[] = [];
+    for (const b of due) {
+      const list = idleLists.get(b) as EntityWindow[];
+      idleLists.delete(b);
+      for (const w of list) {
+        // stale (moved on or evicted), or a duplicate entry already looked at in this flush
+        if (w.idleBucket !== b || w.flushMark === mark) continue;
+        w.flushMark = mark;
         const last = w.lastActivity;
-        if (last >= cutoff) continue;
-        // Route state and entities with ids in flight live as long as the id horizon.
-        if (w.routes.length > 0 && last >= idsFrom && hasIds(w)) continue;
-        closeWindow(w);
-        map.delete(k);
-        evicted++;
+        if (last >= cutoff) {
+          toIdleList(w, Math.floor(last / windowMs));
+        } else if (w.routes.length > 0 && last >= idsFrom && hasIds(w)) {
+          // Route state and entities with ids in flight live as long as the id horizon: without
+          // events of its own the state does not change, so it is due again only when its
+          // lastActivity falls behind the id horizon.
+          toIdleList(w, Math.floor((last + limits.idHorizonMs - idleMs) / windowMs));
+        } else {
+          idle.push(w);
+        }
       }
     }
+    // In the order a walk of allMaps meets them.
+    idle.sort((a, b) => a.walkOrder - b.walkOrder);
+    for (const w of idle) {
+      closeWindow(w);
+      (w.type === 'route' ? routeStates : entities[w.type as PrincipalType]).delete(keyOf(w));
+      w.idleBucket = Number.NaN;
+    }
+    const evicted = idle.length;
     st.entities -= evicted;
     st.evictedEntities += evicted;
     return evicted;

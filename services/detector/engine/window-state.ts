@@ -582,6 +582,14 @@ export class EntityWindow implements WindowView {
   tenant = '';
   peerClass = 'none';
   routes: RouteState[] = NO_ROUTES;
+  /**
+   * The engine's idle-expiry bookkeeping (engine.ts flushIdle): the bucket (event time / window
+   * length) whose list holds this state's current entry, NaN once evicted; its position in the
+   * engine's state maps' walk order; the last flush that looked at it.
+   */
+  idleBucket = Number.NaN;
+  walkOrder = 0;
+  flushMark = 0;
   /** Scalars and the sliding counters (N_*). */
   private readonly n = newNumbers();
   private x: EntitySide | null = null;

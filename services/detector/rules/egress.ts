@@ -169,15 +169,15 @@ function test(
   const slow = l?.basis === 'entity-hour' ? null : horizonTest(view, b, feature, cfg);
   if (l !== null) {
     const threshold = learntThreshold(l.summary, feature, cfg);
-    return stronger([
+    return stronger(
       observed > threshold ? { feature, observed, threshold, basis: l.basis, baseline: l.summary } : null,
       slow,
-    ]);
+    );
   }
-  const tests: (Test | null)[] = [];
+  // absolute, then peer, then horizon: on a tie the earlier stays
+  let top: Test | null = null;
   const absolute = absoluteOf(feature, cfg);
-  if (observed >= absolute)
-    tests.push({ feature, observed, threshold: absolute, basis: 'none', baseline: null });
+  if (observed >= absolute) top = { feature, observed, threshold: absolute, basis: 'none', baseline: null };
   // Peers: a principal with no learnt history of its own, compared with its peer group.
   const s = b?.features[feature];
   const floor = feature === 'bytes_out' ? cfg.minBytes : cfg.minRows;
@@ -186,22 +186,21 @@ function test(
       feature === 'bytes_out' ? cfg.peerMinBytes : cfg.peerMinRows,
       s.p95 * cfg.peerFactor,
     );
-    if (observed > threshold) tests.push({ feature, observed, threshold, basis: 'peer', baseline: s });
+    if (observed > threshold)
+      top = stronger(top, { feature, observed, threshold, basis: 'peer', baseline: s });
   }
-  tests.push(slow);
-  return stronger(tests);
+  return stronger(top, slow);
 }
 
-function stronger(tests: readonly (Test | null)[]): Test | null {
-  let top: Test | null = null;
-  for (const t of tests)
-    if (t !== null && (top === null || t.observed / t.threshold > top.observed / top.threshold)) top = t;
-  return top;
+/** The test with the larger observed / threshold; a, the earlier one, on a tie (no list built per event). */
+function stronger(a: Test | null, b: Test | null): Test | null {
+  if (a === null) return b;
+  return b !== null && b.observed / b.threshold > a.observed / a.threshold ? b : a;
 }
 
 function best(w: WindowView, b: Baseline | undefined, cfg: EgressConfig): Test | null {
   const r = w.recent();
-  return stronger([test(r, w, b, 'bytes_out', cfg), test(r, w, b, 'rows_out', cfg)]);
+  return stronger(test(r, w, b, 'bytes_out', cfg), test(r, w, b, 'rows_out', cfg));
 }
 
 const BASIS_TEXT: Readonly<Record<Basis, string>> = {

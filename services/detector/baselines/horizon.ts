@@ -10,6 +10,7 @@
 // Bounded: at most `maxEntities` entities (the least recently updated is dropped and then looks
 // new), at most keepMs / window length windows each.
 import type { HorizonBaseline } from '../rules/types.js';
+import { RecencyList } from './recency-list.js';
 
 export interface HorizonOptions {
   /** Span summed before the current window. Default 2 h (12 windows of 10 minutes). */
@@ -65,12 +66,8 @@ const rowsKept: number[] = [];
 export class HorizonTracker {
   private readonly opts: HorizonOptions;
   private readonly tracks = new Map<string, Track>();
-  /**
-   * Recency: a doubly linked list through the tracks (moved to the newest end on every observe),
-   * not the Map re-inserted (a delete and a set per closed window).
-   */
-  private oldest: Track | null = null;
-  private newest: Track | null = null;
+  /** Tracks in recency order (the oldest is dropped first). */
+  private readonly recency = new RecencyList<Track>();
 
   constructor(opts: Partial<HorizonOptions> = {}) {
     this.opts = { ...HORIZON_DEFAULTS, ...opts };
@@ -84,18 +81,17 @@ export class HorizonTracker {
     let t = this.tracks.get(key);
     if (t === undefined) {
       if (this.tracks.size >= this.opts.maxEntities) {
-        const oldest = this.oldest;
+        const oldest = this.recency.oldest;
         if (oldest !== null) {
-          this.unlink(oldest);
+          this.recency.unlink(oldest);
           this.tracks.delete(oldest.key);
         }
       }
       t = { key, older: null, newer: null, starts: [], bytes: [], rows: [], cachedFor: -1, cached: null };
       this.tracks.set(key, t);
-      this.append(t);
-    } else if (t !== this.newest) {
-      this.unlink(t);
-      this.append(t);
+      this.recency.append(t);
+    } else {
+      this.recency.touch(t);
     }
     const from = windowStart - this.opts.keepMs;
     let drop = 0;
@@ -109,23 +105,6 @@ export class HorizonTracker {
     t.bytes.push(bytes);
     t.rows.push(rows);
     t.cachedFor = -1;
-  }
-
-  private append(t: Track): void {
-    t.older = this.newest;
-    t.newer = null;
-    if (this.newest === null) this.oldest = t;
-    else this.newest.newer = t;
-    this.newest = t;
-  }
-
-  private unlink(t: Track): void {
-    if (t.older === null) this.oldest = t.newer;
-    else t.older.newer = t.newer;
-    if (t.newer === null) this.newest = t.older;
-    else t.newer.older = t.older;
-    t.older = null;
-    t.newer = null;
   }
 
   /** Null when the entity has no closed window in the kept span. */

@@ -30,6 +30,7 @@ import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
 import { hourOfWeek } from '#shared/hour-of-week.js';
 import type { Baseline, BaselineSource, BaselineStore, WindowFeatures } from '../rules/types.js';
 import { DenseSketchSet, SketchSet } from './quantile-sketch.js';
+import { RecencyList } from './recency-list.js';
 
 export const BASELINE_FEATURES = ['events', 'bytes_out', 'rows_out', 'distinct_resources'] as const;
 type Feature = (typeof BASELINE_FEATURES)[number];
@@ -258,13 +259,8 @@ interface TenantGroups {
 
 export class MemoryBaselineStore implements BaselineStore {
   private readonly opts: MemoryBaselineOptions;
-  /**
-   * Entity histories in recency order, a doubly linked list through the histories (moved to the
-   * newest end on update: the oldest is the stalest). A Map re-inserted on every update kept the
-   * same order at a delete and a set per closed window, and a key string per entity.
-   */
-  private oldest: History | null = null;
-  private newest: History | null = null;
+  /** Entity histories in recency order (the oldest is the stalest, dropped first). */
+  private readonly recency = new RecencyList<History>();
   private held = 0;
   /**
    * The same histories by entity value, then a chain (History.sameValue) for the rare same value
@@ -321,7 +317,7 @@ export class MemoryBaselineStore implements BaselineStore {
     let h = this.entity(entity, tenant);
     if (h === undefined) {
       if (this.held >= this.opts.maxEntities) {
-        const stalest = this.oldest;
+        const stalest = this.recency.oldest;
         if (stalest !== null) this.drop(stalest);
       }
       h = new History(this.opts.historyWindows, 'entity', 1, true);
@@ -335,10 +331,9 @@ export class MemoryBaselineStore implements BaselineStore {
         first.sameValue = h;
       }
       this.held++;
-      this.append(h);
-    } else if (h !== this.newest) {
-      this.unlink(h);
-      this.append(h);
+      this.recency.append(h);
+    } else {
+      this.recency.touch(h);
     }
     h.add(hour, features);
   }
@@ -403,26 +398,8 @@ export class MemoryBaselineStore implements BaselineStore {
     return undefined;
   }
 
-  /** Links h in as the newest history. */
-  private append(h: History): void {
-    h.older = this.newest;
-    h.newer = null;
-    if (this.newest === null) this.oldest = h;
-    else this.newest.newer = h;
-    this.newest = h;
-  }
-
-  private unlink(h: History): void {
-    if (h.older === null) this.oldest = h.newer;
-    else h.older.newer = h.newer;
-    if (h.newer === null) this.newest = h.older;
-    else h.newer.older = h.older;
-    h.older = null;
-    h.newer = null;
-  }
-
   private drop(h: History): void {
-    this.unlink(h);
+    this.recency.unlink(h);
     this.held--;
     if (h.owner === null) return;
     const value = h.owner.value;

@@ -23,6 +23,7 @@
 // fast-reader.test.ts compares its values with avsc's on random values and on damaged messages.
 
 import type { Type } from 'avsc';
+import { CodeCompiler, compiledOrNull, type Shape, Unsupported } from './codegen.js';
 
 /** Where a reader is: the message and the position of the next byte. */
 export interface Cursor {
@@ -123,37 +124,10 @@ function readBlockCount(c: Cursor): number {
   return n;
 }
 
-interface Shape {
-  readonly typeName: string;
-  readonly name?: string;
-  readonly fields?: ReadonlyArray<{ readonly name: string; readonly type: Type }>;
-  readonly types?: readonly Type[];
-  readonly symbols?: readonly string[];
-  readonly itemsType?: Type;
-  readonly valuesType?: Type;
-  readonly recordConstructor?: new (...values: unknown[]) => unknown;
-}
-
-class Unsupported extends Error {}
-
 /** Generated source and the values it refers to (helpers, symbols, nested readers). */
-class Compiler {
-  readonly names: string[] = [
-    'decline',
-    'readLong',
-    'readSafeLong',
-    'readString',
-    'readBoolean',
-    'readDouble',
-  ];
-  readonly values: unknown[] = [decline, readLong, readSafeLong, readString, readBoolean, readDouble];
-  private readonly inProgress = new Set<Type>();
-
-  ref(value: unknown): string {
-    const name = `r${this.values.length}`;
-    this.names.push(name);
-    this.values.push(value);
-    return name;
+class Compiler extends CodeCompiler {
+  constructor() {
+    super({ decline, readLong, readSafeLong, readString, readBoolean, readDouble });
   }
 
   private temps = 0;
@@ -201,9 +175,7 @@ class Compiler {
   /** A FastReader for arrays, maps and records (each its own function, like avsc's). */
   reader(type: Type): FastReader {
     const t = type as unknown as Shape;
-    if (this.inProgress.has(type)) throw new Unsupported('recursive type');
-    this.inProgress.add(type);
-    try {
+    return this.compile<FastReader>(type, 'read(c)', () => {
       let body: string;
       if (t.typeName === 'array' || t.typeName === 'map') {
         const inner = (t.typeName === 'array' ? t.itemsType : t.valuesType) as Type;
@@ -225,20 +197,12 @@ class Compiler {
       } else {
         throw new Unsupported(t.typeName);
       }
-      const make = new Function(...this.names, `return function read(c) {\n${body}};`);
-      return make(...this.values) as FastReader;
-    } finally {
-      this.inProgress.delete(type);
-    }
+      return body;
+    });
   }
 }
 
 /** The fast reader for a record, array or map type; null when the type uses anything not covered. */
 export function compileFastReader(type: Type): FastReader | null {
-  try {
-    return new Compiler().reader(type);
-  } catch (err) {
-    if (err instanceof Unsupported) return null;
-    throw err;
-  }
+  return compiledOrNull(() => new Compiler().reader(type));
 }

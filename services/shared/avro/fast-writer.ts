@@ -24,6 +24,7 @@
 // fast-writer.test.ts compares its bytes with avsc's on random values of both schemas and edge values.
 
 import type { Type } from 'avsc';
+import { CodeCompiler, compiledOrNull, type Shape, Unsupported } from './codegen.js';
 
 /**
  * Where a writer appends: the message being written is buf[start, pos). A writer that needs more
@@ -37,15 +38,6 @@ export interface Sink {
 
 /** Appends the encoding of `value`; false when the value must be encoded by avsc instead. */
 export type FastWriter = (sink: Sink, value: unknown) => boolean;
-
-interface Shape {
-  readonly typeName: string;
-  readonly fields?: ReadonlyArray<{ readonly name: string; readonly type: Type }>;
-  readonly types?: readonly Type[];
-  readonly symbols?: readonly string[];
-  readonly itemsType?: Type;
-  readonly valuesType?: Type;
-}
 
 /** avsc's isSafeLong bound (LongType._write refuses anything outside it). */
 const MAX_LONG = 9007199254740990;
@@ -203,27 +195,10 @@ function bucketCheck(t: Shape, x: string): string | null {
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-class Unsupported extends Error {}
-
 /** Generated source and the values it refers to (helpers, enum maps, nested writers). */
-class Compiler {
-  readonly names: string[] = [
-    'Buffer',
-    'isLong',
-    'writeLong',
-    'writeDouble',
-    'writeBoolean',
-    'writeByte',
-    'writeString',
-  ];
-  readonly values: unknown[] = [Buffer, isLong, writeLong, writeDouble, writeBoolean, writeByte, writeString];
-  private readonly inProgress = new Set<Type>();
-
-  ref(value: unknown): string {
-    const name = `r${this.values.length}`;
-    this.names.push(name);
-    this.values.push(value);
-    return name;
+class Compiler extends CodeCompiler {
+  constructor() {
+    super({ Buffer, isLong, writeLong, writeDouble, writeBoolean, writeByte, writeString });
   }
 
   /** Statements writing x (a plain identifier) as `type`, returning false on a decline. */
@@ -275,9 +250,7 @@ class Compiler {
   /** A FastWriter for arrays, maps and records (each its own function, like avsc's). */
   writer(type: Type): FastWriter {
     const t = type as unknown as Shape;
-    if (this.inProgress.has(type)) throw new Unsupported('recursive type');
-    this.inProgress.add(type);
-    try {
+    return this.compile<FastWriter>(type, 'write(s, v)', () => {
       let body: string;
       if (t.typeName === 'array') {
         body =
@@ -305,20 +278,12 @@ class Compiler {
       } else {
         throw new Unsupported(t.typeName);
       }
-      const make = new Function(...this.names, `return function write(s, v) {\n${body}};`);
-      return make(...this.values) as FastWriter;
-    } finally {
-      this.inProgress.delete(type);
-    }
+      return body;
+    });
   }
 }
 
 /** The fast writer for a record, array or map type; null when the type uses anything not covered. */
 export function compileFastWriter(type: Type): FastWriter | null {
-  try {
-    return new Compiler().writer(type);
-  } catch (err) {
-    if (err instanceof Unsupported) return null;
-    throw err;
-  }
+  return compiledOrNull(() => new Compiler().writer(type));
 }

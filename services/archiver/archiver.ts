@@ -4,6 +4,7 @@
 // insert per Kafka batch (no batching of its own). Inserts are idempotent: ReplacingMergeTree on
 // deterministic ids.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { accessEventMessages } from '#shared/avro/access-batch.js';
 import { accessEventCodec, alertCodec } from '#shared/avro/codec.js';
 import { type ClickHouseClient, insertRows } from '#shared/clickhouse/client.js';
 import { accessEventToRow, alertToRow } from '#shared/clickhouse/rows.js';
@@ -59,6 +60,7 @@ export function createArchiver(
       batch,
       isAlerts ? (v) => alertToRow(alertsCodec.decode(v)) : (v) => accessEventToRow(accessCodec.decode(v)),
       (letter) => m.deadLetters.inc({ reason: letter.reason }),
+      isAlerts ? undefined : accessEventMessages, // an access record may carry a run of events
     );
     await insertWithRetry(isAlerts ? 'alerts' : 'access_events', rows, payload);
     if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);

@@ -13,6 +13,7 @@
 // the records the old one still held (multi-line formats) are published first, under the old generation.
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
+import { accessEventPacker } from '#shared/avro/access-batch.js';
 import { accessEventCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Config } from '#shared/config.js';
@@ -96,6 +97,7 @@ export function createCollector(
   const producer = createEventProducer(cfg, 'leakwatch-collector');
   const codec = accessEventCodec();
   const keyOf = principalKeyMemo(); // the Kafka key of each event, one string per principal
+  const pack = accessEventPacker(cfg.collector.eventsPerRecord); // a principal's runs in one record
   const abort = new AbortController();
   const stats: CollectorStats = { read: 0, parsed: 0, rejected: 0, skipped: 0 };
   let connected = false;
@@ -174,7 +176,7 @@ export function createCollector(
     await retryUntilDelivered(
       async () => {
         if (messages.length) {
-          await producer.send(cfg.topics.access, messages);
+          await producer.send(cfg.topics.access, messages, pack);
         }
         if (dead.length) await sendDeadLetters(producer, cfg.topics.deadletter, dead);
       },

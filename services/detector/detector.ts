@@ -20,6 +20,7 @@
 //   rebuildMaxEvents messages). Alerts found while rebuilding were published by the earlier owner
 //   and are dropped; processing goes live at the committed offset.
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { accessEventMessages, accessEventPacker } from '#shared/avro/access-batch.js';
 import { accessEventCodec, accessEventTime, alertCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
@@ -47,6 +48,9 @@ import { loadRulesSetup } from './rules-config.js';
 
 export type Detector = ConsumerService;
 
+/** Forwarded events per by-route record at most (the collector's default for the access topic). */
+const FORWARD_EVENTS_PER_RECORD = 64;
+
 /** Events route-keyed rules read: a resource on an id route (the engine's own condition). */
 function onIdRoute(e: AccessEvent): boolean {
   return e.resource_kind !== null && e.resource_id !== null;
@@ -70,6 +74,8 @@ export function createDetector(
   const producer = createEventProducer(cfg, 'leakwatch-detector');
   const admin: Admin = kafka.admin();
   const accessCodec = accessEventCodec();
+  /** Forwarded events of one route, one after the other on a partition, go out as one record. */
+  const forwardPack = accessEventPacker(FORWARD_EVENTS_PER_RECORD);
   const alertsCodec = alertCodec();
   const { access: accessTopic, accessByRoute: byRouteTopic } = cfg.topics;
   // The rules file is read (and refused with every problem listed) before anything connects.
@@ -227,7 +233,7 @@ export function createDetector(
     if (out.forward.length) {
       await sendWithRetry(
         'by-route events',
-        () => producer.send(byRouteTopic, out.forward),
+        () => producer.send(byRouteTopic, out.forward, forwardPack),
         valid,
         heartbeat,
       );
@@ -260,59 +266,75 @@ export function createDetector(
     const dead: DeadLetter[] = [];
     let replayed = 0;
     let newest = Number.NEGATIVE_INFINITY;
+    const deadLetter = (value: Buffer, offset: string, err: unknown) => {
+      const letter = undecodable(
+        'detector',
+        { topic: batch.topic, partition: batch.partition, offset },
+        value,
+        err,
+      );
+      m.deadLetters.inc({ reason: letter.reason });
+      dead.push(letter);
+    };
     for (const msg of batch.messages) {
       const offset = Number(msg.offset);
       if (offset < s.next) continue; // redelivered after a rejoin: already in this state
       s.next = offset + 1;
       if (!msg.value) continue;
       const live = offset >= s.liveFrom;
-      // A live access event waits in the aligner as bytes and is decoded when released: here it is
-      // only checked (it would fail to decode exactly where check throws) and its time read.
-      const held = live && isAccess;
-      let event: AccessEvent | undefined;
-      let ts: number;
+      // A record holds one event or a run of one principal's events (access-batch.ts); each is
+      // handled as a record of its own was. Held events of one record share its offset, which is
+      // committed once none of them is held any more.
+      let values: Buffer[];
       try {
-        if (held) {
-          accessCodec.check(msg.value);
-          ts = accessEventTime(msg.value) ?? accessCodec.decode(msg.value).ts;
-        } else {
-          event = accessCodec.decode(msg.value);
-          ts = event.ts;
-        }
+        values = accessEventMessages(msg.value);
       } catch (err) {
-        if (!live) continue; // dead-lettered by the earlier owner
-        const letter = undecodable(
-          'detector',
-          { topic: batch.topic, partition: batch.partition, offset: msg.offset },
-          msg.value,
-          err,
-        );
-        m.deadLetters.inc({ reason: letter.reason });
-        dead.push(letter);
+        if (live) deadLetter(msg.value, msg.offset, err); // else dead-lettered by the earlier owner
         continue;
       }
-      if (event === undefined) {
-        // held (a live access event)
-        if (ts > newest) newest = ts;
-        aligner.hold({
-          partition: batch.partition,
-          offset,
-          ts,
-          appended: Number(msg.timestamp),
-          message: msg.value,
-        });
-        continue;
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i] as Buffer;
+        // A live access event waits in the aligner as bytes and is decoded when released: here it is
+        // only checked (it would fail to decode exactly where check throws) and its time read.
+        const held = live && isAccess;
+        let event: AccessEvent | undefined;
+        let ts: number;
+        try {
+          if (held) {
+            accessCodec.check(value);
+            ts = accessEventTime(value) ?? accessCodec.decode(value).ts;
+          } else {
+            event = accessCodec.decode(value);
+            ts = event.ts;
+          }
+        } catch (err) {
+          // an event of a packed record is named by the record's offset and its place in it
+          if (live) deadLetter(value, values.length > 1 ? `${msg.offset}:${i}` : msg.offset, err);
+          continue;
+        }
+        if (event === undefined) {
+          // held (a live access event)
+          if (ts > newest) newest = ts;
+          aligner.hold({
+            partition: batch.partition,
+            offset,
+            ts,
+            appended: Number(msg.timestamp),
+            message: value,
+          });
+          continue;
+        }
+        if (!live) {
+          // rebuilding state: the earlier owner published what it raised
+          if (event.ts > s.maxEventTs) s.maxEventTs = event.ts;
+          s.engine.process(event);
+          flushIdle(s);
+          replayed++;
+          continue;
+        }
+        if (event.ts > newest) newest = event.ts;
+        handle(s, event, value, Number(msg.timestamp), out);
       }
-      if (!live) {
-        // rebuilding state: the earlier owner published what it raised
-        if (event.ts > s.maxEventTs) s.maxEventTs = event.ts;
-        s.engine.process(event);
-        flushIdle(s);
-        replayed++;
-        continue;
-      }
-      if (event.ts > newest) newest = event.ts;
-      handle(s, event, msg.value, Number(msg.timestamp), out);
     }
     if (replayed) m.rebuildEvents.inc(replayed);
     reportLate(s);

@@ -140,6 +140,12 @@ export const ConfigSchema = Type.Object(
         redactionKey: Type.Optional(Type.String({ minLength: 16 })),
         dev: Type.Boolean(),
         batchSize: Type.Integer({ minimum: 1, maximum: 100000 }),
+        /**
+         * Consecutive events of one principal (on one partition) packed into one Kafka record at
+         * most (schemas/avro/access-event-batch.avsc); 1: one event per record, for consumers of
+         * the access topic that read plain AccessEvent messages only.
+         */
+        eventsPerRecord: Type.Integer({ minimum: 1, maximum: 1000 }),
         /** Longest line read from files and stdin; a longer one is rejected (line_too_long) and reading goes on. */
         maxLineBytes: Type.Integer({ minimum: 256, maximum: 256 * 1024 * 1024 }),
         httpPort: Port,
@@ -385,6 +391,7 @@ export const DEFAULTS: Config = {
     fromStart: true,
     dev: false,
     batchSize: 500,
+    eventsPerRecord: 64,
     maxLineBytes: 64 * 1024,
     httpPort: 9101,
     syslog: { host: '127.0.0.1', maxMessageBytes: 64 * 1024 },
@@ -545,6 +552,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   COLLECTOR_REDACTION_KEY: ['collector.redactionKey', str],
   COLLECTOR_DEV: ['collector.dev', bool],
   COLLECTOR_BATCH_SIZE: ['collector.batchSize', int],
+  COLLECTOR_EVENTS_PER_RECORD: ['collector.eventsPerRecord', int],
   COLLECTOR_MAX_LINE_BYTES: ['collector.maxLineBytes', int],
   COLLECTOR_HTTP_PORT: ['collector.httpPort', int],
   COLLECTOR_SYSLOG_HOST: ['collector.syslog.host', str],

@@ -187,9 +187,9 @@ async function e2e(r: BenchResources, lines: number, rounds: number): Promise<vo
     const c = await runCollector(r, a, file, header.log_format);
     const aSize = await topicSize(r.admin, a.access);
     console.log(
-      `  collector alone: ${c.lines.toLocaleString('en')} lines -> ${c.events.toLocaleString('en')} events in ${secs(c.readingMs)} ` +
+      `  collector alone: ${c.lines.toLocaleString('en')} lines -> ${c.events.toLocaleString('en')} events (${aSize.total.toLocaleString('en')} Kafka records) in ${secs(c.readingMs)} ` +
         `= ${rate(c.lines, c.readingMs)} lines/s (started -> all read; ${rate(c.lines, c.processMs)}/s from process start, ` +
-        `CPU ${c.cpu.toFixed(1)} s); largest partition ${(aSize.maxShare * 100).toFixed(0)}% of the events`,
+        `CPU ${c.cpu.toFixed(1)} s); largest partition ${(aSize.maxShare * 100).toFixed(0)}% of the records`,
     );
 
     // the detector alone, on the events the collector left in Kafka
@@ -211,8 +211,8 @@ async function e2e(r: BenchResources, lines: number, rounds: number): Promise<vo
     const aAlerts = (await topicSize(r.admin, a.alerts)).total;
     await r.stop(d.proc);
     console.log(
-      `  detector alone:  ${aSize.total.toLocaleString('en')} events (+${byRoute.toLocaleString('en')} by-route) in ${secs(doneAt - spawnedAt)} ` +
-        `= ${rate(aSize.total, doneAt - spawnedAt)} events/s from process start, ${rate(aSize.total, doneAt - d.readyAt)}/s from group join ` +
+      `  detector alone:  ${c.events.toLocaleString('en')} events (+${byRoute.toLocaleString('en')} by-route) in ${secs(doneAt - spawnedAt)} ` +
+        `= ${rate(c.events, doneAt - spawnedAt)} events/s from process start, ${rate(c.events, doneAt - d.readyAt)}/s from group join ` +
         `(CPU ${ds.cpu.toFixed(1)} s, peak RSS ${mib(ds.peakRss)}); ${aAlerts} alert messages; events_total ${dEvents}`,
     );
 

@@ -18,7 +18,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { accessEventCodec } from '#shared/avro/codec.js';
 import { type Config, loadConfig } from '#shared/config.js';
 import { createKafka, prepareTopics } from '#shared/kafka/client.js';
 import { allTopics } from '#shared/kafka/topics.js';
@@ -29,7 +28,7 @@ import { redactorForKey } from '../../services/collector/redaction-key.js';
 import { nginxLine } from '../support/log-lines.js';
 import { type PrivateKafka, privateKafka } from '../support/private-kafka.js';
 import { waitFor } from '../support/services.js';
-import { readTopic } from '../support/topic-reader.js';
+import { readAccessEvents } from '../support/topic-reader.js';
 
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
 const OUTAGE_MS = 30_000;
@@ -175,9 +174,8 @@ test('rotation, collector restart and a 30 s broker kill: every line exactly onc
     { timeoutMs: 90_000, intervalMs: 500 },
   );
 
-  const codec = accessEventCodec();
-  const events = (await readTopic(kafka.brokers, cfg.topics.access, { timeoutMs: 60_000 })).map((m) =>
-    codec.decode(m.value),
+  const events = (await readAccessEvents(kafka.brokers, cfg.topics.access, { timeoutMs: 60_000 })).map(
+    (r) => r.event,
   );
   const ids = new Map<string, number>();
   for (const e of events) ids.set(e.event_id, (ids.get(e.event_id) ?? 0) + 1);

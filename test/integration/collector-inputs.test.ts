@@ -8,7 +8,6 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { accessEventCodec } from '#shared/avro/codec.js';
 import { loadConfig } from '#shared/config.js';
 import { createKafka, prepareTopics } from '#shared/kafka/client.js';
 import { allTopics, type DeadLetter } from '#shared/kafka/topics.js';
@@ -18,7 +17,7 @@ import { compileNormalizeOptions } from '../../services/collector/normalize/opti
 import { redactorForKey } from '../../services/collector/redaction-key.js';
 import { nginxLine } from '../support/log-lines.js';
 import { getServices, uniqueName, waitFor } from '../support/services.js';
-import { readTopic } from '../support/topic-reader.js';
+import { readAccessEvents, readTopic } from '../support/topic-reader.js';
 
 const SSN = '123-45-6789';
 const TOKEN = 'fluent-bit-token-0123456789';
@@ -122,8 +121,7 @@ test('a syslog line (TCP and UDP), an HTTP batch and a file reach Kafka through 
   assert.equal(stats.read, stats.parsed + stats.rejected + stats.skipped, JSON.stringify(stats));
   assert.equal(stats.skipped, 1, 'the blank line was skipped by the format, and counted');
 
-  const codec = accessEventCodec();
-  const events = (await readTopic(brokers, cfg.topics.access)).map((m) => codec.decode(m.value));
+  const events = (await readAccessEvents(brokers, cfg.topics.access)).map((r) => r.event);
   assert.equal(events.length, 5);
   assert.equal(new Set(events.map((e) => e.event_id)).size, 5);
   const bySource = (s: string) =>

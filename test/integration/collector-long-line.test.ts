@@ -6,7 +6,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { accessEventCodec } from '#shared/avro/codec.js';
 import { loadConfig } from '#shared/config.js';
 import { createKafka, prepareTopics } from '#shared/kafka/client.js';
 import { allTopics, type DeadLetter } from '#shared/kafka/topics.js';
@@ -16,7 +15,7 @@ import { compileNormalizeOptions } from '../../services/collector/normalize/opti
 import { redactorForKey } from '../../services/collector/redaction-key.js';
 import { nginxLine } from '../support/log-lines.js';
 import { getServices, uniqueName, waitFor } from '../support/services.js';
-import { readTopic } from '../support/topic-reader.js';
+import { readAccessEvents, readTopic } from '../support/topic-reader.js';
 
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
 const topicBase = uniqueName('longline').replace(/_/g, '-');
@@ -73,8 +72,7 @@ test('a line over COLLECTOR_MAX_LINE_BYTES is dead-lettered with its reason and 
     async () => collector!.stats().parsed === 2 && collector!.stats().rejected === 1,
   );
 
-  const codec = accessEventCodec();
-  const events = (await readTopic(brokers, cfg.topics.access)).map((m) => codec.decode(m.value));
+  const events = (await readAccessEvents(brokers, cfg.topics.access)).map((r) => r.event);
   assert.deepEqual(events.map((e) => e.client_ip).sort(), ['198.51.100.1', '198.51.100.3']);
   const dead = (await readTopic(brokers, cfg.topics.deadletter)).map(
     (m) => JSON.parse(m.value.toString()) as DeadLetter,

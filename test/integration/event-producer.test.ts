@@ -1,11 +1,12 @@
 // The services' producer (@platformatic/kafka, idempotent, LZ4) against a real broker, read back with
 // kafkajs as the detector and archiver read: concurrent senders to the same partitions lose and
 // duplicate nothing (one request in flight, merged), each key lands on the partition kafkajs's and
-// Java's default partitioner choose, and headers survive.
+// Java's default partitioner choose, headers survive, and packed sends keep each partition's order.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type Admin, Partitioners } from 'kafkajs';
+import { accessEventMessages, accessEventPacker } from '#shared/avro/access-batch.js';
 import { loadConfig } from '#shared/config.js';
 import { ensureTopics } from '#shared/kafka/client.js';
 import { createEventProducer, type OutgoingMessage } from '#shared/kafka/producer.js';
@@ -141,4 +142,43 @@ test('one send far above the broker message size limit (a released backlog) arri
       [...ns].sort((a, b) => a - b),
       `order of ${k}`,
     );
+});
+
+test('packed sends: each partition holds the same events in the same order, in fewer records, each keyed by its events', async () => {
+  const topic = uniqueName('producer-packed').replace(/_/g, '-');
+  topics.push(topic);
+  await ensureTopics(admin, [topic], PARTITIONS);
+  const cfg = loadConfig({ env: { KAFKA_BROKERS: brokers.join(',') } });
+  const producer = createEventProducer(cfg, 'lwtest-producer');
+  await producer.connect();
+  // principals' requests come in runs (a page and its API calls), interleaved with others'
+  const sent: OutgoingMessage[] = [];
+  let user = 0;
+  for (let n = 0; n < 3000; n++) {
+    if (n % 4 === 0) user = (user * 7 + 3) % 41;
+    sent.push({ key: `user:u${user}`, value: Buffer.from(`event ${n}`) });
+  }
+  try {
+    for (let i = 0; i < sent.length; i += 500)
+      await producer.send(topic, sent.slice(i, i + 500), accessEventPacker(64));
+  } finally {
+    await producer.close();
+  }
+  const read = await readTopic(brokers, topic);
+  assert.ok(read.length < sent.length / 2, `${read.length} records for ${sent.length} events`);
+  const stored = new Map<number, string[]>();
+  for (const r of read) {
+    const parts = accessEventMessages(r.value);
+    // a record holds events of its own key only
+    for (const v of parts) assert.equal(sent[Number(v.toString().slice(6))]!.key, r.key!.toString());
+    stored.set(r.partition, [...(stored.get(r.partition) ?? []), ...parts.map((v) => v.toString())]);
+  }
+  // the partition each key was sent to, from the records (every key's records are on one partition)
+  const partitionOfKey = new Map(read.map((r) => [r.key!.toString(), r.partition]));
+  const expected = new Map<number, string[]>();
+  for (const m of sent) {
+    const p = partitionOfKey.get(m.key)!;
+    expected.set(p, [...(expected.get(p) ?? []), m.value.toString()]);
+  }
+  assert.deepEqual(stored, expected);
 });

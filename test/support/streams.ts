@@ -166,3 +166,22 @@ export function expectedAlerts(events: readonly AccessEvent[]): Map<string, stri
   for (const e of events) for (const a of engine.process(e)) out.set(a.alert_id, a.rule);
   return out;
 }
+
+/**
+ * Events the collector serving metrics on `port` has published (Kafka acknowledged them), from its
+ * /metrics; 0 while it is not answering yet. A topic's record count is not an event count: a
+ * record may carry a run of one principal's events.
+ */
+export async function collectorPublished(port: number): Promise<number> {
+  let text: string;
+  try {
+    text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith('leakwatch_collector_lines_parsed_total'))
+      n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return n;
+}

@@ -2,6 +2,9 @@
 // called) with a throwaway consumer group: what a test asserts "exactly once" against.
 import { randomBytes } from 'node:crypto';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { accessEventMessages } from '#shared/avro/access-batch.js';
+import { accessEventCodec } from '#shared/avro/codec.js';
+import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import { registerCodecs } from '#shared/kafka/client.js';
 
 export interface TopicMessage {
@@ -74,5 +77,18 @@ export async function readTopic(
   } finally {
     await consumer.disconnect();
   }
+  return out;
+}
+
+/** A topic's AccessEvents, records split (a record may carry a run of one principal's events), each with its record. */
+export async function readAccessEvents(
+  brokers: string[],
+  topic: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<Array<{ event: AccessEvent; record: TopicMessage }>> {
+  const codec = accessEventCodec();
+  const out: Array<{ event: AccessEvent; record: TopicMessage }> = [];
+  for (const record of await readTopic(brokers, topic, opts))
+    for (const value of accessEventMessages(record.value)) out.push({ event: codec.decode(value), record });
   return out;
 }

@@ -9,7 +9,12 @@ test('generated/*.ts are up to date with schemas/avro/*.avsc', () => {
   const files = generatedFiles();
   assert.deepEqual(
     files.map((f) => f.schema),
-    ['schemas/avro/access-event.avsc', 'schemas/avro/alert.avsc', 'schemas/avro/status-change.avsc'],
+    [
+      'schemas/avro/access-event-batch.avsc',
+      'schemas/avro/access-event.avsc',
+      'schemas/avro/alert.avsc',
+      'schemas/avro/status-change.avsc',
+    ],
   );
   for (const f of files) {
     const rel = relative(PACKAGE_ROOT, f.path);
@@ -30,6 +35,7 @@ test('the generated modules declare the expected names', () => {
     .join('\n');
   const names = [...all.matchAll(/^export (?:interface|type) (\w+)/gm)].map((m) => m[1]);
   assert.deepEqual(names, [
+    'AccessEventBatch',
     'AccessEvent',
     'SourceKind',
     'Alert',

@@ -80,29 +80,45 @@ export interface BatchMessages {
 
 /**
  * Decodes a consumed batch: messages without a value are skipped, the ones `decode` throws on become
- * dead letters of `service` (each also handed to `onDead`, e.g. to count it by reason).
+ * dead letters of `service` (each also handed to `onDead`, e.g. to count it by reason). With
+ * `split`, a record carries several values (access-batch.ts): each is decoded (or dead-lettered,
+ * named `offset:index`) on its own, and a record `split` throws on is one dead letter.
  */
 export function decodeBatch<T>(
   service: string,
   batch: BatchMessages,
   decode: (value: Buffer) => T,
   onDead?: (letter: DeadLetter) => void,
+  split?: (record: Buffer) => Buffer[],
 ): { values: T[]; dead: DeadLetter[] } {
   const values: T[] = [];
   const dead: DeadLetter[] = [];
+  const deadLetter = (value: Buffer, offset: string, err: unknown) => {
+    const letter = undecodable(
+      service,
+      { topic: batch.topic, partition: batch.partition, offset },
+      value,
+      err,
+    );
+    onDead?.(letter);
+    dead.push(letter);
+  };
   for (const msg of batch.messages) {
     if (!msg.value) continue;
+    let parts: Buffer[];
     try {
-      values.push(decode(msg.value));
+      parts = split === undefined ? [msg.value] : split(msg.value);
     } catch (err) {
-      const letter = undecodable(
-        service,
-        { topic: batch.topic, partition: batch.partition, offset: msg.offset },
-        msg.value,
-        err,
-      );
-      onDead?.(letter);
-      dead.push(letter);
+      deadLetter(msg.value, msg.offset, err);
+      continue;
+    }
+    for (let i = 0; i < parts.length; i++) {
+      const value = parts[i] as Buffer;
+      try {
+        values.push(decode(value));
+      } catch (err) {
+        deadLetter(value, parts.length > 1 ? `${msg.offset}:${i}` : msg.offset, err);
+      }
     }
   }
   return { values, dead };

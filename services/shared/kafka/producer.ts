@@ -13,6 +13,7 @@
 import type * as Kafka from '@platformatic/kafka';
 import type { CompressionAlgorithmValue } from '@platformatic/kafka';
 import type { Config } from '../config.js';
+import { type Packer, packRuns } from './pack-runs.js';
 import { createSendQueue } from './send-queue.js';
 
 // The package's index loads every client (admin, consumer, registries) and compiles all their
@@ -32,8 +33,12 @@ export interface OutgoingMessage {
 }
 
 export interface EventProducer {
-  /** Resolves once Kafka acknowledged every message (acks=all); rejects when the client gave up. */
-  send(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  /**
+   * Resolves once Kafka acknowledged every message (acks=all); rejects when the client gave up.
+   * With `pack`, runs of messages of one key on one partition go out as one record each
+   * (pack-runs.ts): the partition holds the same values in the same order, in fewer records.
+   */
+  send(topic: string, messages: readonly OutgoingMessage[], pack?: Packer): Promise<void>;
   /** Resolves once a broker answered (metadata of the cluster); rejects when none did. */
   connect(): Promise<void>;
   close(): Promise<void>;
@@ -131,29 +136,52 @@ export function createEventProducer(cfg: Pick<Config, 'kafka'>, clientId?: strin
     }
   }, MERGE_BYTES);
 
-  return {
-    send(topic, messages) {
-      // A large send (the detector releasing a held backlog forwards tens of thousands of events at
-      // once) goes out in parts of at most MERGE_BYTES, one after the other: in one request its
-      // partition batches exceeded the broker's message size limit (MESSAGE_TOO_LARGE, retried
-      // forever: the detector stopped). Parts are queued together, so they keep their order.
-      const parts: { messages: OutgoingMessage[]; bytes: number }[] = [];
-      let part: { messages: OutgoingMessage[]; bytes: number } = { messages: [], bytes: 0 };
-      for (const m of messages) {
-        if (part.messages.length > 0 && part.bytes + m.value.length > MERGE_BYTES) {
-          parts.push(part);
-          part = { messages: [], bytes: 0 };
-        }
-        part.messages.push(m);
-        part.bytes += m.value.length;
+  /** The topic's partition count as the client knows it (its metadata cache); undefined if unknown. */
+  async function partitionCount(topic: string): Promise<number | undefined> {
+    try {
+      return (await client.metadata({ topics: [topic] })).topics.get(topic)?.partitionsCount;
+    } catch {
+      return undefined; // the send itself reports what is wrong
+    }
+  }
+
+  /** The records for `messages`, packed (when the partition count is known). */
+  async function packed(topic: string, messages: readonly OutgoingMessage[], pack: Packer) {
+    const partitions = await partitionCount(topic);
+    if (partitions === undefined || partitions < 1) return messages;
+    return packRuns(messages, (key) => keyOf(key).hash % partitions, pack);
+  }
+
+  function sendRecords(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    // A large send (the detector releasing a held backlog forwards tens of thousands of events at
+    // once) goes out in parts of at most MERGE_BYTES, one after the other: in one request its
+    // partition batches exceeded the broker's message size limit (MESSAGE_TOO_LARGE, retried
+    // forever: the detector stopped). Parts are queued together, so they keep their order.
+    const parts: { messages: OutgoingMessage[]; bytes: number }[] = [];
+    let part: { messages: OutgoingMessage[]; bytes: number } = { messages: [], bytes: 0 };
+    for (const m of messages) {
+      if (part.messages.length > 0 && part.bytes + m.value.length > MERGE_BYTES) {
+        parts.push(part);
+        part = { messages: [], bytes: 0 };
       }
-      if (part.messages.length > 0) parts.push(part);
-      if (parts.length === 0) return Promise.resolve();
-      if (parts.length === 1) return enqueue([{ topic, messages }], part.bytes);
-      const split = { failed: false };
-      return Promise.all(parts.map((p) => enqueue([{ topic, messages: p.messages, split }], p.bytes))).then(
-        () => undefined,
-      );
+      part.messages.push(m);
+      part.bytes += m.value.length;
+    }
+    if (part.messages.length > 0) parts.push(part);
+    if (parts.length === 0) return Promise.resolve();
+    if (parts.length === 1) return enqueue([{ topic, messages }], part.bytes);
+    const split = { failed: false };
+    return Promise.all(parts.map((p) => enqueue([{ topic, messages: p.messages, split }], p.bytes))).then(
+      () => undefined,
+    );
+  }
+
+  return {
+    send(topic, messages, pack) {
+      // unpacked sends are queued at once, so sends made one after the other keep their order
+      if (pack === undefined || pack.maxValues <= 1 || messages.length < 2)
+        return sendRecords(topic, messages);
+      return packed(topic, messages, pack).then((records) => sendRecords(topic, records));
     },
     async connect() {
       await client.metadata({ topics: [] });

@@ -37,3 +37,41 @@ test('decodeBatch: values in order, empty messages skipped, the undecodable dead
   assert.equal(l?.record_bytes, 1);
   assert.equal(l?.record_redacted, '[1 bytes omitted]');
 });
+
+test('decodeBatch with split: each event of a packed record on its own, a bad one named offset:index, damaged framing as one letter', () => {
+  const batch = {
+    topic: 'leakwatch.access.v1',
+    partition: 0,
+    messages: [
+      { value: Buffer.from('1,2'), offset: '5' }, // a record of two
+      { value: Buffer.from('3,x,4'), offset: '6' }, // its second event is bad
+      { value: Buffer.from('!'), offset: '7' }, // framing the split refuses
+      { value: Buffer.from('5'), offset: '8' }, // a record of one
+    ],
+  };
+  const { values, dead } = decodeBatch(
+    'archiver',
+    batch,
+    (v) => {
+      const n = Number(v.toString());
+      if (Number.isNaN(n)) throw AvroBadMessage('not a number');
+      return n;
+    },
+    undefined,
+    (record) => {
+      if (record.toString() === '!') throw AvroBadMessage('damaged batch');
+      return record
+        .toString()
+        .split(',')
+        .map((s) => Buffer.from(s));
+    },
+  );
+  assert.deepEqual(values, [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    dead.map((l) => [l.position, l.record_bytes]),
+    [
+      ['6:1', 1],
+      ['7', 1],
+    ],
+  );
+});

@@ -9,7 +9,9 @@
 // access partition forwarded, one partition's hours ahead of another's in a large-fetch catch-up, so
 // route engines dropped late events (9 route alerts differed, one seen with 37 ids instead of 144).
 // The detector now processes its access partitions merged in event-time order (README "Streaming and
-// scan raise the same alerts").
+// scan raise the same alerts"). The live stream has one event per record, the other packs each
+// principal's runs (README "Kafka records"): the same alerts, and a damaged packed record's events
+// are dead-lettered one by one.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,8 +19,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Admin, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { accessEventPacker, packAccessEvents } from '#shared/avro/access-batch.js';
 import { accessEventCodec } from '#shared/avro/codec.js';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
+import { loadConfig } from '#shared/config.js';
+import { createEventProducer } from '#shared/kafka/producer.js';
+import type { DeadLetter } from '#shared/kafka/topics.js';
 import { PACKAGE_ROOT } from '#shared/paths.js';
 import { principalKey } from '#shared/principal.js';
 import { SIM_LOG_FORMAT } from '../../services/simulate/format.js';
@@ -32,6 +38,7 @@ import {
   testKafka,
   waitCaughtUp,
 } from '../support/streams.js';
+import { readTopic } from '../support/topic-reader.js';
 
 const LEAKWATCH = join(PACKAGE_ROOT, 'bin/leakwatch.js');
 const REAL_LOG = join(PACKAGE_ROOT, '../shared/data/real/apache-elastic-examples/apache_logs');
@@ -107,7 +114,7 @@ async function finalAlerts(env: Record<string, string>): Promise<Map<string, str
   return out;
 }
 
-test('the same stream in small live fetches and in 1 MiB fetches raises the same alerts, route-keyed ones included', {
+test('the same stream in small live fetches and in 1 MiB fetches, one event per record and packed, raises the same alerts, route-keyed ones included', {
   timeout: 240_000,
 }, async () => {
   const events = simulatedEvents();
@@ -132,17 +139,39 @@ test('the same stream in small live fetches and in 1 MiB fetches raises the same
     });
     await new Promise((r) => setTimeout(r, 20));
   }
-  // after the fact: every event in Kafka before the detector starts
-  for (let i = 0; i < messages.length; i += 500)
-    await producer.send({
-      topic: after['LEAKWATCH_TOPIC_ACCESS']!,
-      acks: -1,
-      messages: messages.slice(i, i + 500),
-    });
+  // after the fact: every event in Kafka before the detector starts, as the collector sends them
+  // (a principal's run on a partition in one record), then a packed record of two undecodable events
+  const packed = createEventProducer(loadConfig({ env: { KAFKA_BROKERS: svc.kafkaBrokers.join(',') } }));
+  await packed.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 500)
+      await packed.send(after['LEAKWATCH_TOPIC_ACCESS']!, messages.slice(i, i + 500), accessEventPacker(64));
+    await packed.send(after['LEAKWATCH_TOPIC_ACCESS']!, [
+      {
+        key: 'user:lwtest-damaged',
+        value: packAccessEvents([Buffer.from('not avro'), Buffer.from('nor this')]),
+      },
+    ]);
+  } finally {
+    await packed.close();
+  }
+  const records = (await readTopic(svc.kafkaBrokers, after['LEAKWATCH_TOPIC_ACCESS']!)).length;
+  assert.ok(records < messages.length * 0.9, `${records} records for ${messages.length} events`);
   await startDetector('detector-after', after);
 
   const small = await finalAlerts(live);
   const large = await finalAlerts(after);
+  // each event of the damaged record is a dead letter of its own, named offset:index
+  const letters = (await readTopic(svc.kafkaBrokers, after['LEAKWATCH_TOPIC_DEADLETTER']!)).map(
+    (m) => JSON.parse(m.value.toString()) as DeadLetter,
+  );
+  assert.deepEqual(
+    letters.map((l) => [l.service, l.reason, l.position.replace(/^\d+:/, 'N:')]),
+    [
+      ['detector', 'LW_ERR_AVRO_BAD_MESSAGE', 'N:0'],
+      ['detector', 'LW_ERR_AVRO_BAD_MESSAGE', 'N:1'],
+    ],
+  );
   assert.ok(small.size > 50, `the simulation raises alerts (${small.size})`);
   const onlySmall = [...small].filter(([id, v]) => large.get(id) !== v);
   const onlyLarge = [...large].filter(([id, v]) => small.get(id) !== v);

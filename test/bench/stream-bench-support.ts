@@ -83,10 +83,12 @@ export class Sampler {
   cpu = 0;
   readonly #cpu0: number;
   readonly #timer: NodeJS.Timeout;
+  /** [wall ms, cpu] of every sample: what the process had used by a given time (cpuSince). */
+  readonly #history: Array<[number, number]> = [];
 
   constructor(
     readonly pid: number | undefined,
-    intervalMs = 200,
+    intervalMs = 100,
   ) {
     this.#cpu0 = cpuSeconds(pid);
     this.#timer = setInterval(() => this.sample(), intervalMs);
@@ -97,6 +99,17 @@ export class Sampler {
     if (rss === 0) return;
     this.peakRss = Math.max(this.peakRss, rss);
     this.cpu = cpuSeconds(this.pid) - this.#cpu0;
+    this.#history.push([Date.now(), this.cpu]);
+  }
+
+  /** CPU seconds used after wall time `t` (ms): the last sample taken by then is the start; to within one interval. */
+  cpuSince(t: number): number {
+    let before = 0;
+    for (const [at, cpu] of this.#history) {
+      if (at > t) break;
+      before = cpu;
+    }
+    return this.cpu - before;
   }
 
   stop(): this {

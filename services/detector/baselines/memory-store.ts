@@ -79,6 +79,8 @@ const groupScratch = new SketchSet();
 const hourScratch = new SketchSet();
 /** Numbers per window in a generation's raw list: hour of week, then the features. */
 const RAW = 1 + NF;
+/** A raw list not made yet (groups never make one): shared, never written. */
+const NO_RAW: number[] = Object.freeze([]) as unknown as number[];
 
 /** Streaming summaries of an entity's or a group's recent windows (two generations). */
 class History {
@@ -100,8 +102,8 @@ class History {
    * same order a sketch per hour kept up to date would have seen (so the same bins and sums):
    * eight sketch adds per window, half of them for hours rarely asked about, cost more than that.
    */
-  private curRaw: number[] = [];
-  private prevRaw: number[] = [];
+  private curRaw: number[] = NO_RAW;
+  private prevRaw: number[] = NO_RAW;
   private curWindows = 0;
   private prevWindows = 0;
   /** Cached baselines: all windows, and the hour of week the seasonal cache is for. */
@@ -112,8 +114,8 @@ class History {
   /** Windows added so far (a lazy baseline checks that it was not outlived). */
   stamp = 0;
   private readonly generationWindows: number;
-  /** An entity's, for dropping it from the store's maps. */
-  owner: { tenant: string; type: string; value: string } | null = null;
+  /** An entity's value, for dropping it from the store's maps; null once dropped (and for groups). */
+  value: string | null = null;
   /** Entities: the next history with the same value (another tenant or type). */
   sameValue: History | null = null;
   /** Entities: the owner's tenant and type, on the history itself (entity() checks them per event). */
@@ -161,12 +163,18 @@ class History {
       // Written over the generation before's (never emptied: a typed array per history, or an
       // array emptied and regrown per generation, cost more than the writes).
       const r = this.curRaw;
-      const at = RAW * this.curWindows;
-      r[at] = hour;
-      r[at + 1] = f.events;
-      r[at + 2] = f.bytes_out;
-      r[at + 3] = f.rows_out;
-      r[at + 4] = f.distinct_resources;
+      if (r === NO_RAW) {
+        // a generation's first list: exactly one window's numbers (most entities never have a
+        // second window; an empty array's first write reserves three windows' room)
+        this.curRaw = [hour, f.events, f.bytes_out, f.rows_out, f.distinct_resources];
+      } else {
+        const at = RAW * this.curWindows;
+        r[at] = hour;
+        r[at + 1] = f.events;
+        r[at + 2] = f.bytes_out;
+        r[at + 3] = f.rows_out;
+        r[at + 4] = f.distinct_resources;
+      }
     } else {
       // slots in BASELINE_FEATURES order, spelt out (a keyed read per feature costs more here)
       const c = this.cur as DenseSketchSet;
@@ -430,7 +438,7 @@ export class MemoryBaselineStore implements BaselineStore {
         if (stalest !== null) this.drop(stalest);
       }
       h = new History(this.opts.historyWindows, 'entity', 1, true);
-      h.owner = { tenant, type: entity.type, value: entity.value };
+      h.value = entity.value;
       h.tenant = tenant;
       h.type = entity.type;
       const first = this.entities.get(entity.value);
@@ -510,9 +518,9 @@ export class MemoryBaselineStore implements BaselineStore {
   private drop(h: History): void {
     this.recency.unlink(h);
     this.held--;
-    if (h.owner === null) return;
-    const value = h.owner.value;
-    h.owner = null;
+    const value = h.value;
+    if (value === null) return;
+    h.value = null;
     const first = this.entities.get(value);
     if (first === h) {
       if (h.sameValue === null) this.entities.delete(value);

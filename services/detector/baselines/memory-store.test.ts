@@ -71,3 +71,61 @@ test('recent: two generations of historyWindows / 2; the windows before them are
   s.observe(key, 't', MON + 16 * W, 'none', f(1_000_000));
   assert.equal(s.get(key, 't', MON + 17 * W)?.features['bytes_out']?.n, 5, 'a new generation: 4 + 1');
 });
+
+test('lazy features: summarised on first read from the windows held when asked; spread and JSON keep them', () => {
+  const s = new MemoryBaselineStore({ minHistory: 3 });
+  const key = { type: 'user', value: 'u' };
+  const bytes = [100, 300, 200, 5_000];
+  for (let i = 0; i < bytes.length; i++) s.observe(key, 't', MON + i * W, 'none', f(bytes[i] as number));
+  const b = s.get(key, 't', MON + 4 * W);
+  assert.equal(b?.source, 'entity');
+  // exact here (each value its own bin): what summary() of the same windows says
+  assert.deepEqual({ ...b?.features['bytes_out'] }, summary(bytes));
+  assert.deepEqual({ ...b?.features['events'] }, summary([4, 4, 4, 4]));
+  const copy = { ...b, horizon: 'x' } as unknown as typeof b;
+  assert.equal(copy?.features['distinct_resources']?.n, 4, 'a spread copy still reads them');
+  const json = JSON.parse(JSON.stringify(b));
+  assert.deepEqual(json.features.rows_out, { ...summary([0, 0, 0, 0]) });
+});
+
+test('lazy features: a baseline read after its entity learnt another window throws, never answers differently', () => {
+  const s = new MemoryBaselineStore({ minHistory: 2 });
+  const u = { type: 'user', value: 'u' };
+  const v = { type: 'user', value: 'v' };
+  for (const key of [u, v]) {
+    s.observe(key, 't', MON, 'none', f(100));
+    s.observe(key, 't', MON + W, 'none', f(200));
+  }
+  const read = s.get(u, 't', MON + 2 * W);
+  assert.equal(read?.features['bytes_out']?.p50, 150, 'read before the next window');
+  const unread = s.get(v, 't', MON + 2 * W);
+  s.observe(u, 't', MON + 2 * W, 'none', f(10_000));
+  s.observe(v, 't', MON + 2 * W, 'none', f(10_000));
+  assert.equal(read?.features['bytes_out']?.p50, 150, 'already summarised: kept');
+  assert.throws(() => unread?.features['bytes_out'], /after the entity learnt another window/);
+  assert.equal(s.get(v, 't', MON + 3 * W)?.features['bytes_out']?.p50, 200, 'a new answer: 3 windows');
+});
+
+test('entity sketches built late from the raw windows equal those kept up to date', () => {
+  // Asked after every window (sketches kept in step) and asked once at the end (built from the
+  // raw windows, across two generation rotations): the same summaries.
+  const eager = new MemoryBaselineStore({ minHistory: 3, historyWindows: 8 });
+  const late = new MemoryBaselineStore({ minHistory: 3, historyWindows: 8 });
+  const key = { type: 'api_key', value: 'k' };
+  const at = (i: number) => MON + i * 3 * 3_600_000; // 3 h apart: seasonal answers stay short
+  for (let i = 0; i < 13; i++) {
+    const v = {
+      events: 1 + (i % 4),
+      bytes_out: 1_000 * (1 + ((i * 7) % 11)),
+      rows_out: i,
+      distinct_resources: i % 3,
+    };
+    eager.observe(key, 't', at(i), 'none', v);
+    late.observe(key, 't', at(i), 'none', v);
+    const b = eager.get(key, 't', at(i + 1));
+    if (b !== undefined) JSON.stringify(b); // reads every feature now
+  }
+  const a = JSON.stringify(eager.get(key, 't', at(13)));
+  assert.equal(JSON.stringify(late.get(key, 't', at(13))), a);
+  assert.equal(JSON.parse(a).source, 'entity');
+});

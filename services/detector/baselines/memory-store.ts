@@ -24,6 +24,12 @@
 // Bounded: at most `maxEntities` entity histories (the least recently updated are dropped); a
 // sketch has at most one bin per window it holds; summaries are cached and recomputed only when a
 // window is added (groups: every `refreshEvery` windows).
+//
+// Lazy, for entities (most of the work of a scan over many short-lived principals): an entity's
+// sketches are built from its raw windows only when a summary of every window is first needed, and
+// its summaries only when a rule first reads its features (rules read them near a threshold only),
+// from the same windows in the same order, so the answers are the same as computed eagerly. Such
+// an answer is valid until the entity's next window (see LazyFeatures).
 
 import { medianAbsoluteDeviation, quantileSorted } from 'simple-statistics';
 import type { BaselineSummary, Entity } from '#shared/avro/generated/alert.js';
@@ -73,20 +79,31 @@ const groupScratch = new SketchSet();
 const hourScratch = new SketchSet();
 /** Numbers per window in a generation's raw list: hour of week, then the features. */
 const RAW = 1 + NF;
+/** A raw list not made yet (groups never make one): shared, never written. */
+const NO_RAW: number[] = Object.freeze([]) as unknown as number[];
 
 /** Streaming summaries of an entity's or a group's recent windows (two generations). */
 class History {
-  /** Slot f: feature f over every window of the generation (dense for groups: many values). */
-  private cur: SketchSet | DenseSketchSet;
+  /**
+   * Slot f: feature f over every window of the generation (dense for groups: many values).
+   * Entities: built from the generation's raw windows when a summary of every window is first
+   * asked for, then kept up to date the same way (curApplied / prevApplied: raw windows added so
+   * far): most entities never reach minHistory windows, or are answered by their seasonal
+   * summary, and so never need one. The adds are the same, in the same order, as an eager sketch
+   * takes, so the bins and sums are the same.
+   */
+  private cur: SketchSet | DenseSketchSet | null;
   private prev: SketchSet | DenseSketchSet | null = null;
+  private curApplied = 0;
+  private prevApplied = 0;
   /**
    * Seasonal histories: each window of the generation as (hour, features), in order. The sketch
    * of one hour is rebuilt from them when a seasonal summary is asked for, by the same adds in the
    * same order a sketch per hour kept up to date would have seen (so the same bins and sums):
    * eight sketch adds per window, half of them for hours rarely asked about, cost more than that.
    */
-  private curRaw: number[] = [];
-  private prevRaw: number[] = [];
+  private curRaw: number[] = NO_RAW;
+  private prevRaw: number[] = NO_RAW;
   private curWindows = 0;
   private prevWindows = 0;
   /** Cached baselines: all windows, and the hour of week the seasonal cache is for. */
@@ -94,9 +111,11 @@ class History {
   seasonal: Baseline | null = null;
   seasonalHour = -1;
   private addsSinceSummary = 0;
+  /** Windows added so far (a lazy baseline checks that it was not outlived). */
+  stamp = 0;
   private readonly generationWindows: number;
-  /** An entity's, for dropping it from the store's maps. */
-  owner: { tenant: string; type: string; value: string } | null = null;
+  /** An entity's value, for dropping it from the store's maps; null once dropped (and for groups). */
+  value: string | null = null;
   /** Entities: the next history with the same value (another tenant or type). */
   sameValue: History | null = null;
   /** Entities: the owner's tenant and type, on the history itself (entity() checks them per event). */
@@ -109,7 +128,7 @@ class History {
   /**
    * source: what its baselines say they rest on; refreshEvery: adds after which cached summaries
    * are recomputed (groups change constantly); seasonalHours: also keep each window's hour of week
-   * (entities; groups need none).
+   * (entities, whose sketches are then built lazily from those; groups need none).
    */
   constructor(
     capacity: number,
@@ -118,11 +137,7 @@ class History {
     private readonly seasonalHours = true,
   ) {
     this.generationWindows = Math.max(1, Math.floor(capacity / 2));
-    this.cur = this.fresh();
-  }
-
-  private fresh(): SketchSet | DenseSketchSet {
-    return this.seasonalHours ? new SketchSet() : new DenseSketchSet(NF);
+    this.cur = this.seasonalHours ? null : new DenseSketchSet(NF);
   }
 
   /** Windows the summaries rest on. */
@@ -132,34 +147,44 @@ class History {
 
   add(hour: number, f: WindowFeatures): void {
     if (this.curWindows >= this.generationWindows) {
-      const old = this.prev ?? this.fresh();
-      old.clear();
+      const old = this.prev ?? (this.seasonalHours ? null : new DenseSketchSet(NF));
+      old?.clear();
       this.prev = this.cur;
+      this.prevApplied = this.curApplied;
       this.prevWindows = this.curWindows;
       this.cur = old;
+      this.curApplied = 0;
       this.curWindows = 0;
       const oldRaw = this.prevRaw;
       this.prevRaw = this.curRaw;
       this.curRaw = oldRaw;
     }
-    // slots in BASELINE_FEATURES order, spelt out (a keyed read per feature costs more here)
-    const c = this.cur;
-    c.add(0, f.events);
-    c.add(1, f.bytes_out);
-    c.add(2, f.rows_out);
-    c.add(3, f.distinct_resources);
     if (this.seasonalHours) {
       // Written over the generation before's (never emptied: a typed array per history, or an
       // array emptied and regrown per generation, cost more than the writes).
       const r = this.curRaw;
-      const at = RAW * this.curWindows;
-      r[at] = hour;
-      r[at + 1] = f.events;
-      r[at + 2] = f.bytes_out;
-      r[at + 3] = f.rows_out;
-      r[at + 4] = f.distinct_resources;
+      if (r === NO_RAW) {
+        // a generation's first list: exactly one window's numbers (most entities never have a
+        // second window; an empty array's first write reserves three windows' room)
+        this.curRaw = [hour, f.events, f.bytes_out, f.rows_out, f.distinct_resources];
+      } else {
+        const at = RAW * this.curWindows;
+        r[at] = hour;
+        r[at + 1] = f.events;
+        r[at + 2] = f.bytes_out;
+        r[at + 3] = f.rows_out;
+        r[at + 4] = f.distinct_resources;
+      }
+    } else {
+      // slots in BASELINE_FEATURES order, spelt out (a keyed read per feature costs more here)
+      const c = this.cur as DenseSketchSet;
+      c.add(0, f.events);
+      c.add(1, f.bytes_out);
+      c.add(2, f.rows_out);
+      c.add(3, f.distinct_resources);
     }
     this.curWindows++;
+    this.stamp++;
     if (++this.addsSinceSummary >= this.refreshEvery || this.all === null) {
       this.addsSinceSummary = 0;
       this.all = null;
@@ -168,31 +193,38 @@ class History {
     }
   }
 
-  /** The baseline of every window (filterHour null) or of those at filterHour ±1 h; null when fewer than min. */
+  /** An entity's sketch of the current (g = 0) or previous generation, brought up to date. */
+  private sketch(g: 0 | 1): SketchSet {
+    const raw = g === 0 ? this.curRaw : this.prevRaw;
+    const windows = g === 0 ? this.curWindows : this.prevWindows;
+    let s = (g === 0 ? this.cur : this.prev) as SketchSet | null;
+    let i = g === 0 ? this.curApplied : this.prevApplied;
+    if (s === null) {
+      s = new SketchSet();
+      if (g === 0) this.cur = s;
+      else this.prev = s;
+    }
+    for (const end = RAW * windows; RAW * i < end; i++) {
+      const at = RAW * i;
+      s.add(0, raw[at + 1] as number);
+      s.add(1, raw[at + 2] as number);
+      s.add(2, raw[at + 3] as number);
+      s.add(3, raw[at + 4] as number);
+    }
+    if (g === 0) this.curApplied = i;
+    else this.prevApplied = i;
+    return s;
+  }
+
+  /**
+   * The baseline of every window (filterHour null) or of those at filterHour ±1 h; null when fewer
+   * than min. An entity's features are summarised when a rule first reads them (lazyBaseline):
+   * rules read them only for events that come near a threshold, and an entity's answer changes
+   * with each window it closes, so most were computed for nothing.
+   */
   summarize(filterHour: number | null, min: number): Baseline | null {
-    let from: SketchSet;
     if (filterHour === null || !this.seasonalHours) {
       if (this.n < min) return null;
-      const cur = this.cur;
-      const prev = this.prevWindows === 0 ? null : this.prev;
-      if (cur instanceof DenseSketchSet) {
-        // laid out as the SketchSets that took the same adds, then merged as those were
-        scratch.clear();
-        if (prev === null) cur.writeTo(scratch);
-        else {
-          (prev as DenseSketchSet).writeTo(scratch);
-          groupScratch.clear();
-          cur.writeTo(groupScratch);
-          scratch.merge(groupScratch, 0, NF);
-        }
-        from = scratch;
-      } else if (prev === null) from = cur;
-      else {
-        scratch.clear();
-        scratch.merge(prev as SketchSet, 0, NF);
-        scratch.merge(cur, 0, NF);
-        from = scratch;
-      }
     } else {
       // Counted before merging anything: most asks find too few at the same hours.
       const h0 = (filterHour + WEEK_HOURS - 1) % WEEK_HOURS;
@@ -207,22 +239,107 @@ class History {
         }
       }
       if (windows < min) return null;
+    }
+    if (this.seasonalHours) return lazyBaseline(this, filterHour);
+    return { source: this.source, features: this.features(null) };
+  }
+
+  /** The summaries summarize() answers with, from the windows held now. */
+  features(filterHour: number | null): Record<Feature, BaselineSummary> {
+    let from: SketchSet;
+    if (!this.seasonalHours) {
+      const cur = this.cur as DenseSketchSet;
+      const prev = this.prevWindows === 0 ? null : (this.prev as DenseSketchSet);
+      // laid out as the SketchSets that took the same adds, then merged as those were
+      scratch.clear();
+      if (prev === null) cur.writeTo(scratch);
+      else {
+        prev.writeTo(scratch);
+        groupScratch.clear();
+        cur.writeTo(groupScratch);
+        scratch.merge(groupScratch, 0, NF);
+      }
+      from = scratch;
+    } else if (filterHour === null) {
+      if (this.prevWindows === 0) from = this.sketch(0);
+      else {
+        scratch.clear();
+        scratch.merge(this.sketch(1), 0, NF);
+        scratch.merge(this.sketch(0), 0, NF);
+        from = scratch;
+      }
+    } else {
       // Hour by hour, the older generation first: the order the per-hour sketches were merged in.
+      const h0 = (filterHour + WEEK_HOURS - 1) % WEEK_HOURS;
+      const h2 = (filterHour + 1) % WEEK_HOURS;
       scratch.clear();
       for (const h of [h0, filterHour, h2]) {
-        if (this.prev !== null) mergeHour(this.prevRaw, this.prevWindows, h);
+        if (this.prevWindows > 0) mergeHour(this.prevRaw, this.prevWindows, h);
         mergeHour(this.curRaw, this.curWindows, h);
       }
       from = scratch;
     }
     // a literal in BASELINE_FEATURES order: one object shape, not a dictionary filled key by key
-    const features: Record<Feature, BaselineSummary> = {
+    return {
       events: from.summary(0),
       bytes_out: from.summary(1),
       rows_out: from.summary(2),
       distinct_resources: from.summary(3),
     };
-    return { source: this.source, features };
+  }
+}
+
+/**
+ * An entity's baseline whose features are summarised on first read, from the windows the history
+ * held when it was asked for. Valid until the history learns its next window (the engine reads it
+ * during one event's rules, and the store's caches drop it at the next window): a read after that
+ * would see other windows, so it throws rather than answer differently.
+ */
+function lazyBaseline(h: History, filterHour: number | null): Baseline {
+  // Not Record-shaped for TypeScript (a class has no index signature); read by key like one.
+  const features = new LazyFeatures(h, filterHour) as unknown as Record<Feature, BaselineSummary>;
+  return { source: h.source, features };
+}
+
+/**
+ * The four summaries as getters (on the prototype: one small object per window, no closure), all
+ * four computed by the first read. A spread of the baseline copies this object, still lazy;
+ * JSON.stringify reads it through toJSON.
+ */
+class LazyFeatures {
+  private f: Record<Feature, BaselineSummary> | null = null;
+  private readonly stamp: number;
+
+  constructor(
+    private readonly h: History,
+    private readonly filterHour: number | null,
+  ) {
+    this.stamp = h.stamp;
+  }
+
+  private all(): Record<Feature, BaselineSummary> {
+    if (this.f === null) {
+      if (this.h.stamp !== this.stamp)
+        throw new Error('memory-store: baseline features read after the entity learnt another window');
+      this.f = this.h.features(this.filterHour);
+    }
+    return this.f;
+  }
+
+  get events(): BaselineSummary {
+    return this.all().events;
+  }
+  get bytes_out(): BaselineSummary {
+    return this.all().bytes_out;
+  }
+  get rows_out(): BaselineSummary {
+    return this.all().rows_out;
+  }
+  get distinct_resources(): BaselineSummary {
+    return this.all().distinct_resources;
+  }
+  toJSON(): Record<Feature, BaselineSummary> {
+    return this.all();
   }
 }
 
@@ -321,7 +438,7 @@ export class MemoryBaselineStore implements BaselineStore {
         if (stalest !== null) this.drop(stalest);
       }
       h = new History(this.opts.historyWindows, 'entity', 1, true);
-      h.owner = { tenant, type: entity.type, value: entity.value };
+      h.value = entity.value;
       h.tenant = tenant;
       h.type = entity.type;
       const first = this.entities.get(entity.value);
@@ -401,9 +518,9 @@ export class MemoryBaselineStore implements BaselineStore {
   private drop(h: History): void {
     this.recency.unlink(h);
     this.held--;
-    if (h.owner === null) return;
-    const value = h.owner.value;
-    h.owner = null;
+    const value = h.value;
+    if (value === null) return;
+    h.value = null;
     const first = this.entities.get(value);
     if (first === h) {
       if (h.sameValue === null) this.entities.delete(value);

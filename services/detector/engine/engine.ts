@@ -347,7 +347,8 @@ export function createEngine(opts: EngineOptions): Engine {
     // One baseline lookup per event, not per rule.
     let b: Baseline | undefined;
     let looked = false;
-    for (const p of list) {
+    for (let pi = 0; pi < list.length; pi++) {
+      const p = list[pi] as PreparedRule;
       if (!p.everyEvent && !newId) continue;
       if (p.allow?.(e)) continue;
       st.evaluations++;
@@ -516,10 +517,13 @@ export function createEngine(opts: EngineOptions): Engine {
     const due: number[] = [];
     for (const b of idleLists.keys()) if (b <= cutoffBucket) due.push(b);
     const idle: EntityWindow[] = [];
-    for (const b of due) {
+    // indexed loops: a flush runs too seldom for its for-of iterators to be optimised away
+    for (let d = 0; d < due.length; d++) {
+      const b = due[d] as number;
       const list = idleLists.get(b) as EntityWindow[];
       idleLists.delete(b);
-      for (const w of list) {
+      for (let i = 0; i < list.length; i++) {
+        const w = list[i] as EntityWindow;
         // stale (moved on or evicted), or a duplicate entry already looked at in this flush
         if (w.idleBucket !== b || w.flushMark === mark) continue;
         w.flushMark = mark;
@@ -538,7 +542,8 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     // In the order a walk of allMaps meets them.
     idle.sort((a, b) => a.walkOrder - b.walkOrder);
-    for (const w of idle) {
+    for (let i = 0; i < idle.length; i++) {
+      const w = idle[i] as EntityWindow;
       closeWindow(w);
       (w.type === 'route' ? routeStates : entities[w.type as PrincipalType]).delete(keyOf(w));
       w.idleBucket = Number.NaN;
@@ -557,6 +562,10 @@ export function createEngine(opts: EngineOptions): Engine {
 }
 
 function hasIds(w: EntityWindow): boolean {
-  for (const r of w.routes) if (r.distinct > 0 || r.otherDistinct > 0) return true;
+  const routes = w.routes;
+  for (let i = 0; i < routes.length; i++) {
+    const r = routes[i] as EntityWindow['routes'][number];
+    if (r.distinct > 0 || r.otherDistinct > 0) return true;
+  }
   return false;
 }

@@ -469,19 +469,6 @@ export class RouteState implements RouteIdsView {
   }
 }
 
-/** What the event contributes to the sliding counters, decided once per event. */
-export interface EventTraits {
-  /** The route is an id route (it named a resource kind). */
-  idRoute: boolean;
-  /** 403 or 404. */
-  denied: boolean;
-}
-
-export function traitsOf(e: AccessEvent): EventTraits {
-  const s = e.status;
-  return { idRoute: e.resource_kind !== null, denied: s === 403 || s === 404 };
-}
-
 /** Sub-buckets of the sliding counters; each covers windowMs / SUB_BUCKETS. */
 export const SUB_BUCKETS = 5;
 /** Distinct client addresses / user agents remembered per entity (session sharing). */
@@ -709,14 +696,16 @@ export class EntityWindow implements WindowView {
     const routes = this.routes;
     if (routes.length > 0) {
       let stale = 0;
-      for (const r of routes) {
+      for (let i = 0; i < routes.length; i++) {
+        const r = routes[i] as RouteState;
         if (r.lastTs < cutoff) stale++;
         else r.expire(cutoff);
       }
       if (stale > 0) {
         const keep: RouteState[] = stale === routes.length ? NO_ROUTES : new Array(routes.length - stale);
         let j = 0;
-        for (const r of routes) {
+        for (let i = 0; i < routes.length; i++) {
+          const r = routes[i] as RouteState;
           if (r.lastTs >= cutoff) keep[j++] = r;
           else this.x?.byKey?.delete(r.tenant + '\u0000' + r.route);
         }
@@ -829,7 +818,13 @@ export class EntityWindow implements WindowView {
     const n = this.n;
     const since = (n[N_LAST] as number) - this.c.subMs * SUB_BUCKETS;
     let c = 0;
-    for (const r of this.routes) if (r.resourceKind !== null) c += r.distinctSince(since);
+    // indexed loops over routes here and below: `routes` is often the shared frozen empty list,
+    // which a for-of walks with the generic iterator (an allocation per step)
+    const routes = this.routes;
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i] as RouteState;
+      if (r.resourceKind !== null) c += r.distinctSince(since);
+    }
     return c;
   }
 
@@ -859,8 +854,11 @@ export class EntityWindow implements WindowView {
    * Adds one event. Returns the route state when the event stored a new distinct numeric id
    * (and sets `changed` to it), else null (and `changed` empty).
    */
-  add(e: AccessEvent, t: EventTraits = traitsOf(e)): RouteState | null {
+  add(e: AccessEvent): RouteState | null {
     const ts = e.ts;
+    // what the event contributes to the sliding counters (locals: no object per event)
+    const idRoute = e.resource_kind !== null;
+    const denied = e.status === 403 || e.status === 404;
     const n = this.n;
     if (e.rows_out !== null) n[N_ROWS] = (n[N_ROWS] as number) + e.rows_out;
     if (e.bytes_out > (n[N_LARGEST] as number)) {
@@ -874,9 +872,9 @@ export class EntityWindow implements WindowView {
     const slot = this.count(ts, e.bytes_out, true);
     if (slot >= 0) {
       if (e.rows_out !== null && e.rows_out > 0) this.bumpRare(slot, X_ROWS, e.rows_out);
-      if (t.idRoute) {
+      if (idRoute) {
         n[N_RING + slot * CORE + C_ID_REQ] = (n[N_RING + slot * CORE + C_ID_REQ] as number) + 1;
-        if (t.denied) this.bumpRare(slot, X_ID_ERR, 1);
+        if (denied) this.bumpRare(slot, X_ID_ERR, 1);
       }
       if (e.findings.length > 0) this.bumpRare(slot, X_PHI, 1);
     }
@@ -901,7 +899,7 @@ export class EntityWindow implements WindowView {
     }
     r.count++;
     r.touch(ts);
-    if (t.denied) r.errors++;
+    if (denied) r.errors++;
     if (r.resourceKind === null && e.resource_kind !== null) r.resourceKind = this.intern(e.resource_kind);
     if (e.emergency_access) {
       r.countEmergency();
@@ -929,7 +927,11 @@ export class EntityWindow implements WindowView {
   private findRoute(tenant: string, route: string): RouteState | undefined {
     const byKey = this.x === null ? null : this.x.byKey;
     if (byKey !== null) return byKey.get(tenant + '\u0000' + route);
-    for (const r of this.routes) if (r.route === route && r.tenant === tenant) return r;
+    const routes = this.routes;
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i] as RouteState;
+      if (r.route === route && r.tenant === tenant) return r;
+    }
     return undefined;
   }
 

@@ -11,7 +11,7 @@ import { everyEventByPrincipal, NO_FINDINGS } from './define.js';
 import { sampleEvents, topRoutes } from './explain.js';
 import { kindCounts } from './kinds.js';
 import { longestRun } from './sequential-enumeration.js';
-import type { Finding, Rule, Severity } from './types.js';
+import type { Finding, RouteIdsView, Rule, Severity } from './types.js';
 
 export interface DistinctResourceBurstConfig {
   minDistinct: number;
@@ -37,7 +37,10 @@ export const distinctResourceBurst: Rule<DistinctResourceBurstConfig> = {
     if (e !== null && (e.resource_id === null || !kindCounts(cfg.kinds, e.resource_kind))) return NO_FINDINGS;
     // Cheap pre-check on what is stored before counting by time.
     let stored = 0;
-    for (const r of w.routes) {
+    // indexed: `routes` is often the shared frozen empty list (a for-of allocates on it)
+    const routes = w.routes;
+    for (let i = 0; i < routes.length; i++) {
+      const r = routes[i] as RouteIdsView;
       if (kindCounts(cfg.kinds, r.resourceKind)) stored += r.distinct + r.otherDistinct;
     }
     if (stored < cfg.minDistinct) return NO_FINDINGS;

@@ -8,7 +8,7 @@
 import { entityKey } from '#shared/principal.js';
 import { everyEventByPrincipal, NO_FINDINGS } from './define.js';
 import { sampleEvents, topRoutes } from './explain.js';
-import type { Finding, Rule, Severity } from './types.js';
+import type { Finding, RouteIdsView, Rule, Severity } from './types.js';
 
 export interface IdProbingConfig {
   minDenied: number;
@@ -39,7 +39,9 @@ export const idProbing: Rule<IdProbingConfig> = {
     if (!fast) {
       // slow guessing: one id route, hours of mostly denied requests
       let slow = false;
-      for (const x of w.routes) {
+      const routes = w.routes;
+      for (let i = 0; i < routes.length; i++) {
+        const x = routes[i] as RouteIdsView;
         if (x.resourceKind === null || x.errors < cfg.slowMinDenied || x.errors / x.count < cfg.slowMinShare)
           continue;
         if (!slow || x.errors > denied) {

@@ -10,7 +10,7 @@ import { entityKey } from '#shared/principal.js';
 import { NO_FINDINGS, newIdByPrincipal } from './define.js';
 import { sampleEvents } from './explain.js';
 import { runToJudge } from './sequential-enumeration.js';
-import type { Finding, Rule, Severity } from './types.js';
+import type { Finding, RouteIdsView, Rule, Severity } from './types.js';
 
 export interface MediaEnumerationConfig {
   minFiles: number;
@@ -31,7 +31,10 @@ export const MEDIA_ENUMERATION_DEFAULTS: Readonly<MediaEnumerationConfig> = Obje
 export const mediaEnumeration: Rule<MediaEnumerationConfig> = {
   ...newIdByPrincipal('media-enumeration', MEDIA_ENUMERATION_DEFAULTS),
   evaluate(w, _b, cfg): readonly Finding[] {
-    for (const r of w.changed) {
+    // indexed: `changed` is often the shared frozen empty list (a for-of allocates on it)
+    const changed = w.changed;
+    for (let i = 0; i < changed.length; i++) {
+      const r = changed[i] as RouteIdsView;
       if (r.resourceKind === null || !cfg.kinds.includes(r.resourceKind) || r.distinct < cfg.minFiles)
         continue;
       const run = runToJudge(r, cfg.maxGap, w.event !== null);

@@ -159,7 +159,10 @@ export const sequentialEnumeration: Rule<SequentialEnumerationConfig> = {
   evaluate(w, _b, cfg) {
     let best: RouteIdsView | undefined;
     let bestRun: Run | undefined;
-    for (const r of w.changed) {
+    // indexed: `changed` is often the shared frozen empty list (a for-of allocates on it)
+    const changed = w.changed;
+    for (let i = 0; i < changed.length; i++) {
+      const r = changed[i] as RouteIdsView;
       if (r.distinct < cfg.minRun || ignored(r.route, cfg.ignoreRouteSuffixes)) continue;
       const run = runToJudge(r, cfg.maxGap, w.event !== null);
       if (run.length < cfg.minRun || (bestRun !== undefined && run.length <= bestRun.length)) continue;

@@ -153,6 +153,10 @@ export interface WindowFeatures {
  * with other recording viewers, not with API clients.
  */
 export interface BaselineStore {
+  /**
+   * Read the answer before the next observe(): a store may summarise it when first read
+   * (memory-store.ts), from what it held when asked.
+   */
   get(entity: Entity, tenant: string, windowStart: number, peerClass: string): Baseline | undefined;
   /**
    * Stores that learn from the stream itself take each closed window's features. Read them during

@@ -40,17 +40,31 @@ test('opsRoutes without showReason: a bare 503, async readiness, route options o
   assert.deepEqual([...new Set(seen)].sort(), ['/healthz', '/metrics', '/readyz']);
 });
 
-test('startOpsServer listens and serves the ops routes with the reason', async (t) => {
-  const app = await startOpsServer({
+test('startOpsServer listens and serves the ops routes with the reason, and nothing else', async (t) => {
+  let reason: string | null = 'not started';
+  const ops = await startOpsServer({
     port: 0,
     log: createLogger('test', 'silent'),
-    readiness: () => 'not started',
+    readiness: () => reason,
   });
-  t.after(() => app.close());
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+  t.after(() => ops.close());
+  const url = (path: string) => `http://127.0.0.1:${ops.port}${path}`;
+  const res = await fetch(url('/readyz'));
   assert.equal(res.status, 503);
   assert.deepEqual(await res.json(), { status: 'not ready', reason: 'not started' });
-  assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+  reason = null;
+  assert.deepEqual(await (await fetch(url('/readyz?x=1'))).json(), { status: 'ready' });
+  assert.deepEqual(await (await fetch(url('/healthz'))).json(), { status: 'ok' });
+  const metrics = await fetch(url('/metrics'));
+  assert.equal(metrics.status, 200);
+  assert.match(String(metrics.headers.get('content-type')), /^text\/plain/);
+  assert.equal((await fetch(url('/nope'))).status, 404);
+  assert.equal((await fetch(url('/healthz'), { method: 'POST' })).status, 404);
+});
+
+test('startOpsServer: close() returns while a scraper keeps its connection open', async () => {
+  const ops = await startOpsServer({ port: 0, log: createLogger('test', 'silent'), readiness: () => null });
+  const agent = await fetch(`http://127.0.0.1:${ops.port}/metrics`, { keepalive: true });
+  await agent.text();
+  await ops.close(); // would hang on the idle keep-alive connection without closeAllConnections
 });

@@ -243,7 +243,7 @@ export function parseNginxCombined(input: string, format = 'nginx'): ParseResult
       target = request.slice(sp1 + 1);
     }
     if (target.length === 0) target = null;
-    else method = request.slice(0, sp1);
+    else method = methodOf(request, sp1);
     if (method === null) protocol = null;
   }
 
@@ -362,6 +362,36 @@ export function parseNginxCombined(input: string, format = 'nginx'): ParseResult
       extra,
     },
   };
+}
+
+// The usual methods, as shared constants (see methodOf).
+const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+/**
+ * The method token s[0, sp1): one of METHODS when it is one (compared by hand: no new string per
+ * line, and a flat one, which the string tables and maps downstream hash once and compare fast),
+ * else the slice.
+ */
+export function methodOf(s: string, sp1: number): string {
+  for (const m of METHODS) {
+    if (m.length !== sp1) continue;
+    let i = 0;
+    while (i < sp1 && s.charCodeAt(i) === m.charCodeAt(i)) i++;
+    if (i === sp1) return m;
+  }
+  return s.slice(0, sp1);
+}
+
+/**
+ * The target of a request line whose method token ends at sp1 (`METHOD target [HTTP/x]`), or
+ * null when it is empty. The last space is found by hand: lastIndexOf and startsWith are runtime
+ * calls on a sliced string, and the protocol is a few characters from the end.
+ */
+export function targetAfter(request: string, sp1: number): string | null {
+  let sp2 = request.length - 1;
+  while (sp2 > sp1 && request.charCodeAt(sp2) !== SP) sp2--;
+  const t = sp2 > sp1 && isHttpSlash(request, sp2 + 1) ? request.slice(sp1 + 1, sp2) : request.slice(sp1 + 1);
+  return t.length === 0 ? null : t;
 }
 
 /** `HTTP/` at s[i..]. */

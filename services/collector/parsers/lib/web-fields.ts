@@ -641,14 +641,22 @@ export function matchLayout(
         stop = true;
       }
     }
-    if (f.quoted) {
-      value = line.slice(pos, vEnd);
-      if (value.indexOf('\\') !== -1) value = unescapeQuoted(value, 0, value.length);
+    if (f.kind === F.TIME_LOCAL && !f.quoted && vEnd - pos > 1 && Number.isNaN(d.tsMs)) {
+      // applyField's TIME_LOCAL case, read from the line (flat) instead of from a slice of it
+      // (characters read through a slice cost more); `-` and '' (absent) still go to applyField.
+      const t = parseTimeLocal(line, pos, vEnd);
+      if (Number.isNaN(t)) return ParseBadTimestamp(line.slice(pos, Math.min(vEnd, pos + 40)));
+      d.tsMs = t;
     } else {
-      value = line.slice(pos, vEnd);
+      if (f.quoted) {
+        value = line.slice(pos, vEnd);
+        if (value.indexOf('\\') !== -1) value = unescapeQuoted(value, 0, value.length);
+      } else {
+        value = line.slice(pos, vEnd);
+      }
+      const r = applyField(d, f, value);
+      if (r !== null) return typeof r === 'string' ? ParseMalformedLine(format, r) : r;
     }
-    const r = applyField(d, f, value);
-    if (r !== null) return typeof r === 'string' ? ParseMalformedLine(format, r) : r;
     if (stop) break;
     pos = vEnd + f.after.length;
     if (pos > end) break;

@@ -23,6 +23,7 @@
 // Tokens are memoised per kind in a bounded map (HMAC costs ~1.5 µs; URL values repeat a lot).
 
 import { createHmac, createSecretKey } from 'node:crypto';
+import { flatCopy } from './memo.js';
 import { safeDecode, tokenKind } from './route.js';
 
 export interface PhiMatch {
@@ -872,7 +873,10 @@ export function createRedactor(key: Buffer, opts: RedactorOptions = {}): Redacto
       const hex = createHmac('sha256', hmacKey)
         .update(kind + ':' + value)
         .digest('hex');
-      t = 'tok_' + kind + '_' + hex.slice(0, 16);
+      // Flat (memo.ts flatCopy): the concatenation is a cons string, and every event carrying this
+      // token compares and hashes it downstream (scan's string table, the engine's maps), where a
+      // cons string costs a call into the runtime each time. Made once per distinct value.
+      t = flatCopy('tok_' + kind + '_' + hex.slice(0, 16));
       if (m.size >= cacheSize) m.clear();
       m.set(value, t);
     }

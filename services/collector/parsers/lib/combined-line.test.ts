@@ -4,6 +4,7 @@ import { ParseBadTimestamp, ParseMalformedLine } from '#shared/errors.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../../test/support/real-logs.js';
 import { daysFromCivil } from './civil-time.js';
 import { type ParsedHttpLine, parseNginxCombined, parseTimeLocal } from './combined-line.js';
+import { requestMethod, requestTarget } from './web-fields.js';
 
 function ok(line: string): ParsedHttpLine {
   const r = parseNginxCombined(line);
@@ -318,3 +319,33 @@ for (const rel of REAL_WEB_LOGS) {
     assert.equal(rejected.length, EXPECTED_REJECTS[rel], rejected.join('\n'));
   });
 }
+
+test('request parts: cut from the line or from the unescaped request, the same as a split of the request', () => {
+  const head = '1.2.3.4 - - [17/May/2015:10:05:03 +0000] "';
+  const tail = '" 200 5 "-" "ua"';
+  const cases: Array<[string, string | null, string | null, string | null]> = [
+    // request as logged, method, target, protocol
+    ['GET /a?b=1 HTTP/1.1', 'GET', '/a?b=1', 'HTTP/1.1'],
+    ['PROPFIND /dav/ HTTP/1.1', 'PROPFIND', '/dav/', 'HTTP/1.1'],
+    ['GETS /x HTTP/1.0', 'GETS', '/x', 'HTTP/1.0'],
+    ['GET /x HTTP', 'GET', '/x HTTP', null], // no `HTTP/`: the closing quote after it is not part of it
+    ['GET /x HTT', 'GET', '/x HTT', null],
+    ['GET /a b HTTP/2.0', 'GET', '/a b', 'HTTP/2.0'],
+    ['GET /', 'GET', '/', null],
+    ['GET  HTTP/1.1', null, null, null], // an empty target
+    ['GET ', null, null, null],
+    [' GET /x', null, null, null],
+    ['\\x16\\x03', null, null, null],
+    ['GET /a\\"b HTTP/1.1', 'GET', '/a"b', 'HTTP/1.1'], // unescaped first
+    ['POST /q\\"x\\" HTTP', 'POST', '/q"x" HTTP', null],
+  ];
+  for (const [req, method, target, protocol] of cases) {
+    const v = ok(head + req + tail);
+    assert.deepEqual([v.method, v.target, v.protocol], [method, target, protocol], req);
+    // the layout parser's split of the (unescaped) request agrees
+    assert.equal(requestTarget(v.request), target, req);
+    assert.equal(requestMethod(v.request), method, req);
+  }
+  // The usual methods are shared constants, whatever line they come from.
+  assert.equal(ok(`${head}DELETE /x HTTP/1.1${tail}`).method, 'DELETE');
+});

@@ -193,7 +193,10 @@ export function parseNginxCombined(input: string, format = 'nginx'): ParseResult
   let reqEnd = -1;
   let reqEscaped = false;
   let reqSlow = false;
-  const reqBs = line.indexOf('\\', reqStart);
+  // The first backslash of the line, searched once: real lines rarely have one, and then no
+  // quoted field below needs its own search to the end of the line (firstBackslash).
+  const bs0 = line.indexOf('\\');
+  const reqBs = firstBackslash(line, bs0, reqStart);
   for (let q = line.indexOf('"', reqStart); q !== -1; q = line.indexOf('"', q + 1)) {
     if (reqBs !== -1 && reqBs < q) {
       reqSlow = true;
@@ -230,20 +233,27 @@ export function parseNginxCombined(input: string, format = 'nginx'): ParseResult
   let method: string | null = null;
   let target: string | null = null;
   let protocol: string | null = null;
-  const sp1 = request.indexOf(' ');
-  if (sp1 > 0 && sp1 <= 32 && isMethodToken(request, sp1)) {
-    // The last space, by hand: lastIndexOf and startsWith are runtime calls on a sliced string,
+  // The parts are cut from the line itself, src[r0, r1), unless the request needed unescaping:
+  // the line is a flat string, `request` a view of it, and characters read through a view cost more.
+  // (Past r1 the line has the closing quote, which no check below accepts: the same results.)
+  const src = reqEscaped ? request : line;
+  const r0 = reqEscaped ? 0 : reqStart;
+  const r1 = reqEscaped ? request.length : reqEnd;
+  let sp1 = src.indexOf(' ', r0);
+  if (sp1 >= r1) sp1 = -1;
+  if (sp1 > r0 && sp1 - r0 <= 32 && isMethodToken(src, sp1, r0)) {
+    // The last space, by hand: lastIndexOf and startsWith are runtime calls,
     // and the protocol is a few characters from the end.
-    let sp2 = request.length - 1;
-    while (sp2 > sp1 && request.charCodeAt(sp2) !== SP) sp2--;
-    if (sp2 > sp1 && isHttpSlash(request, sp2 + 1)) {
-      target = request.slice(sp1 + 1, sp2);
-      protocol = request.slice(sp2 + 1);
+    let sp2 = r1 - 1;
+    while (sp2 > sp1 && src.charCodeAt(sp2) !== SP) sp2--;
+    if (sp2 > sp1 && isHttpSlash(src, sp2 + 1)) {
+      target = src.slice(sp1 + 1, sp2);
+      protocol = src.slice(sp2 + 1, r1);
     } else {
-      target = request.slice(sp1 + 1);
+      target = src.slice(sp1 + 1, r1);
     }
     if (target.length === 0) target = null;
-    else method = request.slice(0, sp1);
+    else method = methodOf(src, sp1, r0);
     if (method === null) protocol = null;
   }
 
@@ -289,7 +299,7 @@ export function parseNginxCombined(input: string, format = 'nginx'): ParseResult
       let escaped = false;
       // As for the request: indexOf, and the character loop only when a backslash comes first
       // (or when there is no closing quote and a backslash: the value is unescaped then too).
-      const bs = line.indexOf('\\', s);
+      const bs = firstBackslash(line, bs0, s);
       let slow = false;
       for (let k = line.indexOf('"', s); k !== -1; k = line.indexOf('"', k + 1)) {
         if (bs !== -1 && bs < k) {
@@ -364,6 +374,43 @@ export function parseNginxCombined(input: string, format = 'nginx'): ParseResult
   };
 }
 
+// The usual methods, as shared constants (see methodOf).
+const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+/**
+ * The method token s[start, sp1): one of METHODS when it is one (compared by hand: no new string per
+ * line, and a flat one, which the string tables and maps downstream hash once and compare fast),
+ * else the slice.
+ */
+export function methodOf(s: string, sp1: number, start = 0): string {
+  const n = sp1 - start;
+  for (let j = 0; j < METHODS.length; j++) {
+    const m = METHODS[j] as string;
+    if (m.length !== n) continue;
+    let i = 0;
+    while (i < n && s.charCodeAt(start + i) === m.charCodeAt(i)) i++;
+    if (i === n) return m;
+  }
+  return s.slice(start, sp1);
+}
+
+/**
+ * The target of a request line whose method token ends at sp1 (`METHOD target [HTTP/x]`), or
+ * null when it is empty. The last space is found by hand: lastIndexOf and startsWith are runtime
+ * calls on a sliced string, and the protocol is a few characters from the end.
+ */
+export function targetAfter(request: string, sp1: number): string | null {
+  let sp2 = request.length - 1;
+  while (sp2 > sp1 && request.charCodeAt(sp2) !== SP) sp2--;
+  const t = sp2 > sp1 && isHttpSlash(request, sp2 + 1) ? request.slice(sp1 + 1, sp2) : request.slice(sp1 + 1);
+  return t.length === 0 ? null : t;
+}
+
+/** line.indexOf('\\', from), given bs0 = line.indexOf('\\'). */
+function firstBackslash(line: string, bs0: number, from: number): number {
+  return bs0 === -1 || bs0 >= from ? bs0 : line.indexOf('\\', from);
+}
+
 /** `HTTP/` at s[i..]. */
 function isHttpSlash(s: string, i: number): boolean {
   return (
@@ -375,9 +422,9 @@ function isHttpSlash(s: string, i: number): boolean {
   );
 }
 
-/** Method token: RFC 9110 tchar, restricted to letters, digits, `-` and `_` (enough for real methods). */
-export function isMethodToken(s: string, end: number): boolean {
-  for (let i = 0; i < end; i++) {
+/** Method token s[start, end): RFC 9110 tchar, restricted to letters, digits, `-` and `_` (enough for real methods). */
+export function isMethodToken(s: string, end: number, start = 0): boolean {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     const ok =
       (c >= 0x41 && c <= 0x5a) ||

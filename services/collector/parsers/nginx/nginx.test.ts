@@ -220,6 +220,10 @@ test('custom log_format: rejects and tolerated truncation', () => {
   const tl = nginxFormat.create({ logFormat: '[$time_local] $remote_addr' });
   assert.equal(rejectOf(tl, '[32/May/2015:10:05:03 +0000] 1.2.3.4').code, ParseBadTimestamp.code);
   assert.match(rejectOf(tl, '[-] 1.2.3.4').message, /no_timestamp/);
+  // (read from the line, not a slice: the same rejects, naming the same text)
+  assert.match(rejectOf(tl, '[32/May/2015:10:05:03 +0000] 1.2.3.4').message, /32\/May\/2015:10:05:03 \+0000/);
+  assert.equal(rejectOf(tl, '[x] 1.2.3.4').code, ParseBadTimestamp.code);
+  assert.equal(one(tl, '[17/May/2015:10:05:03 +0100] 1.2.3.4').tsMs, Date.UTC(2015, 4, 17, 9, 5, 3));
   // A line cut inside the trailing quoted fields keeps what is there.
   const short = nginxFormat.create({
     logFormat:

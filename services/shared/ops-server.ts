@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance, RouteShorthandOptions } from 'fastify';
+import { listen } from './listen.js';
 import type { Logger } from './log.js';
 import { registry } from './metrics.js';
 
@@ -97,13 +98,7 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
   });
   // keep-alive connections (Prometheus scrapes) must not hold close() up
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, opts.port, opts.host);
   const port = (server.address() as AddressInfo).port;
   log.info({ port }, 'ops server listening');
   return {

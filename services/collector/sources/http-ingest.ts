@@ -36,6 +36,7 @@ import {
   IngestUnsupportedType,
   type LeakwatchError,
 } from '#shared/errors.js';
+import { listen } from '#shared/listen.js';
 import type { InputLine } from '../parsers/types.js';
 import type { Input, SourceBatch } from './types.js';
 
@@ -211,13 +212,7 @@ export async function createHttpIngestInput(opts: HttpIngestOptions): Promise<Ht
     );
   });
   server.requestTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, opts.port, opts.host);
 
   const stop = new AbortController();
   return {

@@ -17,6 +17,7 @@
 // common in access logs and must stay distinct events.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
+import { listen } from '#shared/listen.js';
 import { LineQueue } from './line-queue.js';
 import { parseSyslog } from './syslog-message.js';
 import type { Input, SourceBatch } from './types.js';
@@ -137,13 +138,7 @@ export async function createSyslogInput(opts: SyslogInputOptions): Promise<Syslo
     server.maxConnections = opts.maxConnections ?? 256;
     server.on('drop', () => stats.refusedConnections++);
     tcp = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.tcp!.port, opts.tcp!.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, opts.tcp.port, opts.tcp.host);
   }
 
   const stop = new AbortController();

@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AvroBadMessage } from '#shared/errors.js';
 import type { Packer } from '#shared/kafka/pack-runs.js';
+import { BodyError, checkedVarLong } from './body-check.js';
 import { AVRO_SCHEMAS_DIR, fingerprintOf, HEADER_LENGTH } from './codec.js';
 
 const MARKER_0 = 0xc3;
@@ -89,21 +90,17 @@ function bad(reason: string): never {
   throw AvroBadMessage(`AccessEventBatch: ${reason}`, { details: { reader: 'AccessEventBatch' } });
 }
 
-/** Zig-zag varint at c.pos, at most 10 bytes, within the buffer; a safe integer. */
+/** The checked varint at c.pos (body-check.ts), moving past it; a safe integer. */
 function readVarint(buf: Buffer, c: { pos: number }): number {
-  let n = 0;
-  let mul = 1;
-  for (let i = 0; i < 10; i++) {
-    if (c.pos >= buf.length) bad('truncated varint');
-    const b = buf[c.pos++] as number;
-    n += (b & 0x7f) * mul;
-    if ((b & 0x80) === 0) {
-      if (!Number.isSafeInteger(n)) bad('varint out of range');
-      return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-    }
-    mul *= 128;
+  let value: number;
+  try {
+    [value, c.pos] = checkedVarLong(buf, c.pos);
+  } catch (err) {
+    if (err instanceof BodyError) bad(err.message);
+    throw err;
   }
-  bad('varint longer than 10 bytes');
+  if (!Number.isSafeInteger(value)) bad('varint out of range');
+  return value;
 }
 
 /**

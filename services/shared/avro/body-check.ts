@@ -60,6 +60,15 @@ function readVarLong(buf: Buffer, pos: number): number {
   return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
 }
 
+/**
+ * The checked zig-zag varint at `pos` for other readers of Avro framing (access-batch.ts):
+ * [value, position after]; throws BodyError when it is truncated or longer than 10 bytes.
+ */
+export function checkedVarLong(buf: Buffer, pos: number): [number, number] {
+  const value = readVarLong(buf, pos);
+  return [value, after];
+}
+
 function need(buf: Buffer, end: number): number {
   if (end > buf.length) fail('truncated body');
   return end;

@@ -4,6 +4,13 @@ import { AvroBadMessage } from '../errors.js';
 import { decodeBatch } from './dead-letter.js';
 import type { DeadLetter } from './topics.js';
 
+/** A value's decimal number, or the bad-message error a codec throws. */
+function decodeNumber(v: Buffer): number {
+  const n = Number(v.toString());
+  if (Number.isNaN(n)) throw AvroBadMessage('not a number');
+  return n;
+}
+
 test('decodeBatch: values in order, empty messages skipped, the undecodable dead-lettered with their place', () => {
   const batch = {
     topic: 'leakwatch.alerts.v1',
@@ -16,16 +23,7 @@ test('decodeBatch: values in order, empty messages skipped, the undecodable dead
     ],
   };
   const seen: DeadLetter[] = [];
-  const { values, dead } = decodeBatch(
-    'archiver',
-    batch,
-    (v) => {
-      const n = Number(v.toString());
-      if (Number.isNaN(n)) throw AvroBadMessage('not a number');
-      return n;
-    },
-    (l) => seen.push(l),
-  );
+  const { values, dead } = decodeBatch('archiver', batch, decodeNumber, (l) => seen.push(l));
   assert.deepEqual(values, [1, 3]);
   assert.equal(dead.length, 1);
   assert.deepEqual(seen, dead);
@@ -49,23 +47,13 @@ test('decodeBatch with split: each event of a packed record on its own, a bad on
       { value: Buffer.from('5'), offset: '8' }, // a record of one
     ],
   };
-  const { values, dead } = decodeBatch(
-    'archiver',
-    batch,
-    (v) => {
-      const n = Number(v.toString());
-      if (Number.isNaN(n)) throw AvroBadMessage('not a number');
-      return n;
-    },
-    undefined,
-    (record) => {
-      if (record.toString() === '!') throw AvroBadMessage('damaged batch');
-      return record
-        .toString()
-        .split(',')
-        .map((s) => Buffer.from(s));
-    },
-  );
+  const { values, dead } = decodeBatch('archiver', batch, decodeNumber, undefined, (record) => {
+    if (record.toString() === '!') throw AvroBadMessage('damaged batch');
+    return record
+      .toString()
+      .split(',')
+      .map((s) => Buffer.from(s));
+  });
   assert.deepEqual(values, [1, 2, 3, 4, 5]);
   assert.deepEqual(
     dead.map((l) => [l.position, l.record_bytes]),

@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { ConfigInvalid, InputBinary } from '#shared/errors.js';
 import type { InputLine, NormalizeOptions, Redactor } from '../collector/index.js';
 import {
+  compileNormalizeOptions,
   createPipeline,
   createStreamInput,
   detectFormat,
@@ -27,6 +28,14 @@ export interface LogInputOptions {
   onProgress?: (path: string, offset: number) => void;
   /** Longest line kept; CloudTrail delivery files put megabytes on one line. */
   maxLineBytes?: number;
+}
+
+/**
+ * How `scan` normalises (both of its threads): as the collector does, less the attrs that only the
+ * archive reads, which no rule looks at.
+ */
+export function scanNormalizeOptions(): NormalizeOptions {
+  return { ...compileNormalizeOptions(), archiveAttrs: false };
 }
 
 /** Lines per batch: small enough that a batch of events rarely outlives a scavenge (less promoted). */

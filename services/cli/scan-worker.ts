@@ -4,9 +4,9 @@
 // thread is what readLogOutcomes yields in-thread, in the same order.
 import { parentPort } from 'node:worker_threads';
 import { isLeakwatchError } from '#shared/errors.js';
-import { compileNormalizeOptions, type Pipeline, type Redactor, redactorForKey } from '../collector/index.js';
+import { type Pipeline, type Redactor, redactorForKey } from '../collector/index.js';
 import { EventEncoder, transferables } from './event-batch.js';
-import { isDamagedInput, type LogInputOptions, readLogOutcomes } from './log-input.js';
+import { isDamagedInput, type LogInputOptions, readLogOutcomes, scanNormalizeOptions } from './log-input.js';
 
 /** What the detection thread sends: read this file, or one batch was consumed. */
 export type ToWorker =
@@ -45,8 +45,9 @@ const IN_FLIGHT = 4;
 
 const port = parentPort;
 if (port === null) throw new Error('scan-worker runs as a worker thread');
-// event ids are derived in the detection thread, and only those it reads (event-batch.ts)
-const normalize = { ...compileNormalizeOptions(), eventIds: false };
+// event ids are derived in the detection thread, and only those it reads (event-batch.ts); what
+// only the archive reads is not computed (scanNormalizeOptions)
+const normalize = { ...scanNormalizeOptions(), eventIds: false };
 let redactor: Redactor | null = null;
 let redactorKey = '';
 const encoder = new EventEncoder();

@@ -14,14 +14,7 @@ import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { LeakwatchError } from '#shared/errors.js';
 import type { FormatChoice, NormalizeOptions, Redactor, Tally } from '../collector/index.js';
-import {
-  addTally,
-  compileNormalizeOptions,
-  emptyTally,
-  formatTally,
-  type Pipeline,
-  redactorForKey,
-} from '../collector/index.js';
+import { addTally, emptyTally, formatTally, type Pipeline, redactorForKey } from '../collector/index.js';
 import { EventDecoder } from './event-batch.js';
 import {
   isDamagedInput,
@@ -29,6 +22,7 @@ import {
   parseMaxLineBytes,
   plainSize,
   readLogOutcomes,
+  scanNormalizeOptions,
 } from './log-input.js';
 import type { FromWorker, ToWorker, WorkerError } from './scan-worker.js';
 
@@ -106,7 +100,7 @@ async function scanFiles(
   // The in-thread reader (stdin, or o.worker false) builds its redactor only when first used.
   let normalize: NormalizeOptions | null = null;
   let redactor: Redactor | null = null;
-  const normalizeOpts = () => (normalize ??= compileNormalizeOptions());
+  const normalizeOpts = () => (normalize ??= scanNormalizeOptions());
   const inThreadRedactor = () => (redactor ??= redactorForKey(key, normalizeOpts().redactor));
   const engine = createEngine({
     rules: setup.rules,

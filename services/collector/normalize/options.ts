@@ -27,6 +27,11 @@ export interface NormalizeOptions {
    * (scan's parsing thread: the detection thread hashes only the ids it uses). Default true.
    */
   eventIds?: boolean;
+  /**
+   * false: the web attrs that only the archive and its readers use (`referer_host`, `host`) are
+   * not computed: scan, where no rule reads them (the detector reads `attrs.bucket` only). Default true.
+   */
+  archiveAttrs?: boolean;
   sessionCookies: NameMatcher;
   /** Lowercase header names. */
   sessionHeaders: readonly string[];

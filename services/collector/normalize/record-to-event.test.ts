@@ -317,3 +317,17 @@ test('memoised targets and user agents: per redactor and route table, each event
   assert.equal(b.user_agent, `probe ${other.token('email', 'jane@example.org')}`);
   assert.equal(a1.user_agent, `probe ${redactor.token('email', 'jane@example.org')}`);
 });
+
+test('archiveAttrs false (scan): no referer_host or host, every other field the same', () => {
+  const record = web({
+    referer: 'https://shop.example.com/cart',
+    headers: { host: 'shop.example.com', 'x-session-id': 'hdr-1' },
+    attrs: { bucket: 'recordings' },
+  });
+  const full = recordToAccessEvent(record, ctx);
+  const lean = recordToAccessEvent(record, { ...ctx, options: { ...options, archiveAttrs: false } });
+  assert.equal(full.attrs['referer_host'], 'shop.example.com');
+  assert.equal(full.attrs['host'], 'shop.example.com');
+  assert.deepEqual(lean.attrs, { bucket: 'recordings' }); // what the parser gave stays (rules read attrs.bucket)
+  assert.deepEqual({ ...lean, attrs: null }, { ...full, attrs: null });
+});

@@ -384,9 +384,9 @@ export function recordToAccessEvent(record: AccessRecord, ctx: NormalizeContext)
     const xff = headers['x-forwarded-for'];
     if (xff !== undefined && xff !== '') forwardedFor = splitForwardedFor(xff);
   }
-  const host = hasHeaders ? headers['host'] : undefined;
+  const host = hasHeaders && o.archiveAttrs !== false ? headers['host'] : undefined;
   if (host !== undefined && attrs['host'] === undefined) attrs['host'] = redactor.redactText(host).text;
-  if (record.referer !== null) {
+  if (record.referer !== null && o.archiveAttrs !== false) {
     const rh = refererHost(record.referer);
     if (rh !== null) attrs['referer_host'] = rh;
   }

@@ -65,6 +65,26 @@ test('follow mode picks up appended lines and stops on abort', async () => {
   assert.deepEqual(seen, ['x', 'y', 'z']);
 });
 
+test('a file read once over many chunks: every line and offset exact, and stopping early closes it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-file-'));
+  const p = join(dir, 'big.log');
+  // ~1.2 MB of lines of varying length, so chunk boundaries (256 KiB, read one ahead) cut lines
+  const want: Line[] = [];
+  let text = '';
+  for (let i = 0; text.length < 1_200_000; i++) {
+    const line = `${i} ${'x'.repeat(i % 377)}`;
+    want.push({ offset: text.length, text: line });
+    text += `${line}\n`;
+  }
+  writeFileSync(p, text);
+  assert.deepEqual(await collect(readLines({ path: p, follow: false, batchSize: 500 })), want);
+  // a consumer that stops after the first batch, while the next chunk is being read
+  for await (const b of readLines({ path: p, follow: false, batchSize: 500 })) {
+    assert.deepEqual(b, want.slice(0, 500));
+    break;
+  }
+});
+
 test('an over-long line is cut, not buffered whole', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lw-file-'));
   const p = join(dir, 'c.log');

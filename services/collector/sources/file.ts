@@ -69,7 +69,13 @@ export interface TailOptions extends FileSourceOptions {
   rotateGraceMs?: number;
 }
 
-/** Yields batches of complete lines. The consumer's await is the back-pressure: nothing is read ahead. */
+/** Bytes per read. */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Yields batches of complete lines. The consumer's await is the back-pressure: a followed file is
+ * not read ahead, a file read once is read at most one chunk ahead.
+ */
 export async function* readLines(opts: FileSourceOptions): AsyncGenerator<Line[]> {
   for await (const chunk of tailFile(opts)) yield chunk.lines;
 }
@@ -83,7 +89,13 @@ export async function* tailFile(opts: TailOptions): AsyncGenerator<TailChunk> {
   const pollMs = opts.pollMs ?? 200;
   const grace = opts.rotateGraceMs ?? 1000;
   const splitter = new LineSplitter(maxLine);
-  const chunk = Buffer.alloc(256 * 1024);
+  let chunk = Buffer.alloc(CHUNK_BYTES);
+  // A file read once (not followed: scan, parse, backfill) is read one chunk ahead, into a second
+  // buffer, while the lines of the last one are handled: the read then costs its consumer no wait
+  // (on the bench file ~180 reads of 256 KiB, 20-80 ms of the parsing thread). A followed file is
+  // not: there the consumer's await is the back-pressure.
+  let spare = opts.follow ? null : Buffer.alloc(CHUNK_BYTES);
+  let ahead: Promise<{ bytesRead: number }> | null = null;
   let fh: FileHandle | null = await open(opts.path, 'r');
   try {
     let opened = await describe(fh, false);
@@ -104,10 +116,18 @@ export async function* tailFile(opts: TailOptions): AsyncGenerator<TailChunk> {
     };
     for (;;) {
       if (opts.signal?.aborted) return;
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+      const { bytesRead }: { bytesRead: number } = await (ahead ?? fh.read(chunk, 0, chunk.length, pos));
+      ahead = null;
       if (bytesRead > 0) {
+        const filled = chunk;
+        if (spare !== null) {
+          chunk = spare;
+          spare = filled;
+          ahead = fh.read(chunk, 0, chunk.length, pos + bytesRead);
+          ahead.catch(() => {}); // awaited above on the next turn; not unhandled if nobody asks again
+        }
         pos += bytesRead;
-        const lines = splitter.push(chunk.subarray(0, bytesRead));
+        const lines = splitter.push(filled.subarray(0, bytesRead));
         if (stamp.fpLen < FINGERPRINT_BYTES && pos > stamp.fpLen) stamp = await restamp(fh, stamp);
         yield* batches(lines, splitter.lineStart, stamp, opts.batchSize, truncations);
         continue;

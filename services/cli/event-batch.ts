@@ -4,7 +4,8 @@
 // holds one copy of it, instead of a structured clone of thousands of small objects. decode()
 // rebuilds events equal to the encoded ones, field for field and in the same key order.
 import type { AccessEvent, SourceKind } from '#shared/avro/generated/access-event.js';
-import { eventId, flatCopy } from '../collector/index.js';
+import { eventId } from '#shared/event-id.js';
+import { flatCopy } from '#shared/flat-copy.js';
 
 export interface EventBatch {
   /** Events in the batch. */

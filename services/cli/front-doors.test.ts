@@ -25,3 +25,36 @@ test('cli, eval and simulate import collector and detector only through their in
   }
   assert.deepEqual(bad, []);
 });
+
+/** Files reached from `entry` through static value imports (not `import type`, not `import()`). */
+function staticImports(entry: string): string[] {
+  const seen = new Set<string>();
+  const todo = [entry];
+  for (let file = todo.pop(); file !== undefined; file = todo.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)) {
+      const spec = m[1] as string;
+      const ts = (p: string) => p.replace(/\.js$/, '.ts');
+      if (spec.startsWith('.')) todo.push(ts(join(file, '..', spec)));
+      else if (spec.startsWith('#shared/'))
+        todo.push(ts(join(PACKAGE_ROOT, 'services/shared', spec.slice(8))));
+    }
+  }
+  return [...seen].map((f) => relative(PACKAGE_ROOT, f));
+}
+
+test("the CLI's entry and scan's detection thread load no collector or detector module at start", () => {
+  // Every command pays for what main.ts loads (`--help`, the services' start); scan's detection
+  // thread would load the collector while its parsing thread waits to be started.
+  for (const entry of ['services/cli/main.ts', 'services/cli/scan.ts']) {
+    const reached = staticImports(join(PACKAGE_ROOT, entry));
+    assert.ok(reached.includes('services/shared/log-formats.ts') || entry.endsWith('scan.ts'), entry);
+    assert.deepEqual(
+      reached.filter((f) => /^services\/(collector|detector)\//.test(f)),
+      [],
+      entry,
+    );
+  }
+});

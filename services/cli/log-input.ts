@@ -1,8 +1,17 @@
 // Reading log files for `leakwatch parse` and `leakwatch scan`: plain or gzip files, or `-` for
 // stdin, line by line with byte offsets (event ids stay deterministic), the format given or
 // detected from the first lines (`auto`), and every line through the collector's own pipeline.
-import { stat } from 'node:fs/promises';
 import { ConfigInvalid, InputBinary } from '#shared/errors.js';
+import { DEFAULT_MAX_LINE_BYTES } from './input-limits.js';
+
+export {
+  DEFAULT_MAX_LINE_BYTES,
+  EXIT_DAMAGED_INPUT,
+  isDamagedInput,
+  parseMaxLineBytes,
+  plainSize,
+} from './input-limits.js';
+
 import type { InputLine, NormalizeOptions, Redactor } from '../collector/index.js';
 import {
   compileNormalizeOptions,
@@ -41,30 +50,6 @@ export function scanNormalizeOptions(): NormalizeOptions {
 /** Lines per batch: small enough that a batch of events rarely outlives a scavenge (less promoted). */
 const BATCH = 256;
 
-/**
- * Longest line `parse` and `scan` read by default: 64 MiB, because a CloudTrail delivery file is one
- * JSON line of megabytes (the collector's own default is COLLECTOR_MAX_LINE_BYTES, 64 KiB). A longer
- * line is rejected `line_too_long` (LW_ERR_PARSE_LINE_TOO_LONG), counted, and reading goes on.
- */
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
-
-/** --max-line-bytes: a whole number of bytes >= 256 (default DEFAULT_MAX_LINE_BYTES). */
-export function parseMaxLineBytes(v: string | number | undefined): number {
-  if (v === undefined) return DEFAULT_MAX_LINE_BYTES;
-  const n = typeof v === 'number' ? v : /^\d+$/.test(v.trim()) ? Number(v) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < 256)
-    throw ConfigInvalid(`--max-line-bytes must be a whole number of bytes, at least 256 (got ${v})`);
-  return n;
-}
-
-/** Exit code of `scan` and `parse` when an input was damaged or binary (the rest was processed). */
-export const EXIT_DAMAGED_INPUT = 3;
-
-export function isDamagedInput(err: unknown): err is Error {
-  const code = (err as { code?: string } | null)?.code;
-  return code === 'LW_ERR_INPUT_DAMAGED' || code === 'LW_ERR_INPUT_BINARY';
-}
-
 async function* lineBatches(path: string, maxLineBytes: number): AsyncGenerator<InputLine[]> {
   if (path === '-') {
     const input = createStreamInput(process.stdin, { batchSize: BATCH, maxLineBytes });
@@ -72,12 +57,6 @@ async function* lineBatches(path: string, maxLineBytes: number): AsyncGenerator<
     return;
   }
   yield* readLines({ path, follow: false, batchSize: BATCH, maxLineBytes });
-}
-
-/** Size of a plain file (progress bars); null for stdin and gzip. */
-export async function plainSize(path: string): Promise<number | null> {
-  if (path === '-' || path.endsWith('.gz')) return null;
-  return (await stat(path)).size;
 }
 
 /**

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import type { Config } from '#shared/config.js';
 import { configFileFromEnv, sensitiveKindsFromEnv } from '#shared/env.js';
 import { isLeakwatchError } from '#shared/errors.js';
-import { FORMAT_IDS } from '../collector/index.js';
+import { FORMAT_IDS } from '#shared/log-formats.js';
 import { registerEvalCommand } from './eval-command.js';
 import type { ParseCommandOptions } from './parse.js';
 import type { ScanCommandOptions } from './scan.js';
@@ -173,7 +173,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--rejects', 'print each rejected line reason on stderr')
     .action(async (files: string[], opts: ParseCommandOptions) => {
       const { runParse } = await import('./parse.js');
-      const { EXIT_DAMAGED_INPUT } = await import('./log-input.js');
+      const { EXIT_DAMAGED_INPUT } = await import('./input-limits.js');
       await cliErrors('parse', async () => {
         if ((await runParse(files, opts)).damaged.length) process.exitCode = EXIT_DAMAGED_INPUT;
       });

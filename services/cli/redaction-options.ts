@@ -1,7 +1,6 @@
 // The redaction key options `parse` and `scan` share: --redaction-key, COLLECTOR_REDACTION_KEY, or --dev.
 import { randomBytes } from 'node:crypto';
-import { redactionKeyFromEnv } from '#shared/env.js';
-import { DEV_REDACTION_KEY } from '../collector/index.js';
+import { DEV_REDACTION_KEY, redactionKeyFromEnv } from '#shared/env.js';
 
 export interface KeyChoice {
   key: string;

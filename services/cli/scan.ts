@@ -13,20 +13,16 @@ import { Worker } from 'node:worker_threads';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import type { Alert } from '#shared/avro/generated/alert.js';
 import { LeakwatchError } from '#shared/errors.js';
-import type { FormatChoice, NormalizeOptions, Redactor, Tally } from '../collector/index.js';
-import { addTally, emptyTally, formatTally, type Pipeline, redactorForKey } from '../collector/index.js';
+import type { FormatChoice } from '#shared/log-formats.js';
+// With a parsing thread, this one loads none of the collector (its tallies and names are in shared/).
+import { addTally, emptyTally, formatTally, type Tally } from '#shared/tally.js';
+import type { Pipeline } from '../collector/index.js';
 import { EventDecoder } from './event-batch.js';
-import {
-  isDamagedInput,
-  type LogInputOptions,
-  parseMaxLineBytes,
-  plainSize,
-  readLogOutcomes,
-  scanNormalizeOptions,
-} from './log-input.js';
+import { isDamagedInput, parseMaxLineBytes, plainSize } from './input-limits.js';
+import type { LogInputOptions } from './log-input.js';
 import type { FromWorker, ToWorker, WorkerError } from './scan-worker.js';
 
-export { EXIT_DAMAGED_INPUT } from './log-input.js';
+export { EXIT_DAMAGED_INPUT } from './input-limits.js';
 
 import { chooseRedactionKey } from './redaction-options.js';
 import { writeLine } from './stdout.js';
@@ -97,11 +93,8 @@ async function scanFiles(
 ): Promise<ScanSummary> {
   const { setup, key, maxLineBytes, link } = c;
   const { createEngine, MemoryBaselineStore } = c.detector;
-  // The in-thread reader (stdin, or o.worker false) builds its redactor only when first used.
-  let normalize: NormalizeOptions | null = null;
-  let redactor: Redactor | null = null;
-  const normalizeOpts = () => (normalize ??= scanNormalizeOptions());
-  const inThreadRedactor = () => (redactor ??= redactorForKey(key, normalizeOpts().redactor));
+  // The in-thread reader (stdin, or o.worker false) is loaded when first used.
+  let inThread: Promise<InThreadReading> | null = null;
   const engine = createEngine({
     rules: setup.rules,
     ...setup.engine,
@@ -153,11 +146,8 @@ async function scanFiles(
     };
     let events: AsyncGenerator<AccessEvent[], FileEnd>;
     if (link === null || path === '-') {
-      events = readInThread(
-        path,
-        { ...fileOpts, redactor: inThreadRedactor(), normalize: normalizeOpts() },
-        hooks,
-      );
+      inThread ??= inThreadReading(key);
+      events = readInThread(path, fileOpts, await inThread, hooks);
     } else {
       events = link.read(path, fileOpts, key, hooks);
     }
@@ -266,19 +256,36 @@ interface FileEnd {
 
 type FileOptions = Pick<LogInputOptions, 'format' | 'formatOptions' | 'tenant' | 'maxLineBytes'>;
 
+/** What reading in this thread needs: the collector's reading and normalising, and the redactor. */
+interface InThreadReading {
+  readLogOutcomes: typeof import('./log-input.js')['readLogOutcomes'];
+  opts: Pick<LogInputOptions, 'redactor' | 'normalize'>;
+}
+
+async function inThreadReading(key: string): Promise<InThreadReading> {
+  const [{ readLogOutcomes, scanNormalizeOptions }, { redactorForKey }] = await Promise.all([
+    import('./log-input.js'),
+    import('../collector/index.js'),
+  ]);
+  const normalize = scanNormalizeOptions();
+  return { readLogOutcomes, opts: { normalize, redactor: redactorForKey(key, normalize.redactor) } };
+}
+
 /** Reads a file in this thread (stdin, or o.worker false): the events of each batch of lines. */
 async function* readInThread(
   path: string,
-  opts: FileOptions & Pick<LogInputOptions, 'redactor' | 'normalize'>,
+  opts: FileOptions,
+  reading: InThreadReading,
   hooks: FileHooks,
 ): AsyncGenerator<AccessEvent[], FileEnd> {
   let pipeline: Pipeline | undefined;
   const progress = hooks.progress;
   try {
-    for await (const outcomes of readLogOutcomes(
+    for await (const outcomes of reading.readLogOutcomes(
       path,
       {
         ...opts,
+        ...reading.opts,
         onDetected: hooks.detected,
         onProgress: progress ? (_p, offset) => progress(offset, pipeline?.tally.lines ?? 0) : undefined,
       },

@@ -5,8 +5,7 @@ import { createHash } from 'node:crypto';
 import type { RedactorOptions } from './normalize/redact.js';
 import { createRedactor, type Redactor } from './normalize/redact.js';
 
-/** The built-in key of `--dev` runs: tokens are NOT secret with it. */
-export const DEV_REDACTION_KEY = 'leakwatch-dev-key-not-secret';
+export { DEV_REDACTION_KEY } from '#shared/env.js';
 
 export function redactionKeyBytes(key: string): Buffer {
   return createHash('sha256').update(key).digest();

@@ -7,6 +7,9 @@ import { ConfigInvalid } from './errors.js';
 /** The version the logs carry: npm's, when started through npm. */
 export const PACKAGE_VERSION: string = process.env['npm_package_version'] ?? '0.1.0';
 
+/** The built-in redaction key of `--dev` runs: tokens are NOT secret with it. */
+export const DEV_REDACTION_KEY = 'leakwatch-dev-key-not-secret';
+
 /**
  * COLLECTOR_REDACTION_KEY as set (undefined or '' when not), for the tools that need only the key
  * (`leakwatch parse` / `scan`, eval).

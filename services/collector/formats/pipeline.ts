@@ -4,11 +4,14 @@
 // for by exactly one outcome (multi-line records count all their lines).
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import { type LeakwatchError, ParseLineTooLong } from '#shared/errors.js';
+import { emptyTally, type Tally } from '#shared/tally.js';
 import type { NormalizeOptions } from '../normalize/options.js';
 import type { Redactor } from '../normalize/redact.js';
 import type { CompiledRouteTable } from '../normalize/route.js';
 import { recordToAccessEvent } from '../normalize/to-access-event.js';
 import type { InputLine, LogFormat, RecordParser, RecordResult } from '../parsers/types.js';
+
+export { addTally, emptyTally, formatTally, type Tally } from '#shared/tally.js';
 
 export type Outcome =
   | { kind: 'event'; event: AccessEvent; position: string }
@@ -25,42 +28,6 @@ export interface PipelineOptions {
   redactor: Redactor;
   normalize: NormalizeOptions;
   routes?: CompiledRouteTable;
-}
-
-export interface Tally {
-  lines: number;
-  parsed: number;
-  rejected: number;
-  skipped: number;
-  rejectReasons: Record<string, number>;
-  skippedKinds: Record<string, number>;
-}
-
-export function emptyTally(): Tally {
-  return { lines: 0, parsed: 0, rejected: 0, skipped: 0, rejectReasons: {}, skippedKinds: {} };
-}
-
-export function addTally(into: Tally, t: Tally): void {
-  into.lines += t.lines;
-  into.parsed += t.parsed;
-  into.rejected += t.rejected;
-  into.skipped += t.skipped;
-  for (const [k, v] of Object.entries(t.rejectReasons))
-    into.rejectReasons[k] = (into.rejectReasons[k] ?? 0) + v;
-  for (const [k, v] of Object.entries(t.skippedKinds)) into.skippedKinds[k] = (into.skippedKinds[k] ?? 0) + v;
-}
-
-/** `parsed N, rejected M (reason: n, …), skipped K (kind: n, …)` */
-export function formatTally(t: Tally): string {
-  const list = (m: Record<string, number>) =>
-    Object.entries(m)
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, v]) => `${k}: ${v}`)
-      .join(', ');
-  let s = `parsed ${t.parsed}, rejected ${t.rejected}`;
-  if (t.rejected > 0) s += ` (${list(t.rejectReasons)})`;
-  if (t.skipped > 0) s += `, skipped ${t.skipped} (${list(t.skippedKinds)})`;
-  return s + ` from ${t.lines} lines`;
 }
 
 export interface Pipeline {

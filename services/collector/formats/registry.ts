@@ -2,6 +2,7 @@
 // whose sniff() is surest about the first lines. One table, so the collector, `leakwatch parse`
 // and `leakwatch scan` accept exactly the same formats.
 import { ConfigInvalid } from '#shared/errors.js';
+import { FORMAT_IDS, type FormatChoice, type FormatId, isFormatChoice } from '#shared/log-formats.js';
 import { apacheFormat } from '../parsers/apache/apache.js';
 import { apiJsonFormat } from '../parsers/api-json/api-json.js';
 import { cloudtrailFormat } from '../parsers/cloudtrail/cloudtrail.js';
@@ -15,8 +16,11 @@ import { postgresFormat } from '../parsers/postgres/postgres.js';
 import { s3AccessFormat } from '../parsers/s3-access/s3-access.js';
 import type { LogFormat } from '../parsers/types.js';
 
-// The one list of formats: a format's id is its key here (and its `id`, checked by registry.test.ts);
-// the order is the order of FORMAT_IDS (help texts, and which format `auto` prefers on a tie).
+export { FORMAT_IDS, type FormatChoice, type FormatId, isFormatChoice };
+
+// The one table of formats: a format's id is its key here (and its `id`, checked by
+// registry.test.ts); the keys are exactly #shared/log-formats.ts's FORMAT_IDS (the compiler checks both ways, the
+// test checks the order).
 export const FORMATS = Object.freeze({
   nginx: nginxFormat,
   apache: apacheFormat,
@@ -30,18 +34,7 @@ export const FORMATS = Object.freeze({
   cloudtrail: cloudtrailFormat,
   'api-json': apiJsonFormat,
   // biome-ignore lint/suspicious/noExplicitAny: each format validates its own options
-} satisfies Record<string, LogFormat<any>>);
-
-export type FormatId = keyof typeof FORMATS;
-
-/** Every format id, in registry order. */
-export const FORMAT_IDS: readonly FormatId[] = Object.freeze(Object.keys(FORMATS) as FormatId[]);
-
-export type FormatChoice = FormatId | 'auto';
-
-export function isFormatChoice(s: string): s is FormatChoice {
-  return s === 'auto' || (FORMAT_IDS as readonly string[]).includes(s);
-}
+} satisfies Record<FormatId, LogFormat<any>>);
 
 export function formatById(id: string): LogFormat {
   if (!isFormatChoice(id) || id === 'auto')

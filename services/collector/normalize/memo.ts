@@ -10,6 +10,9 @@
 //
 // Like the redactor's token memo, a memo holds raw values (targets may carry PHI in their query)
 // in this process's memory only; nothing here is logged or sent.
+import { flatCopy } from '#shared/flat-copy.js';
+
+export { flatCopy };
 
 /** Length and sampled characters: every one of a short key, ~16 spread over a long one, the last 8. */
 function sampledHash(s: string): number {
@@ -20,20 +23,6 @@ function sampledHash(s: string): number {
   // Ids and query values sit at the end of targets: never skip those characters.
   if (step > 1) for (let i = n - 8; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x85ebca6b);
   return h ^ (h >>> 15);
-}
-
-/**
- * A flat copy of s: a sequential string that shares no memory with the string it was cut from.
- * V8 keeps substrings of 13+ characters as views of their parent, so a memoised key cut from a
- * 60 KB line would keep the line. And flat, because V8 compares a view (or a concatenation) in a
- * call into the runtime: `===` against one costs ~40-50 ns, ~10 between two flat strings, and Map
- * lookups end in such a compare. What the memos return is compared and looked up again downstream
- * (scan's string table, the engine's maps). join() builds its result anew from the two parts
- * (~120 ns for a 120-character user agent; `' ' + s` sliced again is a view of the concatenation,
- * JSON's round trip ~4x slower). Shorter strings are copies already.
- */
-export function flatCopy(s: string): string {
-  return s.length > 12 ? [s.slice(0, 1), s.slice(1)].join('') : s;
 }
 
 /**

@@ -31,8 +31,8 @@
 // A target's redaction + route and a user agent's redaction are memoised per redactor and route
 // table (memo.ts): pure functions of the string, repeated on most lines of a real log.
 
-import { hash } from 'node:crypto';
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
+import { eventId } from '#shared/event-id.js';
 import type { ParsedHttpLine } from '../parsers/lib/combined-line.js';
 import type { AccessRecord } from '../parsers/types.js';
 import { summarizeDb } from './db.js';
@@ -77,13 +77,10 @@ export interface ToAccessEventContext {
   options?: NormalizeOptions;
 }
 
+export { eventId };
+
 /** Route used when the request line could not be split into method, target, protocol. */
 export const UNPARSED_ROUTE = '{unparsed}';
-
-/** Deterministic event id: first 32 hex of sha256(source + '\n' + position). */
-export function eventId(source: string, position: number | bigint | string): string {
-  return hash('sha256', source + '\n' + String(position), 'hex').slice(0, 32);
-}
 
 let defaultOptions: NormalizeOptions | undefined;
 /** compileNormalizeOptions() with the config defaults, compiled on first use. */

@@ -202,6 +202,11 @@ function plainOffset(p: string): number {
   return v;
 }
 
+/** The string a table code stands for (NULL and UNDEFINED are negative). */
+function str(t: readonly string[], c: number): string | null {
+  return c >= 0 ? (t[c] as string) : c === NULL ? null : (undefined as never);
+}
+
 export class EventDecoder {
   private table: string[] = [];
 
@@ -209,36 +214,36 @@ export class EventDecoder {
     if (b.reset) this.table = [];
     const t = this.table;
     for (const s of b.strings) t.push(s);
-    const str = (c: number): string | null =>
-      c >= 0 ? (t[c] as string) : c === NULL ? null : (undefined as never);
+    // (str is a module function, not a closure made per batch: optimised code inlines its call
+    // target, and a new closure for each batch sent decode back to the interpreter)
     const { ints, nums, flags, ids } = b;
     const out: AccessEvent[] = new Array(b.n);
     let p = 0;
     let nextId = 0;
     for (let i = 0; i < b.n; i++) {
-      const sourceKind = str(ints[p] as number) as SourceKind;
-      const source = str(ints[p + 1] as number) as string;
-      const tenant = str(ints[p + 2] as number) as string;
-      const userId = str(ints[p + 3] as number);
-      const sessionHash = str(ints[p + 4] as number);
-      const apiKeyId = str(ints[p + 5] as number);
-      const clientIp = str(ints[p + 6] as number);
-      const userAgent = str(ints[p + 7] as number);
-      const dbUser = str(ints[p + 8] as number);
-      const method = str(ints[p + 9] as number);
-      const dbOperation = str(ints[p + 10] as number);
-      const route = str(ints[p + 11] as number) as string;
-      const resourceId = str(ints[p + 12] as number);
-      const resourceKind = str(ints[p + 13] as number);
+      const sourceKind = str(t, ints[p] as number) as SourceKind;
+      const source = str(t, ints[p + 1] as number) as string;
+      const tenant = str(t, ints[p + 2] as number) as string;
+      const userId = str(t, ints[p + 3] as number);
+      const sessionHash = str(t, ints[p + 4] as number);
+      const apiKeyId = str(t, ints[p + 5] as number);
+      const clientIp = str(t, ints[p + 6] as number);
+      const userAgent = str(t, ints[p + 7] as number);
+      const dbUser = str(t, ints[p + 8] as number);
+      const method = str(t, ints[p + 9] as number);
+      const dbOperation = str(t, ints[p + 10] as number);
+      const route = str(t, ints[p + 11] as number) as string;
+      const resourceId = str(t, ints[p + 12] as number);
+      const resourceKind = str(t, ints[p + 13] as number);
       p += 14;
       const nf = ints[p++] as number;
       const findings: string[] = new Array(nf);
-      for (let j = 0; j < nf; j++) findings[j] = str(ints[p++] as number) as string;
+      for (let j = 0; j < nf; j++) findings[j] = str(t, ints[p++] as number) as string;
       const na = ints[p++] as number;
       const attrs: Record<string, string> = {};
       for (let j = 0; j < na; j++) {
-        const k = str(ints[p] as number) as string;
-        attrs[k] = str(ints[p + 1] as number) as string;
+        const k = str(t, ints[p] as number) as string;
+        attrs[k] = str(t, ints[p + 1] as number) as string;
         p += 2;
       }
       const o = i * NUMS;

@@ -4,7 +4,7 @@ import { registry } from '#shared/metrics.js';
 export const archiverMetrics = {
   consumerLag: new Gauge({
     name: 'leakwatch_archiver_consumer_lag',
-    help: 'Messages between the last archived offset and the partition high watermark, by topic and partition',
+    help: "Records (Kafka messages; an access record may hold a run of one principal's events) between the last archived offset and the partition high watermark, by topic and partition",
     labelNames: ['topic', 'partition'] as const,
     registers: [registry],
   }),

@@ -74,7 +74,7 @@ export const detectorMetrics = {
   }),
   consumerLag: new Gauge({
     name: 'leakwatch_detector_consumer_lag',
-    help: 'Messages between the last processed offset and the partition high watermark, by topic and partition',
+    help: "Records (Kafka messages; an access record may hold a run of one principal's events) between the last processed offset and the partition high watermark, by topic and partition",
     labelNames: ['topic', 'partition'] as const,
     registers: [registry],
   }),

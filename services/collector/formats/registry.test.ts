@@ -3,19 +3,8 @@ import { test } from 'node:test';
 import { FORMAT_IDS, FORMATS, formatById, isFormatChoice } from './registry.js';
 
 test('FORMAT_IDS is the registry: every format under its own id, in registry order', () => {
-  assert.deepEqual(FORMAT_IDS, [
-    'nginx',
-    'apache',
-    'json',
-    'mysql-slow',
-    'mysql-general',
-    'mysql-audit',
-    'mariadb-audit',
-    'postgres',
-    's3',
-    'cloudtrail',
-    'api-json',
-  ]);
+  // the names (shared/log-formats.ts) and the table list the same formats in the same order
+  assert.deepEqual(Object.keys(FORMATS), FORMAT_IDS);
   for (const id of FORMAT_IDS) {
     assert.equal(FORMATS[id].id, id);
     assert.equal(formatById(id), FORMATS[id]);

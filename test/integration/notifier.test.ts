@@ -107,7 +107,16 @@ before(async () => {
 
 after(async () => {
   for (const s of running) await s.stop().catch(() => {});
-  if (amProc?.pid) process.kill(amProc.pid, 'SIGTERM');
+  // Alertmanager writes its snapshots into data/ on the way out: removing the folder before it has
+  // exited raced with that write (ENOTEMPTY in CI). Killed outright if it takes more than 10 s.
+  if (amProc !== undefined && amProc.exitCode === null && amProc.signalCode === null) {
+    const proc = amProc;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const late = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(late);
+  }
   await producer?.disconnect();
   await admin?.disconnect();
   sinkServer?.close();

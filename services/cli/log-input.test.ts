@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { compileNormalizeOptions, redactorForKey } from '../collector/index.js';
-import { binaryReason, isDamagedInput, parseMaxLineBytes, readLogOutcomes } from './log-input.js';
+import { isDamagedInput, parseMaxLineBytes } from './input-limits.js';
+import { binaryReason, readLogOutcomes } from './log-input.js';
 
 const line = (i: number) =>
   `198.51.100.7 - - [20/Nov/2026:09:00:${String(i % 60).padStart(2, '0')} +0000] "GET /shop/item-${i} HTTP/1.1" 200 512 "-" "curl/8"\n`;

@@ -2,16 +2,6 @@
 // stdin, line by line with byte offsets (event ids stay deterministic), the format given or
 // detected from the first lines (`auto`), and every line through the collector's own pipeline.
 import { ConfigInvalid, InputBinary } from '#shared/errors.js';
-import { DEFAULT_MAX_LINE_BYTES } from './input-limits.js';
-
-export {
-  DEFAULT_MAX_LINE_BYTES,
-  EXIT_DAMAGED_INPUT,
-  isDamagedInput,
-  parseMaxLineBytes,
-  plainSize,
-} from './input-limits.js';
-
 import type { InputLine, NormalizeOptions, Redactor } from '../collector/index.js';
 import {
   compileNormalizeOptions,
@@ -24,6 +14,7 @@ import {
   type Pipeline,
   readLines,
 } from '../collector/index.js';
+import { DEFAULT_MAX_LINE_BYTES } from './input-limits.js';
 
 export interface LogInputOptions {
   format: FormatChoice;

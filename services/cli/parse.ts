@@ -12,7 +12,8 @@ import {
   redactorForKey,
   type Tally,
 } from '../collector/index.js';
-import { isDamagedInput, readLogOutcomes } from './log-input.js';
+import { isDamagedInput } from './input-limits.js';
+import { readLogOutcomes } from './log-input.js';
 import { chooseRedactionKey } from './redaction-options.js';
 import { writeLine } from './stdout.js';
 

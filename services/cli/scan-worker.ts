@@ -6,7 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import { isLeakwatchError } from '#shared/errors.js';
 import { type Pipeline, type Redactor, redactorForKey } from '../collector/index.js';
 import { EventEncoder, transferables } from './event-batch.js';
-import { isDamagedInput, type LogInputOptions, readLogOutcomes, scanNormalizeOptions } from './log-input.js';
+import { isDamagedInput } from './input-limits.js';
+import { type LogInputOptions, readLogOutcomes, scanNormalizeOptions } from './log-input.js';
 
 /** What the detection thread sends: read this file, or one batch was consumed. */
 export type ToWorker =

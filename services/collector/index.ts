@@ -3,24 +3,19 @@
 // services/collector is its own business; the running service meets the rest at Kafka topics.
 import type { Config } from '#shared/config.js';
 
-export {
-  addTally,
-  createPipeline,
-  emptyTally,
-  formatTally,
-  type Outcome,
-  type Pipeline,
-  type Tally,
-} from './formats/pipeline.js';
-export { detectFormat, FORMAT_IDS, type FormatChoice, formatById } from './formats/registry.js';
-export { flatCopy } from './normalize/memo.js';
+export { DEV_REDACTION_KEY } from '#shared/env.js';
+export { eventId } from '#shared/event-id.js';
+export { flatCopy } from '#shared/flat-copy.js';
+export { FORMAT_IDS, type FormatChoice } from '#shared/log-formats.js';
+export { addTally, emptyTally, formatTally, type Tally } from '#shared/tally.js';
+export { createPipeline, type Outcome, type Pipeline } from './formats/pipeline.js';
+export { detectFormat, formatById } from './formats/registry.js';
 export { compileNormalizeOptions, type NormalizeOptions } from './normalize/options.js';
 export { createRedactor, findPhi, type Redactor } from './normalize/redact.js';
 export { compileRouteTable, DEFAULT_ROUTE_TABLE, normalizeRoute, safeDecode } from './normalize/route.js';
-export { eventId } from './normalize/to-access-event.js';
 export { parseNginxCombined } from './parsers/lib/combined-line.js';
 export type { InputLine } from './parsers/types.js';
-export { DEV_REDACTION_KEY, redactorForKey } from './redaction-key.js';
+export { redactorForKey } from './redaction-key.js';
 export { readLines } from './sources/file.js';
 export { createStreamInput } from './sources/stream-input.js';
 

@@ -1,15 +1,16 @@
 import type { Config } from '#shared/config.js';
+import { DEV_REDACTION_KEY } from '#shared/env.js';
 import { ConfigInvalid } from '#shared/errors.js';
 import { createKafka, prepareTopics } from '#shared/kafka/client.js';
 import { allTopics } from '#shared/kafka/topics.js';
 import { runService } from '#shared/lifecycle.js';
 import { createLogger } from '#shared/log.js';
+import { FORMAT_IDS, isFormatChoice } from '#shared/log-formats.js';
 import { initMetrics } from '#shared/metrics.js';
 import { startOpsServer } from '#shared/ops-server.js';
 import { createCollector } from './collector.js';
-import { FORMAT_IDS, isFormatChoice } from './formats/registry.js';
 import { compileNormalizeOptions } from './normalize/options.js';
-import { DEV_REDACTION_KEY, redactorForKey } from './redaction-key.js';
+import { redactorForKey } from './redaction-key.js';
 import { inputsFromConfig } from './sources/from-config.js';
 
 export async function runCollector(config: Readonly<Config>): Promise<void> {

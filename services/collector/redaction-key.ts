@@ -5,8 +5,6 @@ import { createHash } from 'node:crypto';
 import type { RedactorOptions } from './normalize/redact.js';
 import { createRedactor, type Redactor } from './normalize/redact.js';
 
-export { DEV_REDACTION_KEY } from '#shared/env.js';
-
 export function redactionKeyBytes(key: string): Buffer {
   return createHash('sha256').update(key).digest();
 }

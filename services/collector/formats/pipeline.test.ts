@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { accessEventCodec } from '#shared/avro/codec.js';
+import { formatTally } from '#shared/tally.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath } from '../../../test/support/real-logs.js';
 import { compileNormalizeOptions } from '../normalize/options.js';
 import { createRedactor } from '../normalize/redact.js';
-import { createPipeline, formatTally, type Outcome } from './pipeline.js';
+import { createPipeline, type Outcome } from './pipeline.js';
 import { formatById } from './registry.js';
 
 // What the pipeline made of the real web logs before the speed work of issue 4 (memoised target

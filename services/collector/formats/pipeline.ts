@@ -11,8 +11,6 @@ import type { CompiledRouteTable } from '../normalize/route.js';
 import { recordToAccessEvent } from '../normalize/to-access-event.js';
 import type { InputLine, LogFormat, RecordParser, RecordResult } from '../parsers/types.js';
 
-export { addTally, emptyTally, formatTally, type Tally } from '#shared/tally.js';
-
 export type Outcome =
   | { kind: 'event'; event: AccessEvent; position: string }
   | { kind: 'rejected'; error: LeakwatchError; position: string; text: string }

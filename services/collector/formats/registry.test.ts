@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FORMAT_IDS, FORMATS, formatById, isFormatChoice } from './registry.js';
+import { FORMAT_IDS, isFormatChoice } from '#shared/log-formats.js';
+import { FORMATS, formatById } from './registry.js';
 
 test('FORMAT_IDS is the registry: every format under its own id, in registry order', () => {
   // the names (shared/log-formats.ts) and the table list the same formats in the same order

@@ -2,7 +2,7 @@
 // whose sniff() is surest about the first lines. One table, so the collector, `leakwatch parse`
 // and `leakwatch scan` accept exactly the same formats.
 import { ConfigInvalid } from '#shared/errors.js';
-import { FORMAT_IDS, type FormatChoice, type FormatId, isFormatChoice } from '#shared/log-formats.js';
+import { FORMAT_IDS, type FormatId, isFormatChoice } from '#shared/log-formats.js';
 import { apacheFormat } from '../parsers/apache/apache.js';
 import { apiJsonFormat } from '../parsers/api-json/api-json.js';
 import { cloudtrailFormat } from '../parsers/cloudtrail/cloudtrail.js';
@@ -16,11 +16,9 @@ import { postgresFormat } from '../parsers/postgres/postgres.js';
 import { s3AccessFormat } from '../parsers/s3-access/s3-access.js';
 import type { LogFormat } from '../parsers/types.js';
 
-export { FORMAT_IDS, type FormatChoice, type FormatId, isFormatChoice };
-
 // The one table of formats: a format's id is its key here (and its `id`, checked by
-// registry.test.ts); the keys are exactly #shared/log-formats.ts's FORMAT_IDS (the compiler checks both ways, the
-// test checks the order).
+// registry.test.ts); the keys are exactly #shared/log-formats.ts's FORMAT_IDS (the compiler checks
+// both ways, the test checks the order).
 export const FORMATS = Object.freeze({
   nginx: nginxFormat,
   apache: apacheFormat,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { flatCopy, StringMemo } from './memo.js';
+import { flatCopy } from '#shared/flat-copy.js';
+import { StringMemo } from './memo.js';
 
 /** `f`, counting how often the memo had to call it. */
 function counted(f: (k: string) => string): ((k: string) => string) & { calls: number } {

@@ -12,8 +12,6 @@
 // in this process's memory only; nothing here is logged or sent.
 import { flatCopy } from '#shared/flat-copy.js';
 
-export { flatCopy };
-
 /** Length and sampled characters: every one of a short key, ~16 spread over a long one, the last 8. */
 function sampledHash(s: string): number {
   const n = s.length;

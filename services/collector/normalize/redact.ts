@@ -23,7 +23,7 @@
 // Tokens are memoised per kind in a bounded map (HMAC costs ~1.5 µs; URL values repeat a lot).
 
 import { createHmac, createSecretKey } from 'node:crypto';
-import { flatCopy } from './memo.js';
+import { flatCopy } from '#shared/flat-copy.js';
 import { safeDecode, tokenKind } from './route.js';
 
 export interface PhiMatch {

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
+import { eventId } from '#shared/event-id.js';
 import { REAL_WEB_LOGS, readRealLines, realLogPath, sharedDir } from '../../../test/support/real-logs.js';
 import { parseNginxCombined } from '../parsers/lib/combined-line.js';
 import { createRedactor } from './redact.js';
-import {
-  clientIpOf,
-  eventId,
-  isPrivateIp,
-  principalKey,
-  refererHost,
-  toAccessEvent,
-} from './to-access-event.js';
+import { clientIpOf, isPrivateIp, principalKey, refererHost, toAccessEvent } from './to-access-event.js';
 
 const redactor = createRedactor(Buffer.from('k'.repeat(32)));
 const ctx = { source: '/var/log/nginx/access.log', tenant: 'shop-a', position: 1234, redactor };

@@ -33,10 +33,11 @@
 
 import type { AccessEvent } from '#shared/avro/generated/access-event.js';
 import { eventId } from '#shared/event-id.js';
+import { flatCopy } from '#shared/flat-copy.js';
 import type { ParsedHttpLine } from '../parsers/lib/combined-line.js';
 import type { AccessRecord } from '../parsers/types.js';
 import { summarizeDb } from './db.js';
-import { flatCopy, StringMemo } from './memo.js';
+import { StringMemo } from './memo.js';
 import { resolveClientIp, splitForwardedFor } from './net.js';
 import { compileNormalizeOptions, findCookie, type NormalizeOptions } from './options.js';
 import type { Redactor } from './redact.js';
@@ -76,8 +77,6 @@ export interface ToAccessEventContext {
   /** Compiled collector.normalize; the defaults when absent. */
   options?: NormalizeOptions;
 }
-
-export { eventId };
 
 /** Route used when the request line could not be split into method, target, protocol. */
 export const UNPARSED_ROUTE = '{unparsed}';

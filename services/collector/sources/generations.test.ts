@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, readFileSync, renameSync, truncateSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { eventId } from '../normalize/to-access-event.js';
+import { eventId } from '#shared/event-id.js';
 import { createFilesInput, type FilesInputOptions } from './files-input.js';
 import type { SourceBatch } from './types.js';
 

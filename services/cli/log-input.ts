@@ -119,8 +119,7 @@ async function* outcomesOf(
       setPipeline(pipeline);
       onPipeline?.(pipeline);
     }
-    const out: Outcome[] = [];
-    for (const l of lines) for (const o of pipeline.push(l)) out.push(o);
+    const out = pipeline.pushAll(lines);
     const last = lines[lines.length - 1];
     if (last !== undefined) opts.onProgress?.(path, last.offset + last.text.length + 1);
     yield out;

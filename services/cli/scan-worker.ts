@@ -4,7 +4,7 @@
 // thread is what readLogOutcomes yields in-thread, in the same order.
 import { parentPort } from 'node:worker_threads';
 import { isLeakwatchError } from '#shared/errors.js';
-import { type Pipeline, type Redactor, redactorForKey } from '../collector/index.js';
+import { type Outcome, type Pipeline, type Redactor, redactorForKey } from '../collector/index.js';
 import { EventEncoder, transferables } from './event-batch.js';
 import { isDamagedInput } from './input-limits.js';
 import { type LogInputOptions, readLogOutcomes, scanNormalizeOptions } from './log-input.js';
@@ -87,6 +87,14 @@ async function flush(offset: number, lines: number): Promise<void> {
   send({ t: 'batch', batch, offset, lines }, transferables(batch));
 }
 
+/** Adds the events among `outcomes` to the batch (a loop kept out of readFile: see Pipeline.pushAll). */
+function encodeEvents(outcomes: readonly Outcome[]): void {
+  for (let i = 0; i < outcomes.length; i++) {
+    const x = outcomes[i] as Outcome;
+    if (x.kind === 'event') encoder.add(x.event, x.position);
+  }
+}
+
 async function readFile(m: Extract<ToWorker, { t: 'file' }>): Promise<void> {
   if (redactor === null || redactorKey !== m.key) {
     redactor = redactorForKey(m.key, normalize.redactor);
@@ -114,7 +122,7 @@ async function readFile(m: Extract<ToWorker, { t: 'file' }>): Promise<void> {
           pipeline = p;
         },
       )) {
-        for (const x of outcomes) if (x.kind === 'event') encoder.add(x.event, x.position);
+        encodeEvents(outcomes);
         if (encoder.size >= BATCH_EVENTS) await flush(offset, pipeline?.tally.lines ?? 0);
       }
       if (encoder.size > 0) await flush(offset, pipeline?.tally.lines ?? 0);

@@ -122,6 +122,32 @@ async function scanFiles(
       )
     : null;
 
+  /** New alerts of the last batch judged, as lines to print in order. */
+  const toPrint: string[] = [];
+  /**
+   * Runs a batch of events through the engine. Synchronous, and apart from scanFiles: the per-event
+   * loop is what V8 optimises, not scanFiles' whole async state machine (see Pipeline.pushAll).
+   */
+  const judge = (events: readonly AccessEvent[]): void => {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as AccessEvent;
+      if (e.ts > maxTs) maxTs = e.ts;
+      for (const a of engine.process(e)) {
+        if (!printed.has(a.alert_id)) {
+          printed.set(a.alert_id, a.explanation.observed);
+          byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
+          toPrint.push(JSON.stringify(a));
+        } else {
+          latest.set(a.alert_id, a);
+        }
+      }
+      if (++sinceSweep >= SWEEP_EVERY) {
+        sinceSweep = 0;
+        engine.flushIdle(maxTs);
+      }
+    }
+  };
+
   const damaged: string[] = [];
   const fileOpts = {
     format: o.format,
@@ -158,22 +184,9 @@ async function scanFiles(
         end = r.value;
         break;
       }
-      for (const e of r.value) {
-        if (e.ts > maxTs) maxTs = e.ts;
-        for (const a of engine.process(e)) {
-          if (!printed.has(a.alert_id)) {
-            printed.set(a.alert_id, a.explanation.observed);
-            byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
-            await writeLine(JSON.stringify(a));
-          } else {
-            latest.set(a.alert_id, a);
-          }
-        }
-        if (++sinceSweep >= SWEEP_EVERY) {
-          sinceSweep = 0;
-          engine.flushIdle(maxTs);
-        }
-      }
+      judge(r.value);
+      for (let i = 0; i < toPrint.length; i++) await writeLine(toPrint[i] as string);
+      toPrint.length = 0;
     }
     if (end.damaged !== null) damaged.push(end.damaged);
     if (bar) bar.update(size ?? 1, { alerts: printed.size });

@@ -276,8 +276,7 @@ export function createCollector(
           await inFlight;
           await publish(old.pipeline.end(), oldSource, old);
         }
-        const outcomes: Outcome[] = [];
-        for (const line of batch.lines) for (const o of slot.pipeline.push(line)) outcomes.push(o);
+        const outcomes = slot.pipeline.pushAll(batch.lines);
         stats.read += batch.lines.length;
         m.linesRead.inc({ input: slot.input, format: slot.format }, batch.lines.length);
         const prepared = prepare(outcomes, source, slot);

@@ -106,3 +106,36 @@ test('reject reasons come from the error data: the parser reason, else the error
   );
   assert.deepEqual(pipeline.tally.rejectReasons, { no_timestamp: 1, LW_ERR_PARSE_BAD_TIMESTAMP: 1 });
 });
+
+test('pushAll gives what push gives line by line: the same outcomes in order, the same tally', () => {
+  const make = () =>
+    createPipeline({
+      format: formatById('nginx'),
+      source: 'batch.log',
+      tenant: 'clinic-north',
+      redactor: createRedactor(Buffer.alloc(32, 7)),
+      normalize: compileNormalizeOptions(),
+    });
+  const ok = '203.0.113.9 - - [21/Nov/2026:14:00:00 +0000] "GET /patients/42 HTTP/1.1" 200 512 "-" "curl/8"';
+  const lines = [
+    { offset: 0, text: ok },
+    { offset: 100, text: '' },
+    { offset: 101, text: 'not a log line at all' },
+    { offset: 200, text: ok.slice(0, 40), tooLong: { bytes: 70_000, limit: 40 } },
+    { offset: 70_201, text: ok.replace('/patients/42', '/patients/43') },
+  ];
+  const one = make();
+  const each = lines.flatMap((l) => one.push(l));
+  const all = make();
+  const batched = all.pushAll(lines);
+  const view = (o: Outcome) =>
+    o.kind === 'event'
+      ? `event ${o.position} ${JSON.stringify(o.event)}`
+      : o.kind === 'rejected'
+        ? `rejected ${o.position} ${o.error.code}`
+        : `skipped ${o.position} ${o.what}`;
+  assert.deepEqual(batched.map(view), each.map(view));
+  assert.equal(batched.length, 5);
+  assert.deepEqual(all.tally, one.tally);
+  assert.deepEqual(all.pushAll([]), []);
+});

@@ -474,6 +474,9 @@ function markDates(s: string, n: number): boolean {
   for (let i = 0; i < n; i++) {
     const a = segA[i] as number;
     const b = segB[i] as number;
+    // an empty segment (a trailing '/') is no date; and charCodeAt past the end of s would be a
+    // first out-of-bounds read that sends optimised normalizeRoute back to the interpreter
+    if (a === b) continue;
     const c0 = s.charCodeAt(a);
     if (c0 < 0x30 || c0 > 0x39) continue;
     if (isIsoDateAt(s, a, b)) {

@@ -35,7 +35,7 @@ status: ## what is running
 migrate: build up ## apply ClickHouse migrations
 	node bin/leakwatch.js migrate
 
-test: build ## unit tests, then integration and end-to-end tests on real Kafka and ClickHouse
+test: build lint ## lint, unit tests, then integration and end-to-end tests on real Kafka and ClickHouse
 	bash test/support/make-test.sh
 
 test-unit: build ## unit tests only (no services needed)

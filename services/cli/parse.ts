@@ -15,7 +15,7 @@ import {
 import { isDamagedInput } from './input-limits.js';
 import { readLogOutcomes } from './log-input.js';
 import { chooseRedactionKey } from './redaction-options.js';
-import { writeLine } from './stdout.js';
+import { stdoutClosed, writeLine } from './stdout.js';
 
 export interface ParseCommandOptions {
   format: FormatChoice;
@@ -59,10 +59,17 @@ export async function runParse(
           else if (x.kind === 'rejected' && o.rejects)
             process.stderr.write(`rejected ${path}@${x.position}: ${x.error.message}\n`);
         }
+        if (stdoutClosed()) break; // the reader went away (`| head`): nothing more would be read
       }
     } catch (err) {
       if (!isDamagedInput(err)) throw err;
       damaged.push(err.message);
+    }
+    if (stdoutClosed()) {
+      process.stderr.write(
+        `leakwatch parse: stopped reading ${path}: stdout was closed by its reader, after ${(pipeline?.tally.lines ?? 0) + total.lines} lines\n`,
+      );
+      return { ...total, damaged };
     }
     if (pipeline) {
       if (files.length > 1) process.stderr.write(`${path}: ${formatTally(pipeline.tally)}\n`);

@@ -1,10 +1,11 @@
 // `scan` parses in a second thread (scan-worker.ts): the same alerts, summary and errors as when
 // everything runs in one thread (the `worker: false` path, which stdin always takes).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -77,4 +78,69 @@ test('an error in the parsing thread is the same LeakwatchError as in one thread
   const b = scan([garbage], 'auto', false);
   assert.match(a.stderr, /ERROR LeakwatchError LW_ERR_CONFIG_INVALID .*cannot tell the log format/);
   assert.equal(a.stderr, b.stderr);
+});
+
+// Many addresses each walking patient ids: hundreds of alerts, more than a pipe holds.
+const walkers: string[] = [];
+for (let i = 0; i < 18_000; i++) {
+  const who = i % 300;
+  walkers.push(
+    `203.0.${113 + (who >> 8)}.${who & 255} - - [${stamp(t0 + i * 100)}] "GET /api/patients/${5000 + Math.floor(i / 300)} HTTP/1.1" 200 900 "-" "curl/8.${who}"`,
+  );
+}
+const walks = join(dir, 'walks.log');
+writeFileSync(walks, `${walkers.join('\n')}\n`);
+
+/**
+ * `leakwatch CMD … | head -1`: the CLI with a reader that takes the first chunk of stdout and goes
+ * away. Resolves with the exit code and stderr, or rejects if the process is still running after 30 s.
+ */
+function firstLineOnly(
+  args: string[],
+  stdinFile?: string,
+): Promise<{ code: number | null; stderr: string; first: string }> {
+  const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'leakwatch.js');
+  const stdin = stdinFile === undefined ? 'ignore' : openSync(stdinFile, 'r');
+  const child = spawn(process.execPath, [bin, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
+  if (typeof stdin === 'number') closeSync(stdin);
+  const out = child.stdout as Readable;
+  let stderr = '';
+  let first = '';
+  (child.stderr as Readable).setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  out.once('data', (d: Buffer) => {
+    first = d.toString('utf8').split('\n')[0] ?? '';
+    out.destroy();
+  });
+  return new Promise((resolve, reject) => {
+    const limit = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`still running 30 s after its reader went away; stderr: ${stderr}`));
+    }, 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(limit);
+      resolve({ code, stderr, first });
+    });
+  });
+}
+
+for (const worker of [true, false]) {
+  test(`scan stops when the reader of its alerts goes away (| head), ${worker ? 'with' : 'without'} the parsing thread`, async () => {
+    const r = await firstLineOnly(
+      ['scan', '--dev', '--no-progress', '--format', 'nginx', worker ? walks : '-'],
+      worker ? undefined : walks,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.first, /^\{"alert_id":/);
+    assert.match(r.stderr, /stopped reading: stdout was closed by its reader, after \d+ events judged/);
+    assert.doesNotMatch(r.stderr, /Error|at /);
+  });
+}
+
+test('parse stops when the reader of its events goes away (| head)', async () => {
+  const r = await firstLineOnly(['parse', '--dev', '--format', 'nginx', walks]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.first, /^\{"event_id":/);
+  assert.match(r.stderr, /stopped reading .*walks\.log: stdout was closed by its reader, after \d+ lines/);
 });

@@ -25,7 +25,7 @@ import type { FromWorker, ToWorker, WorkerError } from './scan-worker.js';
 export { EXIT_DAMAGED_INPUT } from './input-limits.js';
 
 import { chooseRedactionKey } from './redaction-options.js';
-import { writeLine } from './stdout.js';
+import { stdoutClosed, writeLine } from './stdout.js';
 
 export interface ScanCommandOptions {
   format: FormatChoice;
@@ -128,7 +128,9 @@ async function scanFiles(
    * Runs a batch of events through the engine. Synchronous, and apart from scanFiles: the per-event
    * loop is what V8 optimises, not scanFiles' whole async state machine (see Pipeline.pushAll).
    */
+  let judged = 0;
   const judge = (events: readonly AccessEvent[]): void => {
+    judged += events.length;
     for (let i = 0; i < events.length; i++) {
       const e = events[i] as AccessEvent;
       if (e.ts > maxTs) maxTs = e.ts;
@@ -177,7 +179,7 @@ async function scanFiles(
     } else {
       events = link.read(path, fileOpts, key, hooks);
     }
-    let end: FileEnd;
+    let end: FileEnd | null = null;
     for (;;) {
       const r = await events.next();
       if (r.done === true) {
@@ -187,6 +189,13 @@ async function scanFiles(
       judge(r.value);
       for (let i = 0; i < toPrint.length; i++) await writeLine(toPrint[i] as string);
       toPrint.length = 0;
+      if (stdoutClosed()) break;
+    }
+    if (end === null) {
+      // The reader of the alerts went away (`| head`): nothing more would be read, so stop here.
+      await events.return({ tally: null, damaged: null });
+      bar?.stop();
+      break;
     }
     if (end.damaged !== null) damaged.push(end.damaged);
     if (bar) bar.update(size ?? 1, { alerts: printed.size });
@@ -196,8 +205,10 @@ async function scanFiles(
       addTally(total, end.tally);
     }
   }
+  const stoppedEarly = stdoutClosed();
   // Final state of alerts updated since they were first printed.
   for (const [id, a] of latest) {
+    if (stoppedEarly) break;
     if (a.explanation.observed !== printed.get(id)) await writeLine(JSON.stringify(a));
   }
 
@@ -208,11 +219,18 @@ async function scanFiles(
     .map(([r, n]) => `${r}: ${n}`)
     .join(', ');
   const st = engine.stats();
-  process.stderr.write(
-    `leakwatch scan: ${formatTally(total)}; ${alerts} alert(s)${rules ? ` (${rules})` : ''}; ` +
-      `late events ${st.lateEvents}; ${seconds.toFixed(2)} s, ${Math.round(total.lines / seconds)} lines/s` +
-      `${damaged.length ? `; ${damaged.length} input(s) damaged or binary` : ''}\n`,
-  );
+  if (stoppedEarly) {
+    // no tally: the file being read when the reader went away was not read to its end
+    process.stderr.write(
+      `leakwatch scan: stopped reading: stdout was closed by its reader, after ${judged} events judged and ${alerts} alert(s) written\n`,
+    );
+  } else {
+    process.stderr.write(
+      `leakwatch scan: ${formatTally(total)}; ${alerts} alert(s)${rules ? ` (${rules})` : ''}; ` +
+        `late events ${st.lateEvents}; ${seconds.toFixed(2)} s, ${Math.round(total.lines / seconds)} lines/s` +
+        `${damaged.length ? `; ${damaged.length} input(s) damaged or binary` : ''}\n`,
+    );
+  }
   for (const d of damaged) process.stderr.write(`leakwatch scan: ${d}\n`);
   return {
     lines: total.lines,

@@ -1,8 +1,9 @@
 // What `parse` and `scan` decide about their inputs before reading them (the longest line, the
 // exit code for damaged input, a file's size for progress), apart from log-input.ts so that scan's
 // detection thread loads none of the collector's reading and parsing.
-import { stat } from 'node:fs/promises';
-import { ConfigInvalid } from '#shared/errors.js';
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigInvalid, InputUnreadable } from '#shared/errors.js';
 
 /**
  * Longest line `parse` and `scan` read by default: 64 MiB, because a CloudTrail delivery file is one
@@ -32,4 +33,29 @@ export function isDamagedInput(err: unknown): err is Error {
 export async function plainSize(path: string): Promise<number | null> {
   if (path === '-' || path.endsWith('.gz')) return null;
   return (await stat(path)).size;
+}
+
+/**
+ * Every input exists, is not a directory and can be opened, checked before any is read: a missing
+ * file found after an hour spent on the files before it would waste that hour. Throws
+ * InputUnreadable (one line, exit 2) naming each input that cannot be read. `-` (stdin) is not checked.
+ */
+export async function checkInputs(files: readonly string[]): Promise<void> {
+  const problems: string[] = [];
+  for (const f of files) {
+    if (f === '-') continue;
+    try {
+      if ((await stat(f)).isDirectory()) {
+        problems.push(`${f} (a directory: give the log files in it, for example ${join(f, '*.log')})`);
+        continue;
+      }
+      await (await open(f, 'r')).close();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      problems.push(`${f} (${why})`);
+    }
+  }
+  if (problems.length > 0) throw InputUnreadable(problems.join(', '));
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { compileNormalizeOptions, redactorForKey } from '../collector/index.js';
-import { isDamagedInput, parseMaxLineBytes } from './input-limits.js';
+import { checkInputs, isDamagedInput, parseMaxLineBytes } from './input-limits.js';
 import { binaryReason, readLogOutcomes } from './log-input.js';
 
 const line = (i: number) =>
@@ -128,4 +128,19 @@ test('--max-line-bytes: whole bytes >= 256, default 64 MiB', () => {
   assert.equal(parseMaxLineBytes('4096'), 4096);
   for (const bad of ['100', '1e6', 'abc', '-5', ''])
     assert.throws(() => parseMaxLineBytes(bad), /max-line-bytes/);
+});
+
+test('every input is checked before any is read: missing files and directories named in one error', async () => {
+  const d = mkdtempSync(join(tmpdir(), 'lw-inputs-'));
+  const ok = join(d, 'ok.log');
+  writeFileSync(ok, 'x\n');
+  await checkInputs([ok, '-']);
+  await assert.rejects(checkInputs([ok, join(d, 'gone.log'), d]), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'LW_ERR_INPUT_UNREADABLE');
+    assert.equal(
+      err.message,
+      `cannot read ${join(d, 'gone.log')} (no such file), ${d} (a directory: give the log files in it, for example ${join(d, '*.log')}); nothing was read`,
+    );
+    return true;
+  });
 });

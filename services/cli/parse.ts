@@ -12,7 +12,7 @@ import {
   redactorForKey,
   type Tally,
 } from '../collector/index.js';
-import { isDamagedInput } from './input-limits.js';
+import { checkInputs, isDamagedInput } from './input-limits.js';
 import { readLogOutcomes } from './log-input.js';
 import { chooseRedactionKey } from './redaction-options.js';
 import { stdoutClosed, writeLine } from './stdout.js';
@@ -30,6 +30,7 @@ export async function runParse(
   files: string[],
   o: ParseCommandOptions,
 ): Promise<Tally & { damaged: string[] }> {
+  await checkInputs(files);
   const { key, note } = chooseRedactionKey(o);
   if (note) process.stderr.write(`leakwatch parse: ${note}\n`);
   const normalize = compileNormalizeOptions();

@@ -18,7 +18,7 @@ import type { FormatChoice } from '#shared/log-formats.js';
 import { addTally, emptyTally, formatTally, type Tally } from '#shared/tally.js';
 import type { Pipeline } from '../collector/index.js';
 import { EventDecoder } from './event-batch.js';
-import { isDamagedInput, parseMaxLineBytes, plainSize } from './input-limits.js';
+import { checkInputs, isDamagedInput, parseMaxLineBytes, plainSize } from './input-limits.js';
 import type { LogInputOptions } from './log-input.js';
 import type { FromWorker, ToWorker, WorkerError } from './scan-worker.js';
 
@@ -63,6 +63,7 @@ const SWEEP_EVERY = 20_000;
 
 export async function runScan(files: string[], o: ScanCommandOptions): Promise<ScanSummary> {
   const maxLineBytes = parseMaxLineBytes(o.maxLineBytes);
+  await checkInputs(files);
   // The parsing thread (files other than stdin) starts first, loading its modules while this one
   // loads the detector and builds the engine (it gets the key with its first file); it is stopped
   // whatever happens.

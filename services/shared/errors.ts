@@ -156,6 +156,10 @@ export const ApiConflict = createError('LW_ERR_API_CONFLICT', '%s', { statusCode
 export const InputNotFound = createError('LW_ERR_INPUT_NOT_FOUND', 'no such input file: %s', {
   statusCode: 500,
 });
+/** `scan`/`parse` inputs that cannot be read (checked before any is read). */
+export const InputUnreadable = createError('LW_ERR_INPUT_UNREADABLE', 'cannot read %s; nothing was read', {
+  statusCode: 400,
+});
 export const CheckpointInvalid = createError(
   'LW_ERR_CHECKPOINT_INVALID',
   'checkpoint file %s is unusable (%s); fix or remove it (inputs then start as configured by fromStart)',

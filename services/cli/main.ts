@@ -5,6 +5,7 @@ import { configFileFromEnv, sensitiveKindsFromEnv } from '#shared/env.js';
 import { isLeakwatchError } from '#shared/errors.js';
 import { FORMAT_IDS } from '#shared/log-formats.js';
 import { registerEvalCommand } from './eval-command.js';
+import { isFileError } from './file-errors.js';
 import type { ParseCommandOptions } from './parse.js';
 import type { ScanCommandOptions } from './scan.js';
 import { registerSimulateCommand } from './simulate-command.js';
@@ -14,8 +15,7 @@ async function cliErrors(name: string, run: () => Promise<unknown>): Promise<voi
   try {
     await run();
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (isLeakwatchError(err) || code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') {
+    if (isLeakwatchError(err) || isFileError(err)) {
       console.error(`leakwatch ${name}: ${(err as Error).message}`);
       process.exitCode = 2;
       return;

@@ -1,6 +1,7 @@
 // `leakwatch simulate`: writes a mixed log with labelled leak scenarios (services/simulate).
 import type { Command } from 'commander';
 import type { SimulateOptions } from '../simulate/simulate.js';
+import { isFileError } from './file-errors.js';
 
 interface SimulateCliOptions {
   out: string;
@@ -123,9 +124,7 @@ async function reportWritten(
     console.error(`  leakwatch eval --labels ${w.labelsPath} --alerts ${alerts}`);
   } catch (err) {
     if (err instanceof SimulateInvalid) fail(err.message);
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'ENOTDIR')
-      fail(e.message);
+    if (isFileError(err)) fail(err.message);
     throw err;
   }
 }

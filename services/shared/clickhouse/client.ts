@@ -3,6 +3,7 @@
 import {
   type ClickHouseClient,
   ClickHouseError,
+  ClickHouseLogLevel,
   type ClickHouseSettings,
   createClient,
 } from '@clickhouse/client';
@@ -23,6 +24,10 @@ export function createClickHouse(cfg: Pick<Config, 'clickhouse'>): ClickHouseCli
       // both versions know it; makes UInt64 come back the same way everywhere (as strings)
       output_format_json_quote_64bit_integers: 1,
     },
+    // The client's own logger prints each failed request as many plain-text lines among the
+    // services' JSON logs; every failure reaches the caller as an error, which logs it (one JSON
+    // line, with the retry it is in), so that logger is off.
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 

@@ -88,14 +88,19 @@ for (const rel of REAL_WEB_LOGS) {
   }
 }
 
-test('reject reasons come from the error data: the parser reason, else the error code', () => {
-  const pipeline = createPipeline({
+/** An nginx pipeline reading `source` with a fixed key. */
+function nginxPipeline(source: string) {
+  return createPipeline({
     format: formatById('nginx'),
-    source: 'reasons.log',
+    source,
     tenant: 'clinic-north',
     redactor: createRedactor(Buffer.alloc(32, 7)),
     normalize: compileNormalizeOptions(),
   });
+}
+
+test('reject reasons come from the error data: the parser reason, else the error code', () => {
+  const pipeline = nginxPipeline('reasons.log');
   const ok = '203.0.113.9 - - [21/Nov/2026:14:00:00 +0000] "GET /shop/ HTTP/1.1" 200 512 "-" "curl/8"';
   const lines = [ok, 'not a log line at all', ok.replace('21/Nov/2026', '99/Xyz/2026')];
   const out = lines.flatMap((text, i) => pipeline.push({ offset: i * 100, text }));
@@ -108,14 +113,7 @@ test('reject reasons come from the error data: the parser reason, else the error
 });
 
 test('pushAll gives what push gives line by line: the same outcomes in order, the same tally', () => {
-  const make = () =>
-    createPipeline({
-      format: formatById('nginx'),
-      source: 'batch.log',
-      tenant: 'clinic-north',
-      redactor: createRedactor(Buffer.alloc(32, 7)),
-      normalize: compileNormalizeOptions(),
-    });
+  const make = () => nginxPipeline('batch.log');
   const ok = '203.0.113.9 - - [21/Nov/2026:14:00:00 +0000] "GET /patients/42 HTTP/1.1" 200 512 "-" "curl/8"';
   const lines = [
     { offset: 0, text: ok },

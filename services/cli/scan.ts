@@ -207,11 +207,11 @@ async function scanFiles(
     }
   }
   const stoppedEarly = stdoutClosed();
-  // Final state of alerts updated since they were first printed.
-  for (const [id, a] of latest) {
-    if (stoppedEarly) break;
-    if (a.explanation.observed !== printed.get(id)) await writeLine(JSON.stringify(a));
-  }
+  // Final state of alerts updated since they were first printed (unless nobody reads them now).
+  if (!stoppedEarly)
+    for (const [id, a] of latest) {
+      if (a.explanation.observed !== printed.get(id)) await writeLine(JSON.stringify(a));
+    }
 
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const alerts = printed.size;

@@ -98,23 +98,21 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     return out;
   }
 
+  function pushAll(lines: readonly InputLine[]): Outcome[] {
+    const out: Outcome[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as InputLine;
+      tally.lines++;
+      if (line.tooLong !== undefined) out.push(tooLong(line, line.tooLong));
+      else convert(parser.push(line), out);
+    }
+    return out;
+  }
+
   return {
     tally,
-    push(line) {
-      tally.lines++;
-      if (line.tooLong !== undefined) return [tooLong(line, line.tooLong)];
-      return convert(parser.push(line), []);
-    },
-    pushAll(lines) {
-      const out: Outcome[] = [];
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i] as InputLine;
-        tally.lines++;
-        if (line.tooLong !== undefined) out.push(tooLong(line, line.tooLong));
-        else convert(parser.push(line), out);
-      }
-      return out;
-    },
+    push: (line) => pushAll([line]),
+    pushAll,
     end() {
       return convert(parser.end(), []);
     },

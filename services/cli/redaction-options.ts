@@ -1,6 +1,7 @@
 // The redaction key options `parse` and `scan` share: --redaction-key, COLLECTOR_REDACTION_KEY, or --dev.
 import { randomBytes } from 'node:crypto';
 import { DEV_REDACTION_KEY, redactionKeyFromEnv } from '#shared/env.js';
+import { ConfigInvalid } from '#shared/errors.js';
 
 export interface KeyChoice {
   key: string;
@@ -11,7 +12,10 @@ export interface KeyChoice {
 export function chooseRedactionKey(opts: { redactionKey?: string; dev?: boolean }): KeyChoice {
   const given = opts.redactionKey ?? redactionKeyFromEnv();
   if (given !== undefined && given !== '') {
-    if (given.length < 16) throw new Error('the redaction key must be at least 16 characters');
+    if (given.length < 16)
+      throw ConfigInvalid(
+        `the redaction key (${opts.redactionKey !== undefined ? '--redaction-key' : 'COLLECTOR_REDACTION_KEY'}) must be at least 16 characters; a random one: openssl rand -hex 32`,
+      );
     return { key: given, note: null };
   }
   if (opts.dev)

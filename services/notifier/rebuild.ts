@@ -38,19 +38,25 @@ export async function rebuildState(
   const topics = [o.alertsTopic, o.statusTopic];
   // partition -> [from, to): from = first offset within the horizon, to = the committed offset.
   const ranges = new Map<string, { topic: string; partition: number; from: bigint; to: bigint }>();
-  try {
-    // A broker that has just started may not have a coordinator for the group yet (NOT_COORDINATOR,
-    // COORDINATOR_LOAD_IN_PROGRESS: kafkajs marks them retriable); `make demo` on a fresh machine
-    // met it, and the notifier then failed to start.
-    const committed = await retry(() => admin.fetchOffsets({ groupId: o.groupId, topics }), {
+  // A broker that has just started, or topics just created, may not have a coordinator for the
+  // group or a leader for a partition yet (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS,
+  // NOT_LEADER_FOR_PARTITION: kafkajs marks them retriable); `make demo` met each, and the notifier
+  // then failed to start.
+  const retried = <T>(what: string, call: () => Promise<T>): Promise<T> =>
+    retry(call, {
       ...DELIVERY_BACKOFF,
       maxAttempts: 12,
       retriable: (err) => (err as { retriable?: unknown }).retriable === true,
-      onRetry: (err, attempt, delay) =>
-        log.warn({ err, attempt, delay }, 'reading the committed offsets failed; retrying'),
+      onRetry: (err, attempt, delay) => log.warn({ err, attempt, delay }, `${what} failed; retrying`),
     });
+  try {
+    const committed = await retried('reading the committed offsets', () =>
+      admin.fetchOffsets({ groupId: o.groupId, topics }),
+    );
     for (const t of committed) {
-      const starts = await admin.fetchTopicOffsetsByTimestamp(t.topic, Date.now() - o.horizonMs);
+      const starts = await retried('reading the offsets at the replay horizon', () =>
+        admin.fetchTopicOffsetsByTimestamp(t.topic, Date.now() - o.horizonMs),
+      );
       for (const p of t.partitions) {
         const to = BigInt(p.offset);
         // -1: nothing appended since the horizon; nothing to replay there.

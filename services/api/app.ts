@@ -74,7 +74,7 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   });
   await app.register(security, opts.config.api);
   await app.register(auth, { tokens: opts.config.api.tokens, openAccess: opts.config.api.openAccess });
-  await app.register(audit, { ch: ctx.ch, db: ctx.db });
+  await app.register(audit, { ch: ctx.ch, db: ctx.db, batchMs: opts.config.api.auditBatchMs });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list' },

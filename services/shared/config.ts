@@ -355,6 +355,11 @@ export const ConfigSchema = Type.Object(
          * page); a status change made through this API clears it at once. 0: every request reads.
          */
         alertListCacheMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+        /**
+         * Shortest time between the starts of two api_audit inserts; rows of answers meanwhile share
+         * the next one (each answer still waits for its row). 0: as soon as the previous one ends.
+         */
+        auditBatchMs: Type.Integer({ minimum: 0, maximum: 5000 }),
         /** Origins allowed to call the API from a browser; empty: no CORS headers at all. */
         corsOrigins: Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$' })),
         // ---- investigation reads (access history, accounting, entities, series) ----
@@ -471,6 +476,7 @@ export const DEFAULTS: Config = {
     requestTimeoutMs: 30_000,
     queryTimeoutS: 10,
     alertListCacheMs: 1000,
+    auditBatchMs: 0,
     corsOrigins: [],
     accessMaxRangeDays: 31,
   },
@@ -632,6 +638,7 @@ export const ENV: Record<string, [path: string, parse: Parser]> = {
   API_REQUEST_TIMEOUT_MS: ['api.requestTimeoutMs', int],
   API_QUERY_TIMEOUT_S: ['api.queryTimeoutS', int],
   API_ALERT_LIST_CACHE_MS: ['api.alertListCacheMs', int],
+  API_AUDIT_BATCH_MS: ['api.auditBatchMs', int],
   API_CORS_ORIGINS: ['api.corsOrigins', list],
   API_ACCESS_MAX_RANGE_DAYS: ['api.accessMaxRangeDays', int],
 };

@@ -1,7 +1,8 @@
 // api_audit read back from real ClickHouse: an audited write (every non-GET route) and an audited
 // read (`config: { audit: true }`) each leave one row naming the token (id and name), its role, the
 // method, the route pattern, the parameters (never the body), the status and the rows returned;
-// unaudited reads and refused callers leave none.
+// unaudited reads and refused callers leave none. Alert reads are audited (an alert names the
+// records its actor read), and concurrent audited answers share inserts without losing a row.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Type } from '@sinclair/typebox';
@@ -81,8 +82,11 @@ test('audited calls are rows of api_audit; others are not', async () => {
   assert.equal(w.statusCode, 200);
   const r = await app.inject(as('admin', { url: '/api/v1/test-only/history?resource_id=1234' }));
   assert.equal(r.statusCode, 200);
-  // not audited: a plain alert list, a refused caller, a forbidden role
-  assert.equal((await app.inject(as('viewer', { url: '/api/v1/alerts' }))).statusCode, 200);
+  // not audited: an unaudited read (the Grafana alert series), a refused caller, a forbidden role
+  assert.equal(
+    (await app.inject(as('viewer', { url: '/api/v1/series/alerts?from=0&to=60000' }))).statusCode,
+    200,
+  );
   assert.equal((await app.inject({ url: '/api/v1/test-only/history?resource_id=1' })).statusCode, 401);
   const forbidden = await app.inject(
     as('viewer', { method: 'POST', url: '/api/v1/test-only/cases/c-1/notes', payload: { note: 'x' } }),
@@ -115,4 +119,40 @@ test('audited calls are rows of api_audit; others are not', async () => {
   assert.equal(Number(get.rows), 3);
   const at = Date.parse(`${get.ts.replace(' ', 'T')}Z`);
   assert.ok(Math.abs(at - Date.now()) < 120_000, `ts ${get.ts} is the time of the call`);
+});
+
+test('alert reads are audited; concurrent audited answers each leave their row', async () => {
+  const before = await queryRows<{ n: string }>(ch, raw(`SELECT count() AS n FROM ${db}.api_audit`));
+  const list = await app.inject(as('viewer', { url: '/api/v1/alerts?severity=high&limit=5' }));
+  assert.equal(list.statusCode, 200);
+  assert.equal((await app.inject(as('viewer', { url: '/api/v1/alerts/0123456789abcdef' }))).statusCode, 404);
+  const many = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      app.inject(as('viewer', { url: `/api/v1/test-only/history?resource_id=burst-${i}` })),
+    ),
+  );
+  assert.deepEqual(
+    many.map((r) => r.statusCode),
+    many.map(() => 200),
+  );
+  const rows = await queryRows<AuditOut>(
+    ch,
+    raw(
+      `SELECT ts, token_id, token_name, role, method, route, query, status, rows FROM ${db}.api_audit ORDER BY ts, method`,
+    ),
+  );
+  assert.equal(rows.length, Number(before[0]!.n) + 22, JSON.stringify(rows));
+  const alertReads = rows
+    .filter((r) => r.route.startsWith('/api/v1/alerts'))
+    .sort((x, y) => x.route.localeCompare(y.route));
+  assert.deepEqual(
+    alertReads.map((r) => [r.route, Number(r.status), r.token_name]),
+    [
+      ['/api/v1/alerts', 200, 'test-viewer'],
+      ['/api/v1/alerts/:id', 404, 'test-viewer'],
+    ],
+  );
+  assert.deepEqual(JSON.parse(alertReads[0]!.query).query, { severity: ['high'], limit: 5, offset: 0 });
+  const burst = rows.filter((r) => r.query.includes('burst-'));
+  assert.equal(new Set(burst.map((r) => JSON.parse(r.query).query.resource_id)).size, 20);
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { queryRows } from '#shared/clickhouse/client.js';
 import { raw } from '#shared/clickhouse/sql.js';
+import { ApiNotFound } from '#shared/errors.js';
 import { withSettings } from '../../services/api/clickhouse.js';
 import { apiConfig, as, buildApi, quietClickHouse, unreachableClickHouse } from '../support/api.js';
 import { getServices } from '../support/services.js';
@@ -22,6 +23,13 @@ test('ClickHouse unreachable: 503 LW_ERR_CLICKHOUSE_UNAVAILABLE, /readyz not rea
           secret: 'answer that must not leave without its audit row',
         }),
       );
+      a.post(
+        '/api/v1/test-only/missing',
+        { config: { role: 'responder' }, schema: { hide: true } },
+        async () => {
+          throw ApiNotFound('case c-9');
+        },
+      );
     },
   );
   t.after(() => app.close());
@@ -33,6 +41,12 @@ test('ClickHouse unreachable: 503 LW_ERR_CLICKHOUSE_UNAVAILABLE, /readyz not rea
   assert.deepEqual(Object.keys(w.json()), ['error', 'message']);
   assert.equal(w.json().error, 'LW_ERR_CLICKHOUSE_UNAVAILABLE');
   assert.doesNotMatch(w.body, /secret/);
+  // an error answer discloses nothing: it keeps its status and message though its row is not written
+  const missing = await app.inject(
+    as('responder', { method: 'POST', url: '/api/v1/test-only/missing', payload: {} }),
+  );
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().error, 'LW_ERR_API_NOT_FOUND');
   for (const url of ['/api/v1/alerts', '/api/v1/alerts/0123456789abcdef']) {
     const r = await app.inject(as('viewer', { url }));
     assert.equal(r.statusCode, 503, url);

@@ -1,12 +1,14 @@
 // api_audit: who asked the API what. A route with `config: { audit: true }` (reads of access
 // history, incidents, affected records) and every write is recorded *before* its answer is sent:
 // if the row cannot be written, the caller gets 503 and no data, so no read escapes the trail.
-// Handlers say how many rows they returned with `req.auditRows = n`.
+// Handlers say how many rows they returned with `req.auditRows = n`. Rows of concurrent requests
+// share one insert (audit-writer.ts: at most one per API_AUDIT_BATCH_MS).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type ClickHouseClient, insertRows } from '#shared/clickhouse/client.js';
 import { table } from '#shared/clickhouse/sql.js';
 import { ClickHouseUnavailable, isLeakwatchError } from '#shared/errors.js';
+import { AuditWriter } from './audit-writer.js';
 
 const AuditUnavailable = () => ClickHouseUnavailable('the configured CLICKHOUSE_URL (api_audit not written)');
 
@@ -33,6 +35,8 @@ export interface AuditRow {
 export interface AuditOptions {
   ch: ClickHouseClient;
   db: string;
+  /** Shortest time between two api_audit inserts, in ms (api.auditBatchMs). */
+  batchMs: number;
 }
 
 export function isAudited(req: FastifyRequest): boolean {
@@ -59,13 +63,25 @@ export function auditRow(req: FastifyRequest, status: number): AuditRow {
 
 async function auditPlugin(app: FastifyInstance, opts: AuditOptions): Promise<void> {
   app.decorateRequest('auditRows', undefined);
+  const auditTable = table(opts.db, 'api_audit');
+  const writer = new AuditWriter<AuditRow>((rows) => insertRows(opts.ch, auditTable, rows), {
+    intervalMs: opts.batchMs,
+    maxBatch: 1000,
+    maxPending: 10_000,
+  });
   app.addHook('onSend', async (req, reply, payload) => {
     if (!isAudited(req) || req.principal === undefined) return payload;
     try {
-      await insertRows(opts.ch, table(opts.db, 'api_audit'), [auditRow(req, reply.statusCode)]);
+      await writer.write(auditRow(req, reply.statusCode));
     } catch (err) {
-      // The answer is withheld, in the API's error shape (an error thrown from onSend would bypass
-      // the error handler and reach the caller in fastify's default shape).
+      // An error answer (a 404, a 429) discloses nothing: it keeps its status, so a caller is told
+      // what it did wrong rather than that the store is down.
+      if (reply.statusCode >= 400) {
+        req.log.error({ err }, 'api_audit row of an error answer not written');
+        return payload;
+      }
+      // Otherwise the answer is withheld, in the API's error shape (an error thrown from onSend
+      // would bypass the error handler and reach the caller in fastify's default shape).
       req.log.error({ err }, 'api_audit row not written: answer withheld');
       const e = isLeakwatchError(err) && err.statusCode >= 500 ? err : AuditUnavailable();
       reply.code(e.statusCode).header('content-type', 'application/json; charset=utf-8');

@@ -98,7 +98,8 @@ export async function alertRoutes(app: FastifyInstance, ctx: ApiContext): Promis
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/v1/alerts',
     {
-      config: { role: 'viewer' },
+      // audited: an alert names the records its actor read (top_resources, sample_event_ids)
+      config: { role: 'viewer', audit: true },
       schema: {
         summary: 'List alerts, newest first',
         tags: ['alerts'],
@@ -117,7 +118,7 @@ export async function alertRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         entityType = q.entity.slice(0, i);
         entityValue = q.entity.slice(i + 1);
       }
-      return listAlerts(ctx, {
+      const page = await listAlerts(ctx, {
         ...(q.from !== undefined && { from: q.from }),
         ...(q.to !== undefined && { to: q.to }),
         ...(q.severity && { severity: q.severity }),
@@ -128,13 +129,15 @@ export async function alertRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         limit: q.limit,
         offset: q.offset,
       });
+      req.auditRows = page.length;
+      return page;
     },
   );
 
   app.get<{ Params: Static<typeof AlertIdParams> }>(
     '/api/v1/alerts/:id',
     {
-      config: { role: 'viewer' },
+      config: { role: 'viewer', audit: true },
       schema: {
         summary: 'One alert with its explanation and status history',
         tags: ['alerts'],
@@ -144,6 +147,7 @@ export async function alertRoutes(app: FastifyInstance, ctx: ApiContext): Promis
     },
     async (req) => {
       const a = await loadAlert(ctx, req.params.id);
+      req.auditRows = 1;
       const history = await queryRows<Record<string, string>>(
         ctx.ch,
         alertStatusHistoryQuery(ctx.db, a.alert_id),

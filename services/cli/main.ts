@@ -1,5 +1,5 @@
 // `leakwatch <command>`: every service and tool behind one bin. Wiring only: config -> run.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Config } from '#shared/config.js';
 import { configFileFromEnv, sensitiveKindsFromEnv } from '#shared/env.js';
 import { isLeakwatchError } from '#shared/errors.js';
@@ -156,6 +156,14 @@ export async function main(argv: string[]): Promise<void> {
       else process.exitCode = await runBaselinesOnce(await config());
     });
 
+  // The same bounds as LEAKWATCH_TENANT (config.ts): an empty tenant would file alerts under ''.
+  const tenantOption = (what: string) =>
+    new Option('--tenant <name>', what).default('default').argParser((v: string) => {
+      if (v.length === 0 || v.length > 200)
+        throw new InvalidArgumentError('a tenant is 1 to 200 characters.');
+      return v;
+    });
+
   const formatOption = () =>
     new Option('--format <format>', 'log format, or auto (detected from the first lines)')
       .choices(['auto', ...FORMAT_IDS])
@@ -167,7 +175,7 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<files...>', 'log files (plain or .gz), or - for stdin')
     .addOption(formatOption())
     .option('--log-format <string>', 'nginx log_format / Apache LogFormat string (formats nginx, apache)')
-    .option('--tenant <name>', 'tenant written into the events', 'default')
+    .addOption(tenantOption('tenant written into the events'))
     .option('--redaction-key <key>', 'PHI tokenising key (default: COLLECTOR_REDACTION_KEY, else random)')
     .option('--dev', 'use the built-in (not secret) redaction key')
     .option('--rejects', 'print each rejected line reason on stderr')
@@ -186,7 +194,7 @@ export async function main(argv: string[]): Promise<void> {
     .addOption(formatOption())
     .option('--log-format <string>', 'nginx log_format / Apache LogFormat string (formats nginx, apache)')
     .option('--config <rules.yaml>', 'rules file (thresholds, allow-lists, severities)')
-    .option('--tenant <name>', 'tenant written into the alerts', 'default')
+    .addOption(tenantOption('tenant written into the alerts'))
     .option('--redaction-key <key>', 'PHI tokenising key (default: COLLECTOR_REDACTION_KEY, else random)')
     .option('--dev', 'use the built-in (not secret) redaction key')
     .option('--no-progress', 'no progress bar even on a terminal')

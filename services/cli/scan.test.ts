@@ -144,3 +144,17 @@ test('parse stops when the reader of its events goes away (| head)', async () =>
   assert.match(r.first, /^\{"event_id":/);
   assert.match(r.stderr, /stopped reading .*walks\.log: stdout was closed by its reader, after \d+ lines/);
 });
+
+test('an empty or over-long --tenant is refused before any input is read', () => {
+  const bin = join(import.meta.dirname, '../../../bin/leakwatch.js');
+  for (const cmd of ['scan', 'parse']) {
+    for (const tenant of ['', 'x'.repeat(201)]) {
+      const r = spawnSync(process.execPath, [bin, cmd, '--dev', '--tenant', tenant, plain], {
+        encoding: 'utf8',
+      });
+      assert.notEqual(r.status, 0, `${cmd} --tenant of ${tenant.length} characters`);
+      assert.match(r.stderr, /--tenant .* is invalid\. a tenant is 1 to 200 characters/);
+      assert.equal(r.stdout, '', 'nothing scanned');
+    }
+  }
+});

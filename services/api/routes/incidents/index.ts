@@ -7,7 +7,14 @@ import { INCIDENT_STATUSES, SEVERITIES } from '#shared/incidents/model.js';
 import { toIncident } from '#shared/incidents/queries.js';
 import type { ApiContext } from '../../context.js';
 import { affectedCsv, loadAffected } from './affected.js';
-import { loadNoticeTemplate, type NoticeFacts, renderNotice } from './notice.js';
+import {
+  loadNoticeTemplate,
+  type NoticeFacts,
+  renderNotice,
+  subjectsFact,
+  timelineFact,
+  whatHappened,
+} from './notice.js';
 import { listIncidentsQuery } from './queries.js';
 import {
   createIncident,
@@ -298,8 +305,10 @@ export async function incidentRoutes(app: FastifyInstance, ctx: ApiContext): Pro
         title: inc.title,
         status: inc.status,
         severity: inc.severity,
-        what_happened:
-          [...new Set(members.map((m) => m.title))].map((t) => `- ${t}`).join('\n') || `- ${inc.title}`,
+        what_happened: whatHappened(
+          members.map((m) => m.title),
+          inc.title,
+        ),
         rules: inc.rules.join(', ') || 'none',
         first_seen: iso(inc.first_seen_ms),
         last_seen: iso(inc.last_seen_ms),
@@ -307,7 +316,7 @@ export async function incidentRoutes(app: FastifyInstance, ctx: ApiContext): Pro
         confirmed_at: iso(inc.confirmed_at_ms),
         data_kinds: affected.kinds.join(', ') || 'none identified',
         records: String(affected.records),
-        subjects: String(affected.subjects),
+        subjects: subjectsFact(affected.subjects, affected.records, affected.kinds, cfg.subjectKinds),
         denied_records: String(deniedRecords),
         bulk_reads: affected.bulk.length
           ? `${affected.bulk.reduce((n, b) => n + b.requests, 0)} requests, ${affected.bulk.reduce((n, b) => n + b.rows, 0)} rows, ${affected.bulk.reduce((n, b) => n + b.bytes, 0)} bytes (${[...new Set(affected.bulk.map((b) => b.route))].join(', ')})`
@@ -318,9 +327,7 @@ export async function incidentRoutes(app: FastifyInstance, ctx: ApiContext): Pro
               `- ${d.name}: due ${iso(d.due_at)} (${d.hours} h from discovery)${d.overdue ? ', OVERDUE' : d.stopped_at ? ', met' : `, ${Math.floor(d.remaining_s / 3600)} h left`}`,
           )
           .join('\n'),
-        timeline:
-          timeline.map((e) => `- ${iso(e.at)}: ${e.action} by ${e.actor} (status ${e.status})`).join('\n') ||
-          '- nothing yet',
+        timeline: timelineFact(timeline, iso),
         generated_at: iso(at),
       };
       req.auditRows = 1;

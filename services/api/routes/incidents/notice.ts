@@ -92,3 +92,107 @@ export function loadNoticeTemplate(file: string | undefined): string {
 export function renderNotice(template: string, facts: NoticeFacts): string {
   return template.replace(PLACEHOLDER, (_m, name: string) => facts[name as keyof NoticeFacts] ?? '');
 }
+
+// ---- facts rendered for the notice (pure: unit-tested in notice.test.ts) ----------------------
+
+/**
+ * What varies between the titles of one kind of detection: a stand-alone number (not part of a
+ * token, an address or a word: `tok_…1a2`, `10.0.0.1`, `V1`), or a principal (`ip:…`, `user:…`).
+ */
+const SLOT_IN_TITLE =
+  /(?<![\w.:/-])\d+(?:\.\d+)?(?![\w.:/])|\b(?:ip|user|session|api_key|db_user|client_ip):[^\s),;]+/g;
+/** Principals named when several share a line; the rest are counted. */
+const PRINCIPALS_NAMED = 2;
+
+function renderSlot(values: readonly string[]): string {
+  const distinct = [...new Set(values)];
+  if (distinct.length === 1) return distinct[0]!;
+  if (/^\d/.test(distinct[0]!)) {
+    const nums = distinct.map(Number);
+    return `${Math.min(...nums)}-${Math.max(...nums)}`;
+  }
+  const noun = distinct.every((v) => v.startsWith('ip:')) ? 'addresses' : 'principals';
+  const named = distinct.slice(0, PRINCIPALS_NAMED).join(', ');
+  const more = distinct.length - PRINCIPALS_NAMED;
+  return `${distinct.length} ${noun} (${more > 0 ? `${named} and ${more} more` : named})`;
+}
+
+/**
+ * One line per kind of detection. An incident gathers many alerts, and their titles often differ
+ * only in figures ("… (26 ids)", "… (115 ids)") or, for a distributed walk, in the principal: a
+ * notice listing them one by one repeats itself. Titles equal but for those share a line, with each
+ * figure's range, the principals counted, and the number of detections.
+ */
+export function whatHappened(titles: readonly string[], fallback: string): string {
+  const groups = new Map<string, { parts: string[]; values: string[][]; count: number }>();
+  for (const title of titles) {
+    const slots = title.match(SLOT_IN_TITLE) ?? [];
+    const parts = title.split(SLOT_IN_TITLE);
+    // a number and a principal in one place are different kinds of line
+    const key = parts.join('\u0000') + slots.map((v) => (/^\d/.test(v) ? '#' : '@')).join('');
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { parts, values: slots.map(() => []), count: 0 };
+      groups.set(key, g);
+    }
+    g.count++;
+    slots.forEach((v, i) => g.values[i]!.push(v));
+  }
+  const lines = [...groups.values()].map((g) => {
+    let text = g.parts[0]!;
+    g.values.forEach((vs, i) => {
+      text += renderSlot(vs) + g.parts[i + 1]!;
+    });
+    return `- ${text}${g.count > 1 ? ` — ${g.count} detections` : ''}`;
+  });
+  return lines.join('\n') || `- ${fallback}`;
+}
+
+/**
+ * The individuals line. Only records of a person kind (incidents.subjectKinds) count individuals;
+ * records of other kinds (orders, appointments, recordings) concern people the logs do not name,
+ * so "0" would understate a notice: say what is known instead.
+ */
+export function subjectsFact(
+  subjects: number,
+  records: number,
+  kinds: readonly string[],
+  subjectKinds: readonly string[],
+): string {
+  const person = new Set(subjectKinds);
+  const other = kinds.filter((k) => !person.has(k));
+  if (records === 0) return '0';
+  if (other.length === 0) return String(subjects);
+  const unnamed = `records of kind ${other.join(', ')} do not name the person they concern: look them up from the affected-records list`;
+  return subjects === 0 ? `not determined from the logs (${unnamed})` : `at least ${subjects} (${unnamed})`;
+}
+
+export interface TimelineFactEntry {
+  at: number;
+  actor: string;
+  action: string;
+  status: string;
+}
+
+/**
+ * The timeline as notice lines. The grouping service adds each alert as it comes (`join`); a run of
+ * those is one line ("11 detections added by incidents from … to …"), people's actions one each.
+ */
+export function timelineFact(entries: readonly TimelineFactEntry[], iso: (ms: number) => string): string {
+  const out: string[] = [];
+  for (let i = 0; i < entries.length; ) {
+    const e = entries[i]!;
+    let j = i + 1;
+    if (e.action === 'join')
+      while (j < entries.length && entries[j]!.action === 'join' && entries[j]!.actor === e.actor) j++;
+    if (j - i > 1) {
+      out.push(
+        `- ${iso(e.at)} to ${iso(entries[j - 1]!.at)}: ${j - i} detections added by ${e.actor} (status ${entries[j - 1]!.status})`,
+      );
+    } else {
+      out.push(`- ${iso(e.at)}: ${e.action} by ${e.actor} (status ${e.status})`);
+    }
+    i = j;
+  }
+  return out.join('\n') || '- nothing yet';
+}

@@ -225,6 +225,25 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(defaultRulesYaml());
     });
 
+  program
+    .command('tokenize')
+    .description(
+      'print the token the collector stores for a PHI value (an e-mail, MRN, phone...), to look up who saw it',
+    )
+    .argument('[values...]', 'values; none: one per line on stdin (kept out of shell history)')
+    .option(
+      '--kind <kind>',
+      'what the values are (mrn, email, phone, dob, ssn, card, name, icd10, session, api_key)',
+    )
+    .option('--redaction-key <key>', "the collector's key (default: COLLECTOR_REDACTION_KEY)")
+    .option('--dev', 'use the built-in (not secret) demo key')
+    .action(async (values: string[], opts: import('./tokenize.js').TokenizeOptions) => {
+      const { runTokenize } = await import('./tokenize.js');
+      await cliErrors('tokenize', async () => {
+        if ((await runTokenize(values, opts)) > 0) process.exitCode = 1;
+      });
+    });
+
   const token = program.command('token').description('API tokens (API_TOKENS holds only their SHA-256)');
   token
     .command('create')

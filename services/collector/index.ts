@@ -11,7 +11,7 @@ export { addTally, emptyTally, formatTally, type Tally } from '#shared/tally.js'
 export { createPipeline, type Outcome, type Pipeline } from './formats/pipeline.js';
 export { detectFormat, formatById } from './formats/registry.js';
 export { compileNormalizeOptions, type NormalizeOptions } from './normalize/options.js';
-export { createRedactor, findPhi, type Redactor } from './normalize/redact.js';
+export { createRedactor, findPhi, PHI_DETECTORS, type Redactor } from './normalize/redact.js';
 export { compileRouteTable, DEFAULT_ROUTE_TABLE, normalizeRoute, safeDecode } from './normalize/route.js';
 export { parseNginxCombined } from './parsers/lib/combined-line.js';
 export type { InputLine } from './parsers/types.js';

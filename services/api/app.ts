@@ -23,6 +23,7 @@ import { seriesRoutes } from './routes/series/index.js';
 import { subjectRoutes } from './routes/subjects/index.js';
 import { suppressionRoutes } from './routes/suppressions/index.js';
 import { memoryStatusPublisher, type StatusPublisher } from './status-publisher.js';
+import { TIME_PARAMS, timeParam } from './time-params.js';
 
 export interface BuildOptions {
   config: Readonly<Config>;
@@ -32,7 +33,10 @@ export interface BuildOptions {
   status?: StatusPublisher;
 }
 
-/** Query strings: comma-separated lists (severity=high,critical) as well as repeated keys. */
+/**
+ * Query strings: comma-separated lists (severity=high,critical) as well as repeated keys; `from` and
+ * `to` as epoch ms or ISO 8601 (time-params.ts).
+ */
 const LIST_PARAMS = new Set(['severity', 'status', 'rule']);
 
 export async function build(opts: BuildOptions): Promise<FastifyInstance> {
@@ -49,7 +53,7 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
       querystringParser: (s) => {
         const out: Record<string, string | string[]> = {};
         for (const [k, v] of new URLSearchParams(s)) {
-          const vals = LIST_PARAMS.has(k) ? v.split(',') : [v];
+          const vals = LIST_PARAMS.has(k) ? v.split(',') : [TIME_PARAMS.has(k) ? timeParam(k, v) : v];
           const prev = out[k];
           out[k] = prev === undefined ? (vals.length === 1 ? vals[0]! : vals) : [...[prev].flat(), ...vals];
         }

@@ -227,6 +227,14 @@ test('by principal: exact rows, newest first, principal fields; tenant defaults 
   );
   assert.equal(dbRows[0]!.db_operation, 'SELECT');
   assert.equal(dbRows[0]!.source_kind, 'db');
+  // the same bounds as ISO 8601 (what an analyst types): the same rows
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const byIso = await get(`/api/v1/access?principal=user:alice&from=${iso(FROM)}&to=${iso(TO)}&limit=1000`);
+  assert.equal(byIso.statusCode, 200, byIso.body);
+  assert.deepEqual(
+    (byIso.json() as { rows: AccessRow[] }).rows.map((r) => r.event_id),
+    want,
+  );
 });
 
 test('by resource (kind + id, a PHI token, or any kind): exact rows with the principal fields', async () => {

@@ -10,6 +10,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { clickHouseErrorCode } from '#shared/clickhouse/client.js';
 import { ApiBodyTooLarge, ClickHouseQueryFailed, Internal, isLeakwatchError } from '#shared/errors.js';
+import { TIME_PARAM_HINT } from '../time-params.js';
 
 export interface ErrorHandlerOptions {
   /** For the 413 message. */
@@ -43,7 +44,8 @@ export function validationMessage(issues: readonly ValidationIssue[], context = 
       said.add(where);
       lines.push(`${where} must be one of ${choices.map(String).join(', ')}`);
     } else {
-      lines.push(`${where} ${i.message ?? 'is invalid'}`);
+      const time = context === 'querystring' && /^\/(from|to)$/.test(i.instancePath);
+      lines.push(`${where} ${i.message ?? 'is invalid'}${time ? `: ${TIME_PARAM_HINT}` : ''}`);
     }
   }
   return lines.join('; ');

@@ -44,8 +44,16 @@ const Format = Type.Union([Type.Literal('json'), Type.Literal('ndjson'), Type.Li
 
 const AccessQuery = Type.Object(
   {
-    from: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms, included (required)' }),
-    to: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms, included (required)' }),
+    from: Type.Integer({
+      minimum: 0,
+      maximum: MAX_EPOCH_MS,
+      description: 'epoch ms or ISO 8601, included (required)',
+    }),
+    to: Type.Integer({
+      minimum: 0,
+      maximum: MAX_EPOCH_MS,
+      description: 'epoch ms or ISO 8601, included (required)',
+    }),
     tenant: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'default LEAKWATCH_TENANT' }),
     ),

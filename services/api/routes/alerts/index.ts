@@ -37,8 +37,10 @@ import { type AlertAction, expiryOf, nextStatus } from './transitions.js';
 
 const ListQuery = Type.Object(
   {
-    from: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms (Grafana ${__from})' })),
-    to: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms (Grafana ${__to})' })),
+    from: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'epoch ms or ISO 8601 (Grafana ${__from})' }),
+    ),
+    to: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms or ISO 8601 (Grafana ${__to})' })),
     severity: Type.Optional(Type.Array(SeveritySchema, { description: 'repeat or comma-separate' })),
     rule: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,64}$' })),
     status: Type.Optional(Type.Array(AlertStatusSchema, { description: 'repeat or comma-separate' })),

@@ -48,7 +48,7 @@ const Query = Type.Object(
     ),
     hours: Type.Integer({ minimum: 1, maximum: 168, default: 24, description: 'windows: hours before `to`' }),
     to: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms; default now' }),
+      Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms or ISO 8601; default now' }),
     ),
     alerts_limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   },

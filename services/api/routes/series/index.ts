@@ -56,8 +56,8 @@ export function bucketSeconds(from: number, to: number, interval: string | undef
 
 const Severity = Type.Union(['info', 'low', 'medium', 'high', 'critical'].map((s) => Type.Literal(s)));
 const Range = {
-  from: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms (${__from})' }),
-  to: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms (${__to})' }),
+  from: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms or ISO 8601 (${__from})' }),
+  to: Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms or ISO 8601 (${__to})' }),
   tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'default: every tenant' })),
 };
 const AlertFilters = {

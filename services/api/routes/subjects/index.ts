@@ -37,11 +37,11 @@ const Query = Type.Object(
       Type.Integer({
         minimum: 0,
         maximum: MAX_EPOCH_MS,
-        description: 'epoch ms; default to - API_ACCESS_MAX_RANGE_DAYS',
+        description: 'epoch ms or ISO 8601; default to - API_ACCESS_MAX_RANGE_DAYS',
       }),
     ),
     to: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms; default now' }),
+      Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS, description: 'epoch ms or ISO 8601; default now' }),
     ),
     tenant: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'default LEAKWATCH_TENANT' }),

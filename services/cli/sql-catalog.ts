@@ -44,6 +44,7 @@ import {
   alertFactsQuery,
   bulkReadsQuery,
   listIncidentsQuery,
+  phiInUrlQuery,
 } from '../api/routes/incidents/queries.js';
 import { alertSeriesQuery, annotationsQuery, topEntitiesQuery } from '../api/routes/series/queries.js';
 import { accountingQuery } from '../api/routes/subjects/queries.js';
@@ -425,6 +426,7 @@ function incidentQueries(db: string): SqlCatalog['queries'] {
       name: 'api.bulkReads',
       sql: bulkReadsQuery(db, SAMPLE_ALERT.tenant, actors, 10_000).text,
     },
+    { name: 'api.phiInUrl', sql: phiInUrlQuery(db, SAMPLE_ALERT.tenant, actors).text },
   ];
 }
 // ---- end incidents ----

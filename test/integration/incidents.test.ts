@@ -129,6 +129,15 @@ function accessEvents(): AccessEvent[] {
   const list = { client_ip: IP_A, route: '/wp-json/wc/v3/orders', resource_kind: 'order', bytes_out: 50_000 };
   out.push(ev('a-list', T0 + 60 * M, { ...list, rows_out: 100 }));
   out.push(ev('a-list-403', T0 + 61 * M, { ...list, status: 403 }));
+  // PHI in the URL of two searches (any answer counts: the URL is in the logs either way), one replayed
+  const search = { client_ip: IP_A, route: '/search', resource_kind: null, resource_id: null };
+  out.push(
+    ev('a-phi-1', T0 + 40 * M, { ...search, status: 404, findings: ['phi_in_url:ssn', 'phi_in_url:email'] }),
+  );
+  out.push(
+    ev('a-phi-1', T0 + 40 * M, { ...search, status: 404, findings: ['phi_in_url:ssn', 'phi_in_url:email'] }),
+  );
+  out.push(ev('a-phi-2', T0 + 41 * M, { ...search, status: 302, findings: ['phi_in_url:ssn'] }));
   out.push(ev('a-early', T0 + 10 * M - 6 * H - M, { ...a, resource_id: '999' })); // before the lookback
   out.push(ev('a-late', T0 + 76 * M, { ...a, resource_id: '3000' })); // after last_seen + window
   out.push(ev('a-500', T0 + 20 * M, { ...a, resource_id: '1500', status: 500 })); // served nothing
@@ -414,6 +423,18 @@ describe('incidents on real Kafka and ClickHouse', { timeout: 240_000 }, () => {
       [['/wp-json/wc/v3/orders', 1, 100, 50_000]],
       'the list page, not the refused one',
     );
+    assert.deepEqual(
+      body.phi_in_urls.map((p: { kind: string; requests: number; principals: number }) => [
+        p.kind,
+        p.requests,
+        p.principals,
+      ]),
+      [
+        ['email', 1, 1],
+        ['ssn', 2, 1],
+      ],
+      'each request once, replays collapsed',
+    );
     const o1000 = body.disclosed.find((r: { resource_id: string }) => r.resource_id === '1000');
     assert.equal(o1000.requests, 2);
     assert.equal(o1000.first_access, T0 + 9 * M);
@@ -455,6 +476,11 @@ describe('incidents on real Kafka and ClickHouse', { timeout: 240_000 }, () => {
       /Records disclosed: 22; individuals whose records were disclosed: at least 2 \(records of kind order do not name/,
     );
     assert.match(text, /Kinds of records: order, patient\./);
+    assert.match(
+      text,
+      /request URLs .*: email in 1 request from 1 principal, ssn in 2 requests from 1 principal\./,
+    );
+    assert.match(text, /2 requests carried personal data in their URLs/);
     assert.match(text, /Requests refused \(not disclosed\): 5 records/);
     assert.match(text, /- 72h: due /);
     assert.match(

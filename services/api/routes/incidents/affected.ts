@@ -3,7 +3,7 @@ import { type ClickHouseClient, queryRows } from '#shared/clickhouse/client.js';
 import type { Config } from '#shared/config.js';
 import type { MemberRow } from '#shared/incidents/model.js';
 import { entityKey } from '#shared/principal.js';
-import { type AffectedActor, affectedQuery, bulkReadsQuery } from './queries.js';
+import { type AffectedActor, affectedQuery, bulkReadsQuery, phiInUrlQuery } from './queries.js';
 
 /** What one principal was served of one thing: when first and last, how often, how much. */
 export interface ReadTotals {
@@ -26,6 +26,15 @@ export interface BulkRead extends ReadTotals {
   route: string;
 }
 
+/** Requests whose URL carried PHI of one kind (the values were tokenised at the collector). */
+export interface PhiInUrl {
+  kind: string;
+  requests: number;
+  principals: number;
+  first_access: number;
+  last_access: number;
+}
+
 export interface Affected {
   disclosed: AffectedRow[];
   denied: AffectedRow[];
@@ -37,6 +46,8 @@ export interface Affected {
   subjects: number;
   /** Resource kinds disclosed, sorted. */
   kinds: string[];
+  /** PHI written into the actors' request URLs, per kind (rule phi-in-url's evidence). */
+  phi_in_urls: PhiInUrl[];
   /** True when the row limit cut the list (the counts then cover the listed rows only). */
   truncated: boolean;
 }
@@ -118,13 +129,22 @@ export async function loadAffected(
     records: 0,
     subjects: 0,
     kinds: [],
+    phi_in_urls: [],
     truncated: false,
   };
   if (actors.length === 0) return out;
-  const [raw, bulk] = await Promise.all([
+  const [raw, bulk, phi] = await Promise.all([
     queryRows<Record<string, unknown>>(ch, affectedQuery(db, tenant, actors, AFFECTED_LIMIT)),
     queryRows<Record<string, unknown>>(ch, bulkReadsQuery(db, tenant, actors, 10_000)),
+    queryRows<Record<string, unknown>>(ch, phiInUrlQuery(db, tenant, actors)),
   ]);
+  out.phi_in_urls = phi.map((r) => ({
+    kind: String(r['phi_kind']),
+    requests: Number(r['requests']),
+    principals: Number(r['principals']),
+    first_access: Number(r['first_access']),
+    last_access: Number(r['last_access']),
+  }));
   out.bulk = bulk.map((r) => ({ route: String(r['route']), ...accessSummary(r) }));
   out.truncated = raw.length >= AFFECTED_LIMIT;
   const records = new Set<string>();

@@ -10,6 +10,7 @@ import { affectedCsv, loadAffected } from './affected.js';
 import {
   loadNoticeTemplate,
   type NoticeFacts,
+  phiInUrlsFact,
   renderNotice,
   subjectsFact,
   timelineFact,
@@ -107,6 +108,18 @@ const AffectedOut = Type.Object({
   records: Type.Integer(),
   subjects: Type.Integer(),
   kinds: Type.Array(Type.String()),
+  phi_in_urls: Type.Array(
+    Type.Object({
+      kind: Type.String({ description: 'ssn, email, card, mrn, dob, phone, name, icd10' }),
+      requests: Type.Integer(),
+      principals: Type.Integer(),
+      first_access: Ms,
+      last_access: Ms,
+    }),
+    {
+      description: 'requests whose URL carried PHI of this kind (the values were tokenised at the collector)',
+    },
+  ),
   truncated: Type.Boolean(),
 });
 
@@ -316,7 +329,15 @@ export async function incidentRoutes(app: FastifyInstance, ctx: ApiContext): Pro
         confirmed_at: iso(inc.confirmed_at_ms),
         data_kinds: affected.kinds.join(', ') || 'none identified',
         records: String(affected.records),
-        subjects: subjectsFact(affected.subjects, affected.records, affected.kinds, cfg.subjectKinds),
+        subjects: subjectsFact(
+          affected.subjects,
+          affected.records,
+          affected.kinds,
+          cfg.subjectKinds,
+          // a request carrying two kinds counts under each: the largest is a floor
+          Math.max(0, ...affected.phi_in_urls.map((p) => p.requests)),
+        ),
+        phi_in_urls: phiInUrlsFact(affected.phi_in_urls),
         denied_records: String(deniedRecords),
         bulk_reads: affected.bulk.length
           ? `${affected.bulk.reduce((n, b) => n + b.requests, 0)} requests, ${affected.bulk.reduce((n, b) => n + b.rows, 0)} rows, ${affected.bulk.reduce((n, b) => n + b.bytes, 0)} bytes (${[...new Set(affected.bulk.map((b) => b.route))].join(', ')})`

@@ -8,6 +8,7 @@ import {
   loadNoticeTemplate,
   NOTICE_FIELDS,
   type NoticeFacts,
+  phiInUrlsFact,
   renderNotice,
   subjectsFact,
   timelineFact,
@@ -82,6 +83,26 @@ describe('notice facts', () => {
       /^not determined from the logs \(records of kind appointment /,
     );
     assert.match(subjectsFact(3, 40, ['order', 'patient'], persons), /^at least 3 \(records of kind order /);
+    // PHI in URLs: people concerned though no record was served
+    assert.equal(
+      subjectsFact(0, 0, [], persons, 4),
+      'not determined from the logs (4 requests carried personal data in their URLs, each about at least one person)',
+    );
+    assert.match(
+      subjectsFact(2, 2, ['patient'], persons, 1),
+      /^at least 2 \(1 request carried personal data in its URL, about/,
+    );
+  });
+
+  it('PHI in URLs: kinds with requests and principals, or none', () => {
+    assert.equal(phiInUrlsFact([]), 'none');
+    assert.equal(
+      phiInUrlsFact([
+        { kind: 'card', requests: 1, principals: 1 },
+        { kind: 'ssn', requests: 4, principals: 3 },
+      ]),
+      'card in 1 request from 1 principal, ssn in 4 requests from 3 principals',
+    );
   });
 
   it('a run of automatic joins is one timeline line; people’s actions one each', () => {

@@ -24,6 +24,7 @@ export const NOTICE_FIELDS = [
   'subjects',
   'denied_records',
   'bulk_reads',
+  'phi_in_urls',
   'deadlines',
   'timeline',
   'generated_at',
@@ -54,6 +55,7 @@ Kinds of records: {{data_kinds}}.
 Records disclosed: {{records}}; individuals whose records were disclosed: {{subjects}}.
 Requests refused (not disclosed): {{denied_records}} records.
 Bulk reads that name no record (list pages, exports): {{bulk_reads}}.
+Personal data written into request URLs (kept in web logs, sent on to other sites in Referer headers): {{phi_in_urls}}.
 
 ## Deadlines
 
@@ -158,13 +160,38 @@ export function subjectsFact(
   records: number,
   kinds: readonly string[],
   subjectKinds: readonly string[],
+  phiInUrlRequests = 0,
 ): string {
   const person = new Set(subjectKinds);
   const other = kinds.filter((k) => !person.has(k));
-  if (records === 0) return '0';
-  if (other.length === 0) return String(subjects);
-  const unnamed = `records of kind ${other.join(', ')} do not name the person they concern: look them up from the affected-records list`;
-  return subjects === 0 ? `not determined from the logs (${unnamed})` : `at least ${subjects} (${unnamed})`;
+  const why: string[] = [];
+  if (records > 0 && other.length > 0)
+    why.push(
+      `records of kind ${other.join(', ')} do not name the person they concern: look them up from the affected-records list`,
+    );
+  if (phiInUrlRequests > 0)
+    why.push(
+      phiInUrlRequests === 1
+        ? '1 request carried personal data in its URL, about at least one person'
+        : `${phiInUrlRequests} requests carried personal data in their URLs, each about at least one person`,
+    );
+  if (why.length === 0) return String(subjects);
+  return subjects === 0
+    ? `not determined from the logs (${why.join('; ')})`
+    : `at least ${subjects} (${why.join('; ')})`;
+}
+
+/** The PHI-in-URL line: kinds with their request and principal counts, or `none`. */
+export function phiInUrlsFact(
+  rows: readonly { kind: string; requests: number; principals: number }[],
+): string {
+  if (rows.length === 0) return 'none';
+  return rows
+    .map(
+      (r) =>
+        `${r.kind} in ${r.requests} request${r.requests === 1 ? '' : 's'} from ${r.principals} principal${r.principals === 1 ? '' : 's'}`,
+    )
+    .join(', ');
 }
 
 export interface TimelineFactEntry {

@@ -126,6 +126,28 @@ LIMIT ${uint(limit)}`;
 }
 
 /**
+ * Requests of the actors whose URL carried PHI (the collector's `phi_in_url:<kind>` findings; the
+ * values themselves were tokenised at the edge and are not kept): per kind, how many requests and
+ * principals, first and last. Any status: a URL is written to logs and sent on in Referer headers
+ * whatever the answer. `actors` must not be empty.
+ */
+export function phiInUrlQuery(db: string, tenant: string, actors: readonly AffectedActor[]): SqlFragment {
+  return sql`SELECT substring(f, 12) AS phi_kind, count() AS requests, uniqExact(p) AS principals,
+  min(t) AS first_access, max(t) AS last_access
+FROM (
+  SELECT event_id, any(findings) AS fs, any(principal) AS p, any(ts_ms) AS t
+  FROM ${table(db, 'access_events')}
+  WHERE tenant = ${tenant} AND notEmpty(findings)
+    AND ${inActorWindows(actors)}
+  GROUP BY event_id
+)
+ARRAY JOIN fs AS f
+WHERE startsWith(f, 'phi_in_url:')
+GROUP BY phi_kind
+ORDER BY phi_kind`;
+}
+
+/**
  * What the actors were served that names no record (list pages, exports, bulk pulls: an egress
  * leak's usual shape): successful events without a resource_id, per resource kind, route and
  * principal. The logs say how much (bytes, rows) but not which records. `actors` must not be empty.

@@ -138,7 +138,7 @@ export function whatHappened(titles: readonly string[], fallback: string): strin
       groups.set(key, g);
     }
     g.count++;
-    slots.forEach((v, i) => g.values[i]!.push(v));
+    for (let i = 0; i < slots.length; i++) g.values[i]!.push(slots[i]!);
   }
   const lines = [...groups.values()].map((g) => {
     let text = g.parts[0]!;

@@ -383,6 +383,7 @@ function incidentQueries(db: string): SqlCatalog['queries'] {
   // One actor of each kind, for the affected-records and bulk-reads queries.
   const actors: AffectedActor[] = [
     { kind: 'principal', principal: 'ip:2001:db8::7', fromMs: t - 21_600_000, toMs: t + 600_000 },
+    { kind: 'principal', principal: "user:dr.o'brien", fromMs: t, toMs: t + 600_000, emergencyOnly: true },
     { kind: 'db_user', dbUser: 'wp_app', fromMs: t - 21_600_000, toMs: t + 600_000 },
     {
       kind: 'route',

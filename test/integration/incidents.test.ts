@@ -149,7 +149,10 @@ function accessEvents(): AccessEvent[] {
     route: CUSTOMERS,
     resource_kind: 'customer',
   };
-  for (const c of ['501', '502', '503']) out.push(ev(`b-${c}`, T0 + 6 * M, { ...b, resource_id: c }));
+  // a break-glass actor: what it read under emergency access counts, its ordinary reads do not
+  for (const c of ['501', '502', '503'])
+    out.push(ev(`b-${c}`, T0 + 6 * M, { ...b, resource_id: c, emergency_access: true }));
+  out.push(ev('b-ordinary', T0 + 7 * M, { ...b, resource_id: '504' }));
   for (let i = 0; i < 30; i++)
     out.push(
       ev(`r-${i}`, T0 + 20 * M + i * 30_000, {
@@ -443,6 +446,7 @@ describe('incidents on real Kafka and ClickHouse', { timeout: 240_000 }, () => {
     assert.equal(body.disclosed.find((r: { resource_id: string }) => r.resource_id === '1001').requests, 1);
 
     const b = await call('GET', `/api/v1/incidents/${INC.B}/affected`, undefined, VIEWER);
+    // customer 504, read by the same user without break-glass, is not among them
     assert.deepEqual(b.body.disclosed.map(key).sort(), ['customer:501', 'customer:502', 'customer:503']);
     assert.equal(b.body.subjects, 3);
     assert.deepEqual(b.body.denied, []);

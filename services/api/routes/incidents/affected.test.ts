@@ -41,6 +41,25 @@ describe('affectedActors', () => {
   });
 });
 
+describe('affectedActors and break-glass', () => {
+  it('a principal with only break-glass alerts counts what it read under emergency access', () => {
+    const bg = (id: string, value: string, rule = 'break-glass') =>
+      member({ alert_id: id, rule, entity_type: 'user', entity_value: value });
+    const actors = affectedActors(
+      [bg('a', 'dr.a'), bg('b', 'dr.b'), bg('c', 'dr.b', 'distinct-resource-burst')],
+      cfg,
+    );
+    assert.deepEqual(
+      actors.map((a) => [a.kind === 'principal' && a.principal, a.kind === 'principal' && a.emergencyOnly]),
+      [
+        ['user:dr.a', true],
+        // another rule also caught dr.b: everything it read in the window counts
+        ['user:dr.b', undefined],
+      ],
+    );
+  });
+});
+
 describe('affectedCsv', () => {
   it('RFC 4180 with ISO times, quoting, and no formulas', () => {
     const csv = affectedCsv([

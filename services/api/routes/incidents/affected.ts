@@ -55,27 +55,36 @@ export interface Affected {
 /** Principal entity types: their accesses are the access_events rows whose `principal` is theirs. */
 const PRINCIPAL_TYPES = new Set(['user', 'api_key', 'session', 'client_ip']);
 
+/** The rule whose alerts concern only what was read under emergency ("break-glass") access. */
+const BREAK_GLASS_RULE = 'break-glass';
+
 /**
  * One actor per member entity, with its window: principals from their first alert's first_seen
  * minus the lookback (a walk began before the alert that caught it) to their last alert's
  * last_seen plus a window; routes (many principals by design) from first_seen without lookback.
+ * A principal whose only alerts are break-glass alerts is a clinician reading under emergency
+ * access: what the incident disclosed is what was read that way (`emergencyOnly`), not the charts
+ * the same person read in the same hours with ordinary access.
  */
 export function affectedActors(
   members: readonly MemberRow[],
   cfg: Pick<Config['incidents'], 'affectedLookbackMs' | 'affectedWindowMs'>,
 ): AffectedActor[] {
-  const by = new Map<string, { m: MemberRow; from: number; to: number }>();
+  const by = new Map<string, { m: MemberRow; from: number; to: number; breakGlassOnly: boolean }>();
   for (const m of members) {
     const key = `${m.entity_type}\u0000${m.entity_value}\u0000${m.resource_kind}`;
     const cur = by.get(key);
-    if (cur === undefined) by.set(key, { m, from: m.first_seen_ms, to: m.last_seen_ms });
+    const breakGlass = m.rule === BREAK_GLASS_RULE;
+    if (cur === undefined)
+      by.set(key, { m, from: m.first_seen_ms, to: m.last_seen_ms, breakGlassOnly: breakGlass });
     else {
       cur.from = Math.min(cur.from, m.first_seen_ms);
       cur.to = Math.max(cur.to, m.last_seen_ms);
+      cur.breakGlassOnly &&= breakGlass;
     }
   }
   const out: AffectedActor[] = [];
-  for (const { m, from, to } of by.values()) {
+  for (const { m, from, to, breakGlassOnly } of by.values()) {
     const toMs = to + cfg.affectedWindowMs;
     if (m.entity_type === 'route')
       out.push({ kind: 'route', route: m.entity_value, resourceKind: m.resource_kind, fromMs: from, toMs });
@@ -94,6 +103,7 @@ export function affectedActors(
           : `${m.entity_type}:${m.entity_value}`,
         fromMs: Math.max(0, from - cfg.affectedLookbackMs),
         toMs,
+        ...(breakGlassOnly && { emergencyOnly: true as const }),
       });
   }
   return out;

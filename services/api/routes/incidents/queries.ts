@@ -64,7 +64,7 @@ FROM ${table(db, 'alerts')} FINAL WHERE alert_id IN (${strings(alertIds)})`;
 
 /** How an actor's accesses are found in access_events. */
 export type AffectedActor =
-  | { kind: 'principal'; principal: string; fromMs: number; toMs: number }
+  | { kind: 'principal'; principal: string; fromMs: number; toMs: number; emergencyOnly?: true }
   | { kind: 'db_user'; dbUser: string; fromMs: number; toMs: number }
   | { kind: 'route'; route: string; resourceKind: string; fromMs: number; toMs: number };
 
@@ -72,7 +72,9 @@ function actorCondition(a: AffectedActor): SqlFragment {
   const window = sql`ts_ms >= ${uint(a.fromMs)} AND ts_ms <= ${uint(a.toMs)}`;
   switch (a.kind) {
     case 'principal':
-      return sql`(principal = ${a.principal} AND ${window})`;
+      return a.emergencyOnly
+        ? sql`(principal = ${a.principal} AND emergency_access = 1 AND ${window})`
+        : sql`(principal = ${a.principal} AND ${window})`;
     case 'db_user':
       return sql`(db_user = ${a.dbUser} AND ${window})`;
     default:

@@ -1,4 +1,5 @@
 // build() assembles the API and never listens (fastify's Testing guide); main.ts listens.
+import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -17,6 +18,7 @@ import { security } from './plugins/security.js';
 import { pingQuery } from './queries.js';
 import { accessRoutes } from './routes/access/index.js';
 import { alertRoutes } from './routes/alerts/index.js';
+import { auditRoutes } from './routes/audit/index.js';
 import { entityRoutes } from './routes/entities/index.js';
 import { incidentRoutes } from './routes/incidents/index.js';
 import { seriesRoutes } from './routes/series/index.js';
@@ -44,6 +46,9 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
     loggerInstance: opts.log as unknown as FastifyBaseLogger,
     // requests are logged by our own hooks (audit, errors), not once more by fastify
     logController: new LogController({ disableRequestLogging: true }),
+    // api_audit's request_id and the logs' reqId: unique across restarts and instances (fastify's
+    // default, req-1, req-2…, starts again with every process)
+    genReqId: () => randomUUID(),
     // API security (issue 13): body size and slow-client limits from config
     bodyLimit: opts.config.api.bodyLimitBytes,
     connectionTimeout: opts.config.api.connectionTimeoutMs,
@@ -120,5 +125,6 @@ export async function build(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(entityRoutes, ctx);
   await app.register(seriesRoutes, ctx);
   // end investigation reads
+  await app.register(auditRoutes, ctx);
   return app;
 }

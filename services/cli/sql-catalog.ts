@@ -32,6 +32,7 @@ import {
   accessByResourceQuery,
   eventsByIdQuery,
 } from '../api/routes/access/queries.js';
+import { auditTrailQuery } from '../api/routes/audit/queries.js';
 import {
   entityAlertsQuery,
   entityBaselinesQuery,
@@ -488,6 +489,19 @@ function investigationQueries(db: string): { name: string; sql: string }[] {
         from: WINDOW.from,
         to: WINDOW.to,
         limit: 1000,
+        timeoutS: 10,
+      }).text,
+    },
+    {
+      name: 'api.audit.trail',
+      sql: auditTrailQuery(db, {
+        from: WINDOW.from,
+        to: WINDOW.to,
+        tokenName: "o'brien",
+        route: '/api/v1/access',
+        contains: 'tok_mrn_\\x',
+        cursor: { ts: WINDOW.to, id: "5c656909-a7da-47f0-b898-6a904ceb95bb'" },
+        limit: 101,
         timeoutS: 10,
       }).text,
     },

@@ -156,3 +156,76 @@ test('alert reads are audited; concurrent audited answers each leave their row',
   const burst = rows.filter((r) => r.query.includes('burst-'));
   assert.equal(new Set(burst.map((r) => JSON.parse(r.query).query.resource_id)).size, 20);
 });
+
+test('GET /api/v1/audit: the trail newest first, filtered and paged, for admins only, and itself audited', async () => {
+  const from = Date.now() - 60_000;
+  const marker = `tok_mrn_${Date.now().toString(16).padStart(16, '0').slice(-16)}`;
+  for (let i = 0; i < 3; i++)
+    assert.equal(
+      (await app.inject(as('viewer', { url: `/api/v1/test-only/history?resource_id=${marker}` }))).statusCode,
+      200,
+    );
+  const to = Date.now() + 60_000;
+  const range = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+  assert.equal((await app.inject(as('viewer', { url: `/api/v1/audit?${range}` }))).statusCode, 403);
+  assert.equal((await app.inject(as('responder', { url: `/api/v1/audit?${range}` }))).statusCode, 403);
+
+  // who looked at this token: the three reads, newest first, with who and what
+  const found = await app.inject(as('admin', { url: `/api/v1/audit?${range}&contains=${marker}` }));
+  assert.equal(found.statusCode, 200, found.body);
+  const rows = found.json().rows as Array<Record<string, unknown>>;
+  assert.equal(rows.length, 3);
+  for (const r of rows) {
+    assert.equal(r['token_name'], 'test-viewer');
+    assert.equal(r['role'], 'viewer');
+    assert.equal(r['route'], '/api/v1/test-only/history');
+    assert.deepEqual(JSON.parse(r['params'] as string).query, { resource_id: marker });
+    assert.equal(r['status'], 200);
+    assert.equal(r['rows'], 3);
+    assert.match(r['request_id'] as string, /^[0-9a-f-]{36}$/, 'unique request ids, not req-N');
+  }
+  assert.deepEqual(
+    rows.map((r) => r['ts']),
+    [...rows.map((r) => r['ts'] as number)].sort((a, b) => b - a),
+  );
+
+  // pages of one: every row once, then no cursor (the route filter leaves out the trail's own
+  // rows: the reads above asked for the marker too, and are recorded as asking)
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < 5; i++) {
+    const page = await app.inject(
+      as('admin', {
+        url: `/api/v1/audit?${range}&contains=${marker}&route=/api/v1/test-only/history&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      }),
+    );
+    assert.equal(page.statusCode, 200, page.body);
+    seen.push(...page.json().rows.map((r: { request_id: string }) => r.request_id));
+    cursor = page.json().next_cursor ?? undefined;
+    assert.equal(page.headers['x-next-cursor'], cursor);
+    if (!cursor) break;
+  }
+  assert.deepEqual([...seen].sort(), rows.map((r) => r['request_id'] as string).sort());
+
+  // filters: by token name and route; CSV
+  const byName = await app.inject(
+    as('admin', { url: `/api/v1/audit?${range}&token_name=test-responder&contains=${marker}` }),
+  );
+  assert.deepEqual(byName.json().rows, []);
+  const csv = await app.inject(as('admin', { url: `/api/v1/audit?${range}&contains=${marker}&format=csv` }));
+  assert.match(String(csv.headers['content-type']), /text\/csv/);
+  assert.equal(
+    csv.body.trim().split('\r\n').length,
+    1 + 3 + 5,
+    'header, the reads, the trail reads naming the marker',
+  );
+  const asked = await app.inject(
+    as('admin', { url: `/api/v1/audit?${range}&contains=${marker}&route=/api/v1/audit` }),
+  );
+  assert.ok(asked.json().rows.length >= 5, 'who searched the trail for the marker is in it too');
+
+  // reading the trail left rows in it too
+  const self = await app.inject(as('admin', { url: `/api/v1/audit?${range}&route=/api/v1/audit` }));
+  const selfRows = self.json().rows as Array<{ token_name: string; status: number }>;
+  assert.ok(selfRows.some((r) => r.token_name === 'test-admin' && r.status === 200));
+});

@@ -1,7 +1,8 @@
 // api_audit read back from real ClickHouse: an audited write (every non-GET route) and an audited
 // read (`config: { audit: true }`) each leave one row naming the token (id and name), its role, the
 // method, the route pattern, the parameters (never the body), the status and the rows returned;
-// unaudited reads and refused callers leave none. Alert reads are audited (an alert names the
+// unaudited reads and unauthenticated callers leave none; a known token refused for its role (403)
+// leaves a row. Alert reads are audited (an alert names the
 // records its actor read), and concurrent audited answers share inserts without losing a row.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -99,8 +100,14 @@ test('audited calls are rows of api_audit; others are not', async () => {
       `SELECT ts, token_id, token_name, role, method, route, query, status, rows FROM ${db}.api_audit ORDER BY ts, method`,
     ),
   );
-  assert.equal(rows.length, 2, JSON.stringify(rows));
-  const byMethod = Object.fromEntries(rows.map((x) => [x.method, x]));
+  // the forbidden write is a row too (a known token refused for its role), with its 403
+  const refused = rows.filter((x) => Number(x.status) === 403);
+  assert.deepEqual(
+    refused.map((x) => [x.token_name, x.role, x.route]),
+    [['test-viewer', 'viewer', '/api/v1/test-only/cases/:id/notes']],
+  );
+  assert.equal(rows.length, 3, JSON.stringify(rows));
+  const byMethod = Object.fromEntries(rows.filter((x) => Number(x.status) !== 403).map((x) => [x.method, x]));
   const post = byMethod['POST']!;
   assert.equal(post.token_id, sha256(TOKENS.responder).slice(0, 12));
   assert.equal(post.token_name, 'test-responder');
@@ -228,4 +235,8 @@ test('GET /api/v1/audit: the trail newest first, filtered and paged, for admins 
   const self = await app.inject(as('admin', { url: `/api/v1/audit?${range}&route=/api/v1/audit` }));
   const selfRows = self.json().rows as Array<{ token_name: string; status: number }>;
   assert.ok(selfRows.some((r) => r.token_name === 'test-admin' && r.status === 200));
+  assert.ok(
+    selfRows.some((r) => r.token_name === 'test-viewer' && r.status === 403),
+    "a viewer's attempt to read the trail is in it",
+  );
 });

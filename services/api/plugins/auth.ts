@@ -94,9 +94,11 @@ async function authPlugin(app: FastifyInstance, opts: AuthOptions): Promise<void
     const need = req.routeOptions.config?.role;
     if (need === undefined || need === 'public') return;
     const p = authenticate(req);
+    // set before the role check: a known token refused for its role is recorded in api_audit (a
+    // viewer trying a write or the audit trail), an unknown one (401) is not
+    req.principal = p;
     if (!roleAtLeast(p.role, need))
       throw ApiForbidden(p.role, `${req.method} ${req.routeOptions.url ?? req.url}`);
-    req.principal = p;
   });
 }
 

@@ -1,8 +1,9 @@
 // api_audit: who asked the API what. A route with `config: { audit: true }` (reads of access
-// history, incidents, affected records) and every write is recorded *before* its answer is sent:
-// if the row cannot be written, the caller gets 503 and no data, so no read escapes the trail.
-// Handlers say how many rows they returned with `req.auditRows = n`. Rows of concurrent requests
-// share one insert (audit-writer.ts: at most one per API_AUDIT_BATCH_MS).
+// history, alerts, incidents, affected records, the trail itself) and every write is recorded
+// *before* its answer is sent: if the row cannot be written, the caller gets 503 and no data, so no
+// read escapes the trail. A known token refused for its role (403) is recorded too (auth.ts sets
+// the principal before the role check). Handlers say how many rows they returned with
+// `req.auditRows = n`. Rows of concurrent answers share one insert (audit-writer.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type ClickHouseClient, insertRows } from '#shared/clickhouse/client.js';

@@ -80,6 +80,38 @@ export function decodeCursor(s: string): Cursor {
   return { ts: v[0] as number, id: v[1] };
 }
 
+/** `from`/`to` of a read that needs both (access history, the audit trail). */
+export const RequiredRangeParams = {
+  from: Type.Integer({
+    minimum: 0,
+    maximum: MAX_EPOCH_MS,
+    description: 'epoch ms or ISO 8601, included (required)',
+  }),
+  to: Type.Integer({
+    minimum: 0,
+    maximum: MAX_EPOCH_MS,
+    description: 'epoch ms or ISO 8601, included (required)',
+  }),
+};
+
+/** Paging of the newest-first reads: a page size and the previous page's cursor. */
+export const PageParams = {
+  cursor: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 400, description: 'x-next-cursor of the previous page' }),
+  ),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+};
+
+/**
+ * The next page's cursor, or null on the last page (`more`: the read found a row past the page);
+ * set as the `x-next-cursor` header too, so CSV and NDJSON answers carry it.
+ */
+export function nextCursor(reply: FastifyReply, more: boolean, last: Cursor | undefined): string | null {
+  const next = more && last !== undefined ? encodeCursor(last) : null;
+  if (next !== null) reply.header('x-next-cursor', next);
+  return next;
+}
+
 /** `ts_ms, event_id` strictly before the cursor (pages go newest first). */
 export function beforeCursor(c: Cursor | undefined): SqlFragment {
   if (c === undefined) return raw('1');

@@ -4,9 +4,10 @@
 // e-mail address, MRN or phone number a complaint names. The value goes through the collector's own
 // detector for its kind (an e-mail is lowercased, a card keeps its digits, an MRN its prefix rules),
 // so the token is the one stored, not a hash of the text as typed.
-import { DEV_REDACTION_KEY, redactionKeyFromEnv } from '#shared/env.js';
+import { redactionKeyFromEnv } from '#shared/env.js';
 import { ConfigInvalid } from '#shared/errors.js';
 import { PHI_DETECTORS, type Redactor, redactorForKey } from '../collector/index.js';
+import { chooseRedactionKey } from './redaction-options.js';
 
 /** Kinds whose token is of the value exactly as logged (no detector reads them). */
 export const RAW_KINDS = ['session', 'api_key'] as const;
@@ -50,17 +51,12 @@ export function tokenize(redactor: Redactor, value: string, kind?: string): Toke
 /** The redactor for the collector's key: the key must be given, a random one would match nothing. */
 export function tokenizeRedactor(opts: TokenizeOptions): Redactor {
   const given = opts.redactionKey ?? redactionKeyFromEnv();
-  if (given !== undefined && given !== '') {
-    if (given.length < 16)
-      throw ConfigInvalid(
-        `the redaction key (${opts.redactionKey !== undefined ? '--redaction-key' : 'COLLECTOR_REDACTION_KEY'}) must be at least 16 characters`,
-      );
-    return redactorForKey(given);
-  }
-  if (opts.dev) return redactorForKey(DEV_REDACTION_KEY);
-  throw ConfigInvalid(
-    "tokens are keyed: set COLLECTOR_REDACTION_KEY to the collector's key (or --redaction-key; --dev for the built-in demo key)",
-  );
+  if ((given === undefined || given === '') && !opts.dev)
+    throw ConfigInvalid(
+      "tokens are keyed: set COLLECTOR_REDACTION_KEY to the collector's key (or --redaction-key; --dev for the built-in demo key)",
+    );
+  // the same choice and checks as parse and scan (a key of at least 16 characters)
+  return redactorForKey(chooseRedactionKey(opts).key);
 }
 
 export function checkKind(kind: string | undefined): void {

@@ -17,10 +17,11 @@ import {
   type Cursor,
   checkRange,
   decodeCursor,
-  encodeCursor,
-  MAX_EPOCH_MS,
+  nextCursor,
   num,
   numOrNull,
+  PageParams,
+  RequiredRangeParams,
   readRows,
   rowsResponse,
   sendRows,
@@ -44,16 +45,7 @@ const Format = Type.Union([Type.Literal('json'), Type.Literal('ndjson'), Type.Li
 
 const AccessQuery = Type.Object(
   {
-    from: Type.Integer({
-      minimum: 0,
-      maximum: MAX_EPOCH_MS,
-      description: 'epoch ms or ISO 8601, included (required)',
-    }),
-    to: Type.Integer({
-      minimum: 0,
-      maximum: MAX_EPOCH_MS,
-      description: 'epoch ms or ISO 8601, included (required)',
-    }),
+    ...RequiredRangeParams,
     tenant: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'default LEAKWATCH_TENANT' }),
     ),
@@ -68,10 +60,7 @@ const AccessQuery = Type.Object(
         description: 'TYPE:VALUE, TYPE one of user, api_key, session, client_ip (ip), db_user',
       }),
     ),
-    cursor: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 400, description: 'x-next-cursor of the previous page' }),
-    ),
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    ...PageParams,
     format: Format,
   },
   { additionalProperties: false },
@@ -219,9 +208,7 @@ export async function accessRoutes(app: FastifyInstance, ctx: ApiContext): Promi
         }
       }
       const last = keys[keys.length - 1];
-      const lastKey: Cursor | undefined = last && { ts: num(last.ts_ms), id: last.event_id };
-      const next = more && lastKey !== undefined ? encodeCursor(lastKey) : null;
-      if (next !== null) reply.header('x-next-cursor', next);
+      const next = nextCursor(reply, more, last && { ts: num(last.ts_ms), id: last.event_id });
       req.auditRows = rows.length;
       if (q.format !== 'json') return sendRows(reply, q.format, ACCESS_COLUMNS, rows);
       return { rows, next_cursor: next };

@@ -8,9 +8,10 @@ import type { ApiContext } from '../../context.js';
 import {
   checkRange,
   decodeCursor,
-  encodeCursor,
-  MAX_EPOCH_MS,
+  nextCursor,
   num,
+  PageParams,
+  RequiredRangeParams,
   readRows,
   rowsResponse,
   sendRows,
@@ -19,16 +20,7 @@ import { type AuditRowOut, auditTrailQuery } from './queries.js';
 
 const Query = Type.Object(
   {
-    from: Type.Integer({
-      minimum: 0,
-      maximum: MAX_EPOCH_MS,
-      description: 'epoch ms or ISO 8601, included (required)',
-    }),
-    to: Type.Integer({
-      minimum: 0,
-      maximum: MAX_EPOCH_MS,
-      description: 'epoch ms or ISO 8601, included (required)',
-    }),
+    ...RequiredRangeParams,
     token_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'whose calls' })),
     route: Type.Optional(
       Type.String({ minLength: 1, maxLength: 300, description: 'route pattern, e.g. /api/v1/access' }),
@@ -40,10 +32,7 @@ const Query = Type.Object(
         description: 'a string in the recorded path and query parameters (a PHI token, a resource id)',
       }),
     ),
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-    cursor: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 400, description: 'x-next-cursor of the previous page' }),
-    ),
+    ...PageParams,
     format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }),
   },
   { additionalProperties: false },
@@ -118,8 +107,7 @@ export async function auditRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         rows: num(r.rows),
       }));
       const last = rows.at(-1);
-      const next = found.length > q.limit && last ? encodeCursor({ ts: last.ts, id: last.request_id }) : null;
-      if (next !== null) reply.header('x-next-cursor', next);
+      const next = nextCursor(reply, found.length > q.limit, last && { ts: last.ts, id: last.request_id });
       req.auditRows = rows.length;
       if (q.format === 'csv') return sendRows(reply, 'csv', COLUMNS, rows);
       return { rows, next_cursor: next };

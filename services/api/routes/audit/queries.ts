@@ -1,5 +1,6 @@
 // SQL of GET /api/v1/audit, through shared/clickhouse/sql.ts only.
 import { dateTime, raw, type SqlFragment, sql, table, uint } from '#shared/clickhouse/sql.js';
+import type { AuditRow } from '../../plugins/audit.js';
 import { type Cursor, timeLimit } from '../../reads.js';
 
 export interface AuditFilter {
@@ -33,15 +34,9 @@ LIMIT ${uint(f.limit)}
 ${timeLimit(f.timeoutS)}`;
 }
 
-export interface AuditRowOut {
+/** api_audit's columns as ClickHouse sends them (UInt64 as strings), `ts` in ms. */
+export type AuditRowOut = Omit<AuditRow, 'ts' | 'status' | 'rows'> & {
   ts_ms: string | number;
-  request_id: string;
-  token_id: string;
-  token_name: string;
-  role: string;
-  method: string;
-  route: string;
-  query: string;
   status: string | number;
   rows: string | number;
-}
+};
